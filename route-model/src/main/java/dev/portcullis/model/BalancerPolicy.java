@@ -1,0 +1,9 @@
+package dev.portcullis.model;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** How a cluster spreads requests over its endpoints. */
+public enum BalancerPolicy {
+  @JsonProperty("RoundRobin")
+  ROUND_ROBIN
+}

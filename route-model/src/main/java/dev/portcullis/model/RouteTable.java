@@ -1,0 +1,65 @@
+package dev.portcullis.model;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration of a data plane: virtual hosts with their routes, and the clusters the
+ * routes forward to. A table that exists is valid: every check, including cross-references,
+ * runs in the constructor and fails with a {@link ModelException} naming the field.
+ */
+public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters) {
+
+  public static final RouteTable EMPTY = new RouteTable(List.of(), List.of());
+
+  public RouteTable {
+    virtualHosts = Checks.list(virtualHosts, "virtualHosts");
+    clusters = Checks.list(clusters, "clusters");
+
+    Map<String, Cluster> byName = new HashMap<>();
+    for (int i = 0; i < clusters.size(); i++) {
+      Cluster c = clusters.get(i);
+      if (byName.putIfAbsent(c.name(), c) != null) {
+        throw new ModelException("clusters[" + i + "].name", "duplicate cluster name \"" + c.name() + "\"");
+      }
+    }
+    Map<String, Integer> hosts = new HashMap<>();
+    for (int i = 0; i < virtualHosts.size(); i++) {
+      VirtualHost vh = virtualHosts.get(i);
+      Integer previous = hosts.putIfAbsent(vh.hostname(), i);
+      if (previous != null) {
+        throw new ModelException("virtualHosts[" + i + "].hostname",
+            "duplicate hostname \"" + vh.hostname() + "\" (also virtualHosts[" + previous + "])");
+      }
+      String at = "virtualHosts[" + vh.hostname() + "]";
+      for (Route r : vh.routes()) {
+        checkClusters(r, byName, at + ".routes[" + r.name() + "]");
+      }
+      if (vh.fallback() != null) {
+        checkClusters(vh.fallback(), byName, at + ".fallback");
+      }
+    }
+  }
+
+  private static void checkClusters(Route route, Map<String, Cluster> clusters, String at) {
+    if (route.action() instanceof RouteAction.Forward forward) {
+      List<RouteAction.ClusterWeight> refs = forward.clusters();
+      for (int i = 0; i < refs.size(); i++) {
+        if (!clusters.containsKey(refs.get(i).cluster())) {
+          throw new ModelException(at + ".action.clusters[" + i + "].cluster",
+              "unknown cluster \"" + refs.get(i).cluster() + "\"");
+        }
+      }
+    }
+  }
+
+  /** The routes of all virtual hosts, fallbacks included. */
+  public int routeCount() {
+    int n = 0;
+    for (VirtualHost vh : virtualHosts) {
+      n += vh.routes().size() + (vh.fallback() == null ? 0 : 1);
+    }
+    return n;
+  }
+}

@@ -1,0 +1,111 @@
+package dev.portcullis.model;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The JSON form of the route table and the push messages, and the table's content checksum.
+ *
+ * <p>Reading is strict: an unknown field fails instead of being dropped, because a dropped field
+ * could be a security rule. A data plane that meets a newer table therefore NACKs it and keeps
+ * serving its last good one (upgrade data planes before the operator).
+ */
+public final class RouteTableJson {
+
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+      .enable(MapperFeature.SORT_CREATOR_PROPERTIES_FIRST)
+      .build();
+
+  private RouteTableJson() {}
+
+  /** The shared, configured mapper (thread-safe once built). */
+  public static ObjectMapper mapper() {
+    return MAPPER;
+  }
+
+  public static byte[] toJson(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("route model values always serialise", e);
+    }
+  }
+
+  public static String toPrettyJson(Object value) {
+    try {
+      return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("route model values always serialise", e);
+    }
+  }
+
+  public static RouteTable readTable(byte[] json) {
+    return read(json, RouteTable.class);
+  }
+
+  /**
+   * Reads a model value, turning every failure (syntax, unknown field, broken rule) into a
+   * {@link ModelException} that names the field, e.g. {@code virtualHosts[0].routes[2].match.path.value}.
+   */
+  public static <T> T read(byte[] json, Class<T> type) {
+    try {
+      return MAPPER.readValue(json, type);
+    } catch (JsonMappingException e) {
+      String path = path(e);
+      Throwable cause = e.getCause();
+      while (cause != null && !(cause instanceof ModelException)) {
+        cause = cause.getCause();
+      }
+      if (cause instanceof ModelException model) {
+        String field = path.isEmpty() ? model.field() : path + "." + model.field();
+        throw new ModelException(field, model.getMessage().substring(model.field().length() + 2));
+      }
+      throw new ModelException(path.isEmpty() ? "(root)" : path, e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ModelException("(root)", "malformed JSON: " + e.getMessage());
+    }
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  /** {@code sha256:<hex>} of the table's JSON form: same content, same checksum. */
+  public static String checksum(RouteTable table) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      return "sha256:" + HexFormat.of().formatHex(digest.digest(toJson(table)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  public static String toString(byte[] json) {
+    return new String(json, StandardCharsets.UTF_8);
+  }
+}

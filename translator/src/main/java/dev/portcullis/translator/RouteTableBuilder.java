@@ -1,0 +1,109 @@
+package dev.portcullis.translator;
+
+import dev.portcullis.model.Cluster;
+import dev.portcullis.model.PathMatch;
+import dev.portcullis.model.Route;
+import dev.portcullis.model.RouteAction;
+import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.VirtualHost;
+import dev.portcullis.translator.status.ObjectRef;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The one builder every processor adds to. It owns conflict detection: the first claim on a
+ * host and path wins, so processors must offer objects in precedence order.
+ */
+public final class RouteTableBuilder {
+
+  /** A route and the object that claimed its place. */
+  public record Claim(Route route, ObjectRef owner) {}
+
+  private static final Comparator<Route> ROUTE_ORDER = Comparator
+      .comparing((Route r) -> r.match().path().value())
+      .thenComparing(r -> r.match().path().type());
+
+  private static final class HostEntry {
+    final Map<PathMatch, Claim> routes = new LinkedHashMap<>();
+    Claim fallback;
+  }
+
+  private final Map<String, HostEntry> hosts = new TreeMap<>();
+  private final Map<String, Cluster> clusters = new TreeMap<>();
+  private Claim globalFallback;
+
+  /** Makes sure the host exists, so that its requests reach a fallback rather than another host. */
+  public void host(String hostname) {
+    hosts.computeIfAbsent(hostname, h -> new HostEntry());
+  }
+
+  /**
+   * Claims a path on a host.
+   *
+   * @return null if the claim was taken, or the earlier claim that holds that path
+   */
+  public Claim addRoute(String hostname, Route route, ObjectRef owner) {
+    HostEntry host = hosts.computeIfAbsent(hostname, h -> new HostEntry());
+    return host.routes.putIfAbsent(route.match().path(), new Claim(route, owner));
+  }
+
+  /** Offers the route for this host's unmatched requests; returns the earlier claim if one holds. */
+  public Claim offerHostFallback(String hostname, Route route, ObjectRef owner) {
+    HostEntry host = hosts.computeIfAbsent(hostname, h -> new HostEntry());
+    if (host.fallback != null) {
+      return host.fallback;
+    }
+    host.fallback = new Claim(route, owner);
+    return null;
+  }
+
+  /** Offers the cluster-wide default route; returns the earlier claim if one holds. */
+  public Claim offerGlobalFallback(Route route, ObjectRef owner) {
+    if (globalFallback != null) {
+      return globalFallback;
+    }
+    globalFallback = new Claim(route, owner);
+    return null;
+  }
+
+  public void cluster(Cluster cluster) {
+    clusters.putIfAbsent(cluster.name(), cluster);
+  }
+
+  /**
+   * Builds the table: hosts without a fallback of their own get the global one, the catch-all
+   * host exists when a rule or the global fallback needs it, and clusters no route uses are pruned.
+   */
+  public RouteTable build() {
+    if (globalFallback != null) {
+      host(VirtualHost.CATCH_ALL);
+    }
+    List<VirtualHost> vhosts = new ArrayList<>();
+    Set<String> used = new HashSet<>();
+    for (Map.Entry<String, HostEntry> e : hosts.entrySet()) {
+      HostEntry host = e.getValue();
+      List<Route> routes = host.routes.values().stream().map(Claim::route).sorted(ROUTE_ORDER).toList();
+      Claim fallback = host.fallback != null ? host.fallback : globalFallback;
+      Route fallbackRoute = fallback == null ? null : fallback.route();
+      routes.forEach(r -> collectClusters(r, used));
+      if (fallbackRoute != null) {
+        collectClusters(fallbackRoute, used);
+      }
+      vhosts.add(new VirtualHost(e.getKey(), routes, fallbackRoute));
+    }
+    List<Cluster> kept = clusters.values().stream().filter(c -> used.contains(c.name())).toList();
+    return new RouteTable(vhosts, kept);
+  }
+
+  private static void collectClusters(Route route, Set<String> into) {
+    if (route.action() instanceof RouteAction.Forward f) {
+      f.clusters().forEach(c -> into.add(c.cluster()));
+    }
+  }
+}

@@ -1,0 +1,250 @@
+package dev.portcullis.translator.backend;
+
+import dev.portcullis.model.BalancerPolicy;
+import dev.portcullis.model.Cluster;
+import dev.portcullis.model.Endpoint;
+import dev.portcullis.model.Hostnames;
+import dev.portcullis.model.SourceRef;
+import dev.portcullis.translator.ClusterSnapshot;
+import dev.portcullis.translator.TranslatorOptions;
+import dev.portcullis.translator.status.Problem;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointPort;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Resolves a Service and port to a cluster of ready endpoints, through the Service's ports and its
+ * EndpointSlices (or, when a Service has no EndpointSlice at all, its legacy v1 Endpoints object,
+ * which is what hand-written local manifests often carry).
+ *
+ * <p>A reference that cannot be resolved still yields a cluster, empty, so that its route answers
+ * 503 and fills in by itself once the Service or its endpoints appear.
+ */
+public final class BackendResolver {
+
+  /** A resolved backend: the cluster (maybe empty) and what is wrong with it. */
+  public record Resolution(Cluster cluster, List<Problem> problems) {}
+
+  /** A Service port, given by number or by name. */
+  public record PortRef(Integer number, String name) {
+    public static PortRef of(Integer number, String name) {
+      return new PortRef(number != null && number > 0 ? number : null,
+          name != null && !name.isEmpty() ? name : null);
+    }
+
+    public boolean isEmpty() {
+      return number == null && name == null;
+    }
+
+    @Override
+    public String toString() {
+      return number != null ? number.toString() : name;
+    }
+  }
+
+  private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+  private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+(%[0-9A-Za-z._-]+)?");
+
+  private final ClusterSnapshot snapshot;
+  private final TranslatorOptions options;
+  private final Map<String, Resolution> cache = new HashMap<>();
+
+  public BackendResolver(ClusterSnapshot snapshot, TranslatorOptions options) {
+    this.snapshot = snapshot;
+    this.options = options;
+  }
+
+  /** The cluster name for a Service port reference: {@code service/<namespace>/<name>/port/<port>}. */
+  public static String clusterName(String namespace, String service, PortRef port) {
+    return "service/" + namespace + "/" + service + "/port/" + port;
+  }
+
+  /**
+   * Resolves {@code namespace/service:port}. Problems carry an empty field; the caller knows
+   * where in its object the reference sits.
+   */
+  public Resolution resolve(String namespace, String service, PortRef port) {
+    String name = clusterName(namespace, service, port);
+    return cache.computeIfAbsent(name, n -> doResolve(n, namespace, service, port));
+  }
+
+  private Resolution doResolve(String clusterName, String namespace, String serviceName, PortRef port) {
+    SourceRef source = new SourceRef("Service", namespace, serviceName,
+        "spec.ports[" + (port.number() != null ? "port=" : "name=") + port + "]");
+    List<Problem> problems = new ArrayList<>();
+    BiFunction<List<Endpoint>, List<Problem>, Resolution> done = (endpoints, p) -> new Resolution(
+        new Cluster(clusterName, endpoints, BalancerPolicy.ROUND_ROBIN, options.connectTimeoutMs(), source), p);
+
+    Optional<Service> found = snapshot.service(namespace, serviceName);
+    if (found.isEmpty()) {
+      problems.add(Problem.error("", "ServiceNotFound",
+          "Service " + namespace + "/" + serviceName + " not found; requests get 503 until it exists"));
+      return done.apply(List.of(), problems);
+    }
+    Service service = found.get();
+    List<ServicePort> ports = service.getSpec() == null || service.getSpec().getPorts() == null
+        ? List.of() : service.getSpec().getPorts();
+    ServicePort servicePort = findPort(ports, port);
+
+    if (service.getSpec() != null && "ExternalName".equals(service.getSpec().getType())) {
+      return done.apply(externalName(service, port, servicePort, problems), problems);
+    }
+    if (servicePort == null) {
+      problems.add(Problem.error("", "ServicePortNotFound", "Service " + namespace + "/" + serviceName
+          + " has no port " + port + " (it has: " + describePorts(ports) + "); requests get 503"));
+      return done.apply(List.of(), problems);
+    }
+
+    List<EndpointSlice> slices = snapshot.endpointSlicesOf(namespace, serviceName);
+    TreeSet<Endpoint> endpoints = new TreeSet<>();
+    if (!slices.isEmpty()) {
+      for (EndpointSlice slice : slices) {
+        fromSlice(slice, servicePort, endpoints, problems);
+      }
+    } else {
+      snapshot.endpoints(namespace, serviceName).ifPresent(e -> fromEndpoints(e, servicePort, endpoints, problems));
+    }
+    if (endpoints.isEmpty()) {
+      problems.add(Problem.warning("", "NoReadyEndpoints", "Service " + namespace + "/" + serviceName
+          + " port " + port + " has no ready endpoints; requests get 503 until one is ready"));
+    }
+    return done.apply(List.copyOf(endpoints), problems);
+  }
+
+  private static ServicePort findPort(List<ServicePort> ports, PortRef ref) {
+    for (ServicePort p : ports) {
+      if (ref.number() != null && Objects.equals(p.getPort(), ref.number())) {
+        return p;
+      }
+      if (ref.name() != null && ref.name().equals(p.getName())) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private static String describePorts(List<ServicePort> ports) {
+    if (ports.isEmpty()) {
+      return "no ports";
+    }
+    return ports.stream()
+        .map(p -> p.getPort() + (p.getName() == null || p.getName().isEmpty() ? "" : "/" + p.getName()))
+        .collect(Collectors.joining(", "));
+  }
+
+  private List<Endpoint> externalName(Service service, PortRef ref, ServicePort servicePort, List<Problem> problems) {
+    String target = service.getSpec().getExternalName();
+    String where = "Service " + service.getMetadata().getNamespace() + "/" + service.getMetadata().getName();
+    if (target == null || target.isBlank()) {
+      problems.add(Problem.error("", "InvalidService", where + " is of type ExternalName but has no externalName"));
+      return List.of();
+    }
+    String host = target.toLowerCase(Locale.ROOT);
+    if (host.endsWith(".")) {
+      host = host.substring(0, host.length() - 1);
+    }
+    if (!Hostnames.isDnsName(host) && !isIp(host)) {
+      problems.add(Problem.error("", "InvalidService", where + " has an invalid externalName \"" + target + "\""));
+      return List.of();
+    }
+    Integer port = servicePort != null ? servicePort.getPort() : ref.number();
+    if (port == null) {
+      problems.add(Problem.error("", "ServicePortNotFound", where + " (ExternalName) has no port named " + ref.name()));
+      return List.of();
+    }
+    return List.of(new Endpoint(host, port));
+  }
+
+  private void fromSlice(EndpointSlice slice, ServicePort servicePort, TreeSet<Endpoint> into, List<Problem> problems) {
+    Integer port = null;
+    if (slice.getPorts() != null) {
+      for (io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort p : slice.getPorts()) {
+        if (sameName(p.getName(), servicePort.getName()) && isTcp(p.getProtocol())) {
+          port = p.getPort();
+          break;
+        }
+      }
+    }
+    if (port == null || slice.getEndpoints() == null) {
+      return;
+    }
+    String type = slice.getAddressType();
+    for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : slice.getEndpoints()) {
+      // An unset condition means ready (API documentation of EndpointConditions.ready).
+      boolean ready = e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
+      if (!ready || e.getAddresses() == null) {
+        continue;
+      }
+      for (String address : e.getAddresses()) {
+        addAddress(address, port, type, "EndpointSlice " + slice.getMetadata().getNamespace() + "/"
+            + slice.getMetadata().getName(), into, problems);
+      }
+    }
+  }
+
+  private void fromEndpoints(Endpoints endpoints, ServicePort servicePort, TreeSet<Endpoint> into, List<Problem> problems) {
+    if (endpoints.getSubsets() == null) {
+      return;
+    }
+    String where = "Endpoints " + endpoints.getMetadata().getNamespace() + "/" + endpoints.getMetadata().getName();
+    for (EndpointSubset subset : endpoints.getSubsets()) {
+      Integer port = null;
+      if (subset.getPorts() != null) {
+        for (EndpointPort p : subset.getPorts()) {
+          if (sameName(p.getName(), servicePort.getName()) && isTcp(p.getProtocol())) {
+            port = p.getPort();
+            break;
+          }
+        }
+      }
+      if (port == null || subset.getAddresses() == null) {
+        continue;
+      }
+      for (EndpointAddress a : subset.getAddresses()) {
+        addAddress(a.getIp(), port, null, where, into, problems);
+      }
+    }
+  }
+
+  private static void addAddress(String address, Integer port, String addressType, String where,
+      TreeSet<Endpoint> into, List<Problem> problems) {
+    if (port == null || port < 1 || port > 65535) {
+      problems.add(Problem.warning("", "InvalidEndpoint", where + " has an invalid port " + port + "; skipped"));
+      return;
+    }
+    String a = address == null ? "" : address.trim();
+    boolean valid = "FQDN".equals(addressType) ? Hostnames.isDnsName(a.toLowerCase(Locale.ROOT)) : isIp(a);
+    if (!valid) {
+      problems.add(Problem.warning("", "InvalidEndpoint", where + " has an invalid address \"" + address + "\"; skipped"));
+      return;
+    }
+    into.add(new Endpoint("FQDN".equals(addressType) ? a.toLowerCase(Locale.ROOT) : a, port));
+  }
+
+  private static boolean isIp(String a) {
+    return IPV4.matcher(a).matches() || (a.indexOf(':') >= 0 && IPV6.matcher(a).matches());
+  }
+
+  private static boolean sameName(String a, String b) {
+    return Objects.equals(a == null ? "" : a, b == null ? "" : b);
+  }
+
+  private static boolean isTcp(String protocol) {
+    return protocol == null || protocol.isEmpty() || "TCP".equals(protocol);
+  }
+}

@@ -1,0 +1,195 @@
+package dev.portcullis.translator.manifest;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.yaml.snakeyaml.LoaderOptions;
+
+/**
+ * Reads Kubernetes manifests (YAML or JSON, several documents per file, {@code kind: List}
+ * included) into model objects. Pure: it is given text and returns objects plus problems, one per
+ * document that could not be read, each naming the file, the document and the reason.
+ */
+public final class ManifestReader {
+
+  /** What a read produced: the objects, the documents skipped as kinds we do not read, and the problems. */
+  public record Result(List<Manifest> objects, List<ManifestProblem> problems, List<String> skipped) {}
+
+  /** One object and where it came from, e.g. {@code routes.yaml#2}. */
+  public record Manifest(HasMetadata object, String origin) {}
+
+  private record Kind(String apiVersion, String kind, Class<? extends HasMetadata> type, boolean namespaced) {}
+
+  private static final List<Kind> KINDS = List.of(
+      new Kind("networking.k8s.io/v1", "Ingress", Ingress.class, true),
+      new Kind("networking.k8s.io/v1", "IngressClass", IngressClass.class, false),
+      new Kind("v1", "Service", Service.class, true),
+      new Kind("discovery.k8s.io/v1", "EndpointSlice", EndpointSlice.class, true),
+      new Kind("v1", "Endpoints", Endpoints.class, true));
+
+  /** Documents nest at most this deep; deeper ones are refused rather than risking the stack. */
+  private static final int MAX_NESTING = 200;
+
+  private final ObjectMapper yaml;
+  private final String defaultNamespace;
+
+  public ManifestReader(String defaultNamespace) {
+    this.defaultNamespace = defaultNamespace;
+    LoaderOptions loader = new LoaderOptions();
+    loader.setMaxAliasesForCollections(50);
+    loader.setCodePointLimit(64 * 1024 * 1024);
+    loader.setAllowDuplicateKeys(false);
+    YAMLFactory factory = YAMLFactory.builder()
+        .loaderOptions(loader)
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+        .build();
+    this.yaml = YAMLMapper.builder(factory)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .build();
+  }
+
+  public ManifestReader() {
+    this("default");
+  }
+
+  /** Reads every document of one file; {@code origin} names the file in problems. */
+  public Result read(String content, String origin) {
+    List<Manifest> objects = new ArrayList<>();
+    List<ManifestProblem> problems = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    int doc = 0;
+    try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(content)) {
+      while (true) {
+        doc++;
+        JsonNode node;
+        try {
+          if (!it.hasNextValue()) {
+            break;
+          }
+          node = it.nextValue();
+        } catch (IOException | RuntimeException e) {
+          problems.add(new ManifestProblem(origin, doc, null, "", "InvalidYAML", syntaxMessage(e)));
+          break; // the parser cannot resynchronise after a syntax error
+        }
+        if (node == null || node.isNull() || node.isMissingNode() || (node.isTextual() && node.asText().isBlank())) {
+          continue;
+        }
+        readDocument(node, origin + "#" + doc, origin, doc, objects, problems, skipped);
+      }
+    } catch (IOException e) {
+      problems.add(new ManifestProblem(origin, doc, null, "", "InvalidYAML", syntaxMessage(e)));
+    }
+    return new Result(objects, problems, skipped);
+  }
+
+  private void readDocument(JsonNode node, String where, String file, int doc, List<Manifest> objects,
+      List<ManifestProblem> problems, List<String> skipped) {
+    if (!node.isObject()) {
+      problems.add(new ManifestProblem(file, doc, null, "", "InvalidManifest",
+          "a manifest must be a mapping with apiVersion, kind and metadata"));
+      return;
+    }
+    String apiVersion = node.path("apiVersion").asText("");
+    String kind = node.path("kind").asText("");
+    if (kind.isEmpty() || apiVersion.isEmpty()) {
+      problems.add(new ManifestProblem(file, doc, null, kind.isEmpty() ? "kind" : "apiVersion", "InvalidManifest",
+          "apiVersion and kind are required"));
+      return;
+    }
+    if (kind.equals("List") && apiVersion.equals("v1") || kind.endsWith("List") && node.has("items")) {
+      JsonNode items = node.path("items");
+      for (int i = 0; i < items.size(); i++) {
+        readDocument(items.get(i), where + ".items[" + i + "]", file, doc, objects, problems, skipped);
+      }
+      return;
+    }
+    Kind known = null;
+    for (Kind k : KINDS) {
+      if (k.kind.equals(kind)) {
+        known = k;
+        if (k.apiVersion.equals(apiVersion)) {
+          break;
+        }
+      }
+    }
+    if (known == null) {
+      skipped.add(where + " " + apiVersion + " " + kind);
+      return;
+    }
+    String name = node.path("metadata").path("name").asText("");
+    if (!known.apiVersion.equals(apiVersion)) {
+      problems.add(new ManifestProblem(file, doc, kind + " " + name, "apiVersion", "UnsupportedVersion",
+          "apiVersion " + apiVersion + " of " + kind + " is not served; use " + known.apiVersion));
+      return;
+    }
+    if (name.isEmpty()) {
+      problems.add(new ManifestProblem(file, doc, kind, "metadata.name", "InvalidManifest", "metadata.name is required"));
+      return;
+    }
+    ObjectNode copy = ((ObjectNode) node).deepCopy();
+    ObjectNode metadata = (ObjectNode) copy.get("metadata");
+    if (known.namespaced && metadata.path("namespace").asText("").isEmpty()) {
+      metadata.put("namespace", defaultNamespace);
+    } else if (!known.namespaced) {
+      metadata.remove("namespace");
+    }
+    String display = kind + " " + (known.namespaced ? metadata.path("namespace").asText() + "/" : "") + name;
+    try {
+      HasMetadata object = yaml.treeToValue(copy, known.type);
+      objects.add(new Manifest(object, where));
+    } catch (JsonMappingException e) {
+      problems.add(new ManifestProblem(file, doc, display, path(e), "InvalidManifest", e.getOriginalMessage()));
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      problems.add(new ManifestProblem(file, doc, display, "", "InvalidManifest", e.getMessage()));
+    }
+  }
+
+  private static String syntaxMessage(Exception e) {
+    if (e instanceof JsonProcessingException j) {
+      JsonLocation loc = j.getLocation();
+      String at = loc == null || loc.getLineNr() < 0 ? "" : " (line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ")";
+      return j.getOriginalMessage().lines().findFirst().orElse("syntax error") + at;
+    }
+    return String.valueOf(e.getMessage());
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (sb.length() > 0) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  /** The kinds this reader understands, as {@code apiVersion kind}. */
+  public static List<String> supportedKinds() {
+    return KINDS.stream().map(k -> k.apiVersion + " " + k.kind).toList();
+  }
+
+}

@@ -1,0 +1,156 @@
+package dev.portcullis.translator.manifest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
+import org.junit.jupiter.api.Test;
+
+class ManifestReaderTest {
+
+  final ManifestReader reader = new ManifestReader();
+
+  @Test
+  void readsEveryDocumentAndDefaultsTheNamespace() {
+    String yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web}
+        spec: {ports: [{port: 80}]}
+        ---
+        # a comment-only document is fine
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: IngressClass
+        metadata: {name: portcullis, namespace: ignored}
+        spec: {controller: portcullis.dev/ingress-controller}
+        ---
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        """;
+    ManifestReader.Result r = reader.read(yaml, "app.yaml");
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.objects()).hasSize(2);
+    Service s = (Service) r.objects().get(0).object();
+    assertThat(s.getMetadata().getNamespace()).isEqualTo("default");
+    assertThat(r.objects().get(0).origin()).isEqualTo("app.yaml#1");
+    IngressClass c = (IngressClass) r.objects().get(1).object();
+    assertThat(c.getMetadata().getNamespace()).isNull();
+    assertThat(r.skipped()).containsExactly("app.yaml#4 apps/v1 Deployment");
+  }
+
+  @Test
+  void readsListsAndJson() {
+    String json = """
+        {"apiVersion": "v1", "kind": "List", "items": [
+          {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "a", "namespace": "x"},
+           "spec": {"defaultBackend": {"service": {"name": "web", "port": {"number": 80}}}}}]}
+        """;
+    ManifestReader.Result r = reader.read(json, "list.json");
+    assertThat(r.problems()).isEmpty();
+    assertThat(r.objects()).singleElement().satisfies(m -> {
+      assertThat(m.object()).isInstanceOf(Ingress.class);
+      assertThat(m.origin()).isEqualTo("list.json#1.items[0]");
+    });
+  }
+
+  @Test
+  void syntaxErrorsNameTheFileAndLine() {
+    String yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+         bad: indentation
+        """;
+    ManifestReader.Result r = reader.read(yaml, "broken.yaml");
+    assertThat(r.objects()).isEmpty();
+    assertThat(r.problems()).singleElement().satisfies(p -> {
+      assertThat(p.file()).isEqualTo("broken.yaml");
+      assertThat(p.reason()).isEqualTo("InvalidYAML");
+      assertThat(p.message()).contains("line 5");
+    });
+  }
+
+  @Test
+  void objectsBeforeASyntaxErrorAreKept() {
+    String yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ok}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: [unclosed
+        """;
+    ManifestReader.Result r = reader.read(yaml, "half.yaml");
+    assertThat(r.objects()).hasSize(1);
+    assertThat(r.problems()).singleElement().satisfies(p -> assertThat(p.document()).isEqualTo(2));
+  }
+
+  @Test
+  void badObjectsAreReportedOneByOne() {
+    String yaml = """
+        apiVersion: networking.k8s.io/v1beta1
+        kind: Ingress
+        metadata: {name: old}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {namespace: x}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: typed}
+        spec: {ports: [{port: not-a-number}]}
+        ---
+        - just
+        - a list
+        ---
+        kind: Service
+        metadata: {name: noversion}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: good}
+        """;
+    ManifestReader.Result r = reader.read(yaml, "mixed.yaml");
+    assertThat(r.objects()).singleElement().satisfies(m -> assertThat(m.object().getMetadata().getName()).isEqualTo("good"));
+    assertThat(r.problems()).extracting(ManifestProblem::document).containsExactly(1, 2, 3, 4, 5);
+    assertThat(r.problems().get(0).message()).contains("networking.k8s.io/v1beta1").contains("use networking.k8s.io/v1");
+    assertThat(r.problems().get(1).field()).isEqualTo("metadata.name");
+    assertThat(r.problems().get(2).object()).isEqualTo("Service default/typed");
+    assertThat(r.problems().get(2).field()).isEqualTo("spec.ports[0].port");
+    assertThat(r.problems().get(4).field()).isEqualTo("apiVersion");
+  }
+
+  @Test
+  void duplicateKeysAreRefused() {
+    String yaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: a, name: b}
+        """;
+    assertThat(reader.read(yaml, "dup.yaml").problems()).singleElement()
+        .satisfies(p -> assertThat(p.message()).containsIgnoringCase("duplicate"));
+  }
+
+  @Test
+  void aliasBombsAreRefused() {
+    StringBuilder sb = new StringBuilder("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    char prev = 'a';
+    for (char c = 'b'; c <= 'z'; c++) {
+      sb.append(c).append(": &").append(c).append(" [");
+      for (int i = 0; i < 10; i++) {
+        sb.append(i == 0 ? "" : ", ").append('*').append(prev);
+      }
+      sb.append("]\n");
+      prev = c;
+    }
+    ManifestReader.Result r = reader.read(sb.toString(), "bomb.yaml");
+    assertThat(r.objects()).isEmpty();
+    assertThat(r.problems()).isNotEmpty();
+  }
+}
