@@ -1,0 +1,177 @@
+package dev.portcullis.dataplane;
+
+import dev.portcullis.dataplane.admin.AdminServer;
+import dev.portcullis.dataplane.config.ConfigClient;
+import dev.portcullis.dataplane.proxy.ProxyVerticle;
+import dev.portcullis.dataplane.routing.CompiledTable;
+import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.push.PushMessage;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running data plane: the public listener (one proxy verticle per event loop), the admin port,
+ * and, when configured, the client that follows a route server.
+ *
+ * <p>Route tables are compiled on a worker thread and swapped in atomically; each request reads
+ * the table once, so requests in flight finish on the table they started with.
+ */
+public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
+
+  private final DataPlaneConfig config;
+  private final Vertx vertx;
+  private final AtomicReference<CompiledTable> table = new AtomicReference<>(CompiledTable.EMPTY);
+  private volatile boolean applied;
+  private int httpPort;
+  private int adminPort = -1;
+
+  private DataPlane(DataPlaneConfig config, Vertx vertx) {
+    this.config = config;
+    this.vertx = vertx;
+  }
+
+  /** Starts and waits until the listeners are bound; throws if they cannot be. */
+  public static DataPlane start(DataPlaneConfig config) throws Exception {
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setPreferNativeTransport(true)
+        .setEventLoopPoolSize(config.eventLoops())
+        .setMaxEventLoopExecuteTime(2)
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
+    DataPlane dp = new DataPlane(config, vertx);
+    try {
+      await(dp.deploy());
+    } catch (Exception e) {
+      vertx.close();
+      throw e;
+    }
+    return dp;
+  }
+
+  private Future<Void> deploy() {
+    if (!vertx.isNativeTransportEnabled()) {
+      LOG.info("native transport unavailable ({}); using NIO", String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
+    List<Future<String>> proxies = new ArrayList<>();
+    int port;
+    try {
+      // Vert.x shares one listening socket between instances only for the same requested port,
+      // and port 0 is never shared: resolve a free port first.
+      port = config.httpPort() == 0 ? freePort(config.bindAddress()) : config.httpPort();
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    }
+    httpPort = port;
+    for (int i = 0; i < config.eventLoops(); i++) {
+      proxies.add(vertx.deployVerticle(new ProxyVerticle(config.bindAddress(), port, table::get)));
+    }
+    return Future.all(proxies).compose(v -> {
+      if (config.adminPort() < 0) {
+        return Future.succeededFuture();
+      }
+      AdminServer admin = new AdminServer(config.adminBindAddress(), config.adminPort(), table::get, () -> applied);
+      return vertx.deployVerticle(admin).onSuccess(id -> adminPort = admin.actualPort());
+    }).compose(v -> {
+      if (config.routeServer() == null) {
+        return Future.succeededFuture();
+      }
+      return vertx.deployVerticle(new ConfigClient(config.routeServer(), config.token(), config.nodeId(), this));
+    }).map(v -> {
+      LOG.info("data plane listening on {}:{} ({} event loops), admin on {}", config.bindAddress(), httpPort,
+          config.eventLoops(), adminPort < 0 ? "none" : config.adminBindAddress() + ":" + adminPort);
+      return null;
+    });
+  }
+
+  private static int freePort(String host) throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Compiles the table off the event loop and swaps it in. Fails (and keeps the old table) if it cannot. */
+  @Override
+  public Future<Void> apply(PushMessage.Snapshot snapshot) {
+    return vertx.executeBlocking(() -> CompiledTable.compile(snapshot.version(), snapshot.checksum(),
+            snapshot.table(), table.get()))
+        .map(compiled -> {
+          table.set(compiled);
+          applied = true;
+          LOG.info("serving route table version {} ({} hosts, {} routes, {} clusters)", compiled.version(),
+              compiled.table().virtualHosts().size(), compiled.table().routeCount(), compiled.table().clusters().size());
+          return null;
+        });
+  }
+
+  /** Applies a table directly (no route server): for embedding and tests. Waits for the swap. */
+  public void apply(long version, RouteTable routeTable) throws Exception {
+    await(apply(new PushMessage.Snapshot(version, RouteTableJson.checksum(routeTable), routeTable)));
+  }
+
+  @Override
+  public String currentChecksum() {
+    return applied ? table.get().checksum() : null;
+  }
+
+  public CompiledTable current() {
+    return table.get();
+  }
+
+  public boolean ready() {
+    return applied;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public int adminPort() {
+    return adminPort;
+  }
+
+  public DataPlaneConfig config() {
+    return config;
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("data plane did not start within 60 s", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("data plane did not stop cleanly: {}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package dev.portcullis.dataplane.config;
+
+import dev.portcullis.model.ModelException;
+import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.push.Ack;
+import dev.portcullis.model.push.PushMessage;
+import dev.portcullis.model.push.PushProtocol;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.parsetools.RecordParser;
+import java.net.URI;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the route server: keeps one stream open, applies each snapshot through the
+ * {@link SnapshotSink}, answers ACK or NACK, and reconnects with jittered exponential backoff.
+ * While disconnected, or when a snapshot is refused, the last good table keeps serving.
+ */
+public final class ConfigClient extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigClient.class);
+  static final long MIN_BACKOFF_MS = 200;
+  static final long MAX_BACKOFF_MS = 10_000;
+
+  /** Applies snapshots; the future fails with a reason (a NACK) if the snapshot is refused. */
+  public interface SnapshotSink {
+    Future<Void> apply(PushMessage.Snapshot snapshot);
+
+    /** The checksum being served, to skip snapshots that change nothing. */
+    String currentChecksum();
+  }
+
+  private final URI server;
+  private final String token;
+  private final String node;
+  private final SnapshotSink sink;
+  private final int maxMessageBytes;
+  private HttpClient client;
+  private HttpClientRequest stream;
+  private int attempt;
+  private boolean stopped;
+  private boolean warned;
+  private long reconnectTimer = -1;
+  /** Bumped on every connection attempt, so that a dead stream's late events are ignored. */
+  private int generation;
+
+  public ConfigClient(URI server, String token, String node, SnapshotSink sink) {
+    this(server, token, node, sink, PushProtocol.DEFAULT_MAX_MESSAGE_BYTES);
+  }
+
+  public ConfigClient(URI server, String token, String node, SnapshotSink sink, int maxMessageBytes) {
+    this.server = server;
+    this.token = token;
+    this.node = node;
+    this.sink = sink;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  @Override
+  public Future<?> start() {
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000));
+    connect();
+    return Future.succeededFuture();
+  }
+
+  private RequestOptions options(HttpMethod method, String path) {
+    return new RequestOptions()
+        .setMethod(method)
+        .setAbsoluteURI(server.resolve(path).toString())
+        .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token)
+        .putHeader(PushProtocol.NODE_HEADER, node)
+        .putHeader(PushProtocol.PROTOCOL_HEADER, Integer.toString(PushProtocol.VERSION));
+  }
+
+  private void connect() {
+    reconnectTimer = -1;
+    if (stopped) {
+      return;
+    }
+    int gen = ++generation;
+    RequestOptions options = options(HttpMethod.GET, PushProtocol.STREAM_PATH)
+        .setIdleTimeout(PushProtocol.READ_IDLE_TIMEOUT_MS);
+    client.request(options)
+        .compose(req -> {
+          stream = req;
+          return req.send();
+        })
+        .onComplete(ar -> {
+          if (gen != generation) {
+            return;
+          }
+          if (ar.failed()) {
+            retry("cannot reach the route server at " + server + ": " + ar.cause().getMessage());
+            return;
+          }
+          HttpClientResponse response = ar.result();
+          if (response.statusCode() != 200) {
+            String why = response.statusCode() == 401
+                ? "the route server refused this data plane's token (401)"
+                : "the route server answered " + response.statusCode();
+            response.end();
+            retry(why);
+            return;
+          }
+          follow(response, gen);
+        });
+  }
+
+  private void follow(HttpClientResponse response, int gen) {
+    LOG.info("following route server {} as {}", server, node);
+    warned = false;
+    RecordParser records = RecordParser.newDelimited("\n", response).maxRecordSize(maxMessageBytes);
+    records.exceptionHandler(e -> {
+      if (gen == generation) {
+        if (stream != null) {
+          stream.reset();
+        }
+        retry("stream from the route server broke: " + e.getMessage());
+      }
+    });
+    records.endHandler(v -> {
+      if (gen == generation) {
+        retry("the route server closed the stream");
+      }
+    });
+    records.handler(line -> {
+      if (line.length() == 0) {
+        return;
+      }
+      // Parsing and compiling a big table takes time: off the event loop, one message at a time.
+      records.pause();
+      byte[] bytes = line.getBytes();
+      vertx.executeBlocking(() -> RouteTableJson.read(bytes, PushMessage.class))
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              String reason = ar.cause() instanceof ModelException ? ar.cause().getMessage() : ar.cause().toString();
+              LOG.warn("rejected a message from the route server: {}", reason);
+              nack(versionOf(bytes), null, reason);
+              records.resume();
+            } else if (ar.result() instanceof PushMessage.Snapshot snapshot) {
+              attempt = 0;
+              onSnapshot(snapshot).onComplete(x -> records.resume());
+            } else {
+              attempt = 0;
+              records.resume();
+            }
+          });
+    });
+  }
+
+  private Future<Void> onSnapshot(PushMessage.Snapshot snapshot) {
+    if (snapshot.checksum().equals(sink.currentChecksum())) {
+      ack(snapshot);
+      return Future.succeededFuture();
+    }
+    return sink.apply(snapshot)
+        .onSuccess(v -> ack(snapshot))
+        .onFailure(e -> {
+          String reason = e instanceof ModelException ? e.getMessage() : e.toString();
+          LOG.warn("rejected route table version {}: {}; the previous table keeps serving", snapshot.version(), reason);
+          nack(snapshot.version(), snapshot.checksum(), reason);
+        })
+        .recover(e -> Future.succeededFuture());
+  }
+
+  private void ack(PushMessage.Snapshot snapshot) {
+    post(Ack.accepted(node, snapshot.version(), snapshot.checksum()));
+  }
+
+  private void nack(long version, String checksum, String reason) {
+    post(Ack.rejected(node, version, checksum, reason));
+  }
+
+  private void post(Ack ack) {
+    Buffer body = Buffer.buffer(RouteTableJson.toJson(ack));
+    client.request(options(HttpMethod.POST, PushProtocol.ACK_PATH).putHeader(HttpHeaders.CONTENT_TYPE, "application/json"))
+        .compose(req -> req.send(body))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.debug("sending {} for version {} failed: {}", ack.accepted() ? "ACK" : "NACK", ack.version(), ar.cause().toString());
+          } else {
+            ar.result().end();
+          }
+        });
+  }
+
+  /** The version field of a message that could not be read, if it can be found at all. */
+  private static long versionOf(byte[] message) {
+    try {
+      return RouteTableJson.mapper().readTree(message).path("version").asLong(0);
+    } catch (java.io.IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  private void retry(String why) {
+    stream = null;
+    if (stopped || reconnectTimer >= 0) {
+      return;
+    }
+    long base = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS << Math.min(attempt, 16));
+    long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+    attempt++;
+    if (!warned) {
+      LOG.warn("{}; the current route table keeps serving, reconnecting", why);
+      warned = true;
+    } else {
+      LOG.debug("{}; reconnecting in {} ms", why, delay);
+    }
+    reconnectTimer = vertx.setTimer(delay, t -> connect());
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    if (reconnectTimer >= 0) {
+      vertx.cancelTimer(reconnectTimer);
+    }
+    if (stream != null) {
+      stream.reset();
+    }
+    return client.close();
+  }
+}

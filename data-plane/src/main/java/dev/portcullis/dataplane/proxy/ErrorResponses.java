@@ -1,0 +1,54 @@
+package dev.portcullis.dataplane.proxy;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/** The proxy's own answers: a status and a short plain-text body, never echoing the request. */
+public final class ErrorResponses {
+  private ErrorResponses() {}
+
+  static final CharSequence TEXT_PLAIN = HttpHeaders.createOptimized("text/plain; charset=utf-8");
+
+  public static final Buffer BAD_REQUEST = body("bad request\n");
+  public static final Buffer NOT_FOUND = body("no route\n");
+  public static final Buffer METHOD_NOT_ALLOWED = body("method not allowed\n");
+  public static final Buffer BAD_GATEWAY = body("upstream connect error\n");
+  public static final Buffer UPSTREAM_RESET = body("upstream reset before response\n");
+  public static final Buffer NO_ENDPOINTS = body("no healthy upstream\n");
+  public static final Buffer OVERLOADED = body("upstream overloaded\n");
+  public static final Buffer GATEWAY_TIMEOUT = body("upstream timeout\n");
+
+  private static Buffer body(String s) {
+    return Buffer.buffer(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Answers with a status and body; if the response already started, the stream is reset instead
+   * (the client sees a truncated response, not a spliced one).
+   */
+  public static void send(HttpServerRequest request, int status, Buffer body) {
+    HttpServerResponse response = request.response();
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    MultiMap headers = response.headers();
+    headers.clear();
+    headers.set(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
+    headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+    if (request.version() != HttpVersion.HTTP_2 && !request.isEnded()) {
+      // The request body is still coming: close after answering rather than read it all.
+      headers.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      request.resume();
+    }
+    response.setStatusCode(status).end(body);
+  }
+}

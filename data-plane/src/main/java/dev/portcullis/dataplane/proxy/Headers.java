@@ -1,0 +1,110 @@
+package dev.portcullis.dataplane.proxy;
+
+import io.vertx.core.MultiMap;
+import java.util.Map;
+
+/** Which headers a proxy must not pass on (RFC 9110 section 7.6.1), checked without allocating. */
+final class Headers {
+  private Headers() {}
+
+  /** Hop-by-hop and proxy-owned request headers: never forwarded as received. */
+  static boolean skipOnRequest(String name) {
+    if (name.isEmpty() || name.charAt(0) == ':') {
+      return true;
+    }
+    switch (name.length()) {
+      case 2:
+        return eq(name, "te");
+      case 4:
+        return eq(name, "host");
+      case 6:
+        return eq(name, "expect");
+      case 7:
+        return eq(name, "upgrade") || eq(name, "trailer");
+      case 9:
+        return eq(name, "forwarded") || eq(name, "x-real-ip");
+      case 10:
+        return eq(name, "connection") || eq(name, "keep-alive");
+      case 15:
+        return eq(name, "x-forwarded-for");
+      case 16:
+        return eq(name, "proxy-connection") || eq(name, "x-forwarded-host") || eq(name, "x-forwarded-port");
+      case 17:
+        return eq(name, "transfer-encoding") || eq(name, "x-forwarded-proto");
+      case 19:
+        return eq(name, "proxy-authorization");
+      default:
+        return false;
+    }
+  }
+
+  /** Hop-by-hop response headers, and {@code Server}, which would name the upstream's software. */
+  static boolean skipOnResponse(String name) {
+    if (name.isEmpty() || name.charAt(0) == ':') {
+      return true;
+    }
+    switch (name.length()) {
+      case 2:
+        return eq(name, "te");
+      case 6:
+        return eq(name, "server");
+      case 7:
+        return eq(name, "upgrade") || eq(name, "trailer");
+      case 10:
+        return eq(name, "connection") || eq(name, "keep-alive");
+      case 16:
+        return eq(name, "proxy-connection");
+      case 17:
+        return eq(name, "transfer-encoding");
+      case 18:
+        return eq(name, "proxy-authenticate");
+      default:
+        return false;
+    }
+  }
+
+  private static boolean eq(String name, String lower) {
+    return name.equalsIgnoreCase(lower);
+  }
+
+  /**
+   * Copies headers, leaving out those {@code skip} names and those the {@code Connection} header
+   * lists (which are hop-by-hop by declaration).
+   */
+  static void copy(MultiMap from, MultiMap to, boolean request) {
+    String connection = from.get("connection");
+    for (Map.Entry<String, String> h : from) {
+      String name = h.getKey();
+      if (request ? skipOnRequest(name) : skipOnResponse(name)) {
+        continue;
+      }
+      if (connection != null && listed(connection, name)) {
+        continue;
+      }
+      to.add(name, h.getValue());
+    }
+  }
+
+  /** True if the comma-separated {@code Connection} value names {@code header}. */
+  static boolean listed(String connection, String header) {
+    int i = 0;
+    int n = connection.length();
+    while (i < n) {
+      int comma = connection.indexOf(',', i);
+      int end = comma < 0 ? n : comma;
+      int s = i;
+      int e = end;
+      while (s < e && connection.charAt(s) == ' ') {
+        s++;
+      }
+      while (e > s && connection.charAt(e - 1) == ' ') {
+        e--;
+      }
+      if (e - s == header.length() && connection.regionMatches(true, s, header, 0, header.length())) {
+        return true;
+      }
+      i = end + 1;
+    }
+    return false;
+  }
+}

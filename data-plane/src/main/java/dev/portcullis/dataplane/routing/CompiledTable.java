@@ -1,0 +1,90 @@
+package dev.portcullis.dataplane.routing;
+
+import dev.portcullis.dataplane.upstream.ClusterRuntime;
+import dev.portcullis.model.Cluster;
+import dev.portcullis.model.Route;
+import dev.portcullis.model.RouteAction;
+import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.routing.Router;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An immutable, compiled route table: what every event loop reads on each request. Compiled off
+ * the event loop and swapped in whole; requests in flight keep the table they started with.
+ */
+public final class CompiledTable {
+
+  public static final CompiledTable EMPTY = compile(0, RouteTableJson.checksum(RouteTable.EMPTY), RouteTable.EMPTY, null);
+
+  private final long version;
+  private final String checksum;
+  private final RouteTable table;
+  private final Router<CompiledRoute> router;
+  private final Map<String, ClusterRuntime> clusters;
+
+  private CompiledTable(long version, String checksum, RouteTable table, Router<CompiledRoute> router,
+      Map<String, ClusterRuntime> clusters) {
+    this.version = version;
+    this.checksum = checksum;
+    this.table = table;
+    this.router = router;
+    this.clusters = clusters;
+  }
+
+  /**
+   * Compiles a table, reusing the runtime of each cluster that is unchanged in {@code previous}.
+   * May take a while for big tables: call it off the event loop.
+   */
+  public static CompiledTable compile(long version, String checksum, RouteTable table, CompiledTable previous) {
+    Map<String, ClusterRuntime> clusters = new HashMap<>();
+    for (Cluster c : table.clusters()) {
+      ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
+      clusters.put(c.name(), old != null && old.cluster().equals(c) ? old : new ClusterRuntime(c));
+    }
+    Map<Route, CompiledRoute> shared = new HashMap<>();
+    Router<CompiledRoute> router = Router.compile(table, (vh, route) ->
+        shared.computeIfAbsent(route, r -> compileRoute(r, clusters)));
+    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters));
+  }
+
+  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters) {
+    if (route.action() instanceof RouteAction.DirectResponse d) {
+      Buffer body = Buffer.buffer(d.body().getBytes(StandardCharsets.UTF_8));
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body);
+    }
+    List<RouteAction.ClusterWeight> refs = ((RouteAction.Forward) route.action()).clusters().stream()
+        .filter(w -> w.weight() > 0).toList();
+    ClusterRuntime[] runtimes = new ClusterRuntime[refs.size()];
+    int[] weights = new int[refs.size()];
+    for (int i = 0; i < refs.size(); i++) {
+      runtimes[i] = clusters.get(refs.get(i).cluster());
+      weights[i] = refs.get(i).weight();
+    }
+    return new CompiledRoute(route, runtimes, weights, 0, null);
+  }
+
+  public long version() {
+    return version;
+  }
+
+  public String checksum() {
+    return checksum;
+  }
+
+  public RouteTable table() {
+    return table;
+  }
+
+  public Router<CompiledRoute> router() {
+    return router;
+  }
+
+  public ClusterRuntime cluster(String name) {
+    return clusters.get(name);
+  }
+}

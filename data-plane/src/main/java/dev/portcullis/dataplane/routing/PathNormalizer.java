@@ -1,0 +1,107 @@
+package dev.portcullis.dataplane.routing;
+
+/**
+ * Normalises a request path before routing, as RFC 3986 section 6.2.2 describes: percent-encoded
+ * unreserved characters are decoded, other escapes upper-cased, and dot segments removed. Routing
+ * and the upstream then see the same path, so {@code /public/../admin} cannot reach a route that
+ * {@code /admin} would not. Encoded slashes ({@code %2F}) stay encoded: they are data, not structure.
+ */
+public final class PathNormalizer {
+  private PathNormalizer() {}
+
+  /**
+   * The normalised path (the same instance when nothing changes), or null when the path is not a
+   * valid absolute path: it must start with '/', escapes must be well-formed, and no raw control
+   * characters, spaces, '#' or non-ASCII characters are allowed.
+   */
+  public static String normalize(String path) {
+    if (path == null || path.isEmpty() || path.charAt(0) != '/') {
+      return null;
+    }
+    boolean simple = true;
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c <= 0x20 || c >= 0x7f || c == '#') {
+        return null;
+      }
+      if (c == '%' || (c == '.' && path.charAt(i - 1) == '/')) {
+        simple = false;
+      }
+    }
+    if (simple) {
+      return path;
+    }
+    String decoded = decodeUnreserved(path);
+    if (decoded == null) {
+      return null;
+    }
+    String result = removeDotSegments(decoded);
+    return result.equals(path) ? path : result;
+  }
+
+  private static String decodeUnreserved(String path) {
+    StringBuilder sb = new StringBuilder(path.length());
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c != '%') {
+        sb.append(c);
+        continue;
+      }
+      if (i + 2 >= path.length()) {
+        return null;
+      }
+      int hi = Character.digit(path.charAt(i + 1), 16);
+      int lo = Character.digit(path.charAt(i + 2), 16);
+      if (hi < 0 || lo < 0) {
+        return null;
+      }
+      char decoded = (char) (hi * 16 + lo);
+      if (isUnreserved(decoded)) {
+        sb.append(decoded);
+      } else {
+        sb.append('%').append(Character.toUpperCase(path.charAt(i + 1))).append(Character.toUpperCase(path.charAt(i + 2)));
+      }
+      i += 2;
+    }
+    return sb.toString();
+  }
+
+  private static boolean isUnreserved(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        || c == '-' || c == '.' || c == '_' || c == '~';
+  }
+
+  /** RFC 3986 5.2.4 for an absolute path; never climbs above the root. */
+  static String removeDotSegments(String path) {
+    if (path.indexOf("/.") < 0) {
+      return path;
+    }
+    String[] segments = path.substring(1).split("/", -1);
+    String[] out = new String[segments.length];
+    int n = 0;
+    boolean trailingSlash = false;
+    for (int i = 0; i < segments.length; i++) {
+      String s = segments[i];
+      boolean last = i == segments.length - 1;
+      if (s.equals(".")) {
+        trailingSlash = last;
+      } else if (s.equals("..")) {
+        if (n > 0) {
+          n--;
+        }
+        trailingSlash = last;
+      } else {
+        out[n++] = s;
+        trailingSlash = false;
+      }
+    }
+    StringBuilder sb = new StringBuilder(path.length());
+    for (int i = 0; i < n; i++) {
+      sb.append('/').append(out[i]);
+    }
+    if (trailingSlash || sb.length() == 0) {
+      sb.append('/');
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,293 @@
+package dev.portcullis.operator.routeserver;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.portcullis.model.ModelException;
+import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.push.Ack;
+import dev.portcullis.model.push.PushMessage;
+import dev.portcullis.model.push.PushProtocol;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pushes route tables to data planes over long-lived, token-authenticated HTTP streams of
+ * newline-delimited JSON (see {@link PushProtocol}), and records their ACKs and NACKs.
+ *
+ * <p>Each stream has its own thread that sleeps until a newer snapshot exists, so a burst of
+ * publications reaches a slow data plane as one push of the latest table.
+ */
+public final class RouteServer implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RouteServer.class);
+  private static final int MAX_ACK_BYTES = 64 * 1024;
+  private static final int MAX_STREAMS = 512;
+  private static final byte[] NEWLINE = {'\n'};
+
+  /** Told about every ACK and NACK. */
+  public interface AckListener {
+    void onAck(Ack ack);
+  }
+
+  private final HttpServer server;
+  private final byte[] token;
+  private final Clock clock;
+  private final long pingIntervalMs;
+  private final Object lock = new Object();
+  private final Map<String, NodeState> nodes = new ConcurrentHashMap<>();
+  private final List<AckListener> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicInteger streams = new AtomicInteger();
+  private final ThreadPoolExecutor executor;
+  private volatile PushMessage.Snapshot current;
+  private long nextVersion;
+  private volatile boolean closed;
+
+  /**
+   * @param bind  where to listen; keep it off the public listener (loopback in local mode)
+   * @param token the shared secret data planes present as {@code Authorization: Bearer <token>}
+   */
+  public RouteServer(InetSocketAddress bind, String token) throws IOException {
+    this(bind, token, Clock.systemUTC(), PushProtocol.PING_INTERVAL_MS);
+  }
+
+  RouteServer(InetSocketAddress bind, String token, Clock clock, long pingIntervalMs) throws IOException {
+    if (token == null || token.length() < 16) {
+      throw new IllegalArgumentException("the route server token must be at least 16 characters");
+    }
+    this.token = token.getBytes(StandardCharsets.UTF_8);
+    this.clock = clock;
+    this.pingIntervalMs = pingIntervalMs;
+    // Versions start from the clock so that a restarted server still counts upwards.
+    this.nextVersion = clock.millis();
+    AtomicInteger threads = new AtomicInteger();
+    this.executor = new ThreadPoolExecutor(2, MAX_STREAMS + 16, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+      Thread t = new Thread(r, "route-server-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    this.server = HttpServer.create(bind, 64);
+    server.setExecutor(executor);
+    server.createContext(PushProtocol.STREAM_PATH, this::stream);
+    server.createContext(PushProtocol.ACK_PATH, this::ack);
+    server.createContext("/", ex -> respond(ex, 404, "not found\n"));
+  }
+
+  public RouteServer start() {
+    server.start();
+    LOG.info("route server listening on {}", address());
+    return this;
+  }
+
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  public void addAckListener(AckListener listener) {
+    listeners.add(listener);
+  }
+
+  /**
+   * Publishes a table. A table equal to the current one (same checksum) changes nothing.
+   *
+   * @return the snapshot now being served
+   */
+  public PushMessage.Snapshot publish(RouteTable table) {
+    String checksum = RouteTableJson.checksum(table);
+    synchronized (lock) {
+      if (current != null && current.checksum().equals(checksum)) {
+        return current;
+      }
+      nextVersion = Math.max(nextVersion + 1, current == null ? 1 : current.version() + 1);
+      current = new PushMessage.Snapshot(nextVersion, checksum, table);
+      lock.notifyAll();
+      LOG.debug("published version {} ({})", current.version(), checksum);
+      return current;
+    }
+  }
+
+  /** The snapshot being served, or null before the first {@link #publish}. */
+  public PushMessage.Snapshot current() {
+    return current;
+  }
+
+  /** Every data plane seen since start, by id. */
+  public Map<String, NodeState> nodes() {
+    return new TreeMap<>(nodes);
+  }
+
+  private void stream(HttpExchange ex) throws IOException {
+    try (ex) {
+      String node = authorize(ex, "GET");
+      if (node == null) {
+        return;
+      }
+      if (streams.incrementAndGet() > MAX_STREAMS) {
+        streams.decrementAndGet();
+        respond(ex, 503, "too many streams\n");
+        return;
+      }
+      nodes.compute(node, (k, v) -> (v == null ? new NodeState(k, 0, 0, 0, null, 0, null, 0) : v)
+          .withConnections(+1, clock.millis()));
+      LOG.info("data plane {} connected from {}", node, ex.getRemoteAddress());
+      try {
+        ex.getResponseHeaders().set("Content-Type", PushProtocol.CONTENT_TYPE);
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.getResponseHeaders().set(PushProtocol.PROTOCOL_HEADER, Integer.toString(PushProtocol.VERSION));
+        ex.sendResponseHeaders(200, 0);
+        pushLoop(node, ex.getResponseBody());
+      } catch (IOException e) {
+        LOG.debug("stream to {} ended: {}", node, e.toString());
+      } finally {
+        streams.decrementAndGet();
+        nodes.computeIfPresent(node, (k, v) -> v.withConnections(-1, clock.millis()));
+        LOG.info("data plane {} disconnected", node);
+      }
+    }
+  }
+
+  private void pushLoop(String node, OutputStream out) throws IOException {
+    long sent = 0;
+    while (!closed) {
+      PushMessage message;
+      synchronized (lock) {
+        long deadline = clock.millis() + pingIntervalMs;
+        while (!closed && (current == null || current.version() == sent)) {
+          long wait = deadline - clock.millis();
+          if (wait <= 0) {
+            break;
+          }
+          try {
+            lock.wait(wait);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+        if (closed) {
+          return;
+        }
+        message = current != null && current.version() != sent ? current : new PushMessage.Ping(clock.millis());
+      }
+      // Serialise outside the lock: a big table must not hold up other streams.
+      out.write(RouteTableJson.toJson(message));
+      out.write(NEWLINE);
+      out.flush();
+      if (message instanceof PushMessage.Snapshot s) {
+        sent = s.version();
+        long v = sent;
+        nodes.computeIfPresent(node, (k, st) -> st.withSent(v));
+      }
+    }
+  }
+
+  private void ack(HttpExchange ex) throws IOException {
+    try (ex) {
+      String node = authorize(ex, "POST");
+      if (node == null) {
+        return;
+      }
+      byte[] body;
+      try (InputStream in = ex.getRequestBody()) {
+        body = in.readNBytes(MAX_ACK_BYTES + 1);
+      }
+      if (body.length > MAX_ACK_BYTES) {
+        respond(ex, 413, "ack too large\n");
+        return;
+      }
+      Ack ack;
+      try {
+        ack = RouteTableJson.read(body, Ack.class);
+      } catch (ModelException e) {
+        respond(ex, 400, "bad ack: " + e.getMessage() + "\n");
+        return;
+      }
+      if (!node.equals(ack.node())) {
+        respond(ex, 400, "ack node does not match " + PushProtocol.NODE_HEADER + "\n");
+        return;
+      }
+      long now = clock.millis();
+      if (ack.accepted()) {
+        nodes.compute(node, (k, v) -> (v == null ? new NodeState(k, 0, 0, 0, null, 0, null, 0) : v)
+            .withAck(ack.version(), ack.checksum(), now));
+        LOG.debug("data plane {} ACKed version {}", node, ack.version());
+      } else {
+        nodes.compute(node, (k, v) -> (v == null ? new NodeState(k, 0, 0, 0, null, 0, null, 0) : v)
+            .withNack(ack.version(), ack.reason(), now));
+        LOG.warn("data plane {} rejected version {}: {}", node, ack.version(), ack.reason());
+      }
+      for (AckListener l : listeners) {
+        try {
+          l.onAck(ack);
+        } catch (RuntimeException e) {
+          LOG.warn("ack listener failed", e);
+        }
+      }
+      ex.sendResponseHeaders(204, -1);
+    }
+  }
+
+  /** Checks method, token and node id; answers and returns null when any is wrong. */
+  private String authorize(HttpExchange ex, String method) throws IOException {
+    if (!method.equals(ex.getRequestMethod())) {
+      ex.getResponseHeaders().set("Allow", method);
+      respond(ex, 405, "method not allowed\n");
+      return null;
+    }
+    String auth = ex.getRequestHeaders().getFirst("Authorization");
+    byte[] presented = auth != null && auth.startsWith("Bearer ")
+        ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+    if (!MessageDigest.isEqual(presented, token)) {
+      LOG.warn("refused {} {} from {}: bad or missing token", method, ex.getRequestURI().getPath(), ex.getRemoteAddress());
+      respond(ex, 401, "unauthorized\n");
+      return null;
+    }
+    String node = ex.getRequestHeaders().getFirst(PushProtocol.NODE_HEADER);
+    if (!PushProtocol.isValidNodeId(node)) {
+      respond(ex, 400, PushProtocol.NODE_HEADER + " must be 1-128 characters of [A-Za-z0-9._-]\n");
+      return null;
+    }
+    return node;
+  }
+
+  private static void respond(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    synchronized (lock) {
+      closed = true;
+      lock.notifyAll();
+    }
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return "RouteServer" + Objects.toString(address());
+  }
+}

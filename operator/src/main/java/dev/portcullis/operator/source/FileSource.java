@@ -1,0 +1,312 @@
+package dev.portcullis.operator.source;
+
+import dev.portcullis.translator.ClusterSnapshot;
+import dev.portcullis.translator.manifest.ManifestProblem;
+import dev.portcullis.translator.manifest.ManifestReader;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Local mode's source: every {@code *.yaml}, {@code *.yml} and {@code *.json} file under a folder
+ * (subfolders included, hidden files and folders skipped), read into a {@link ClusterSnapshot},
+ * and read again whenever a file changes.
+ *
+ * <p>Changes are noticed through the platform's file watcher and, as a safety net where that is
+ * slow or absent, by polling file sizes and modification times every {@value #POLL_MS} ms. A file
+ * that cannot be parsed keeps its last good objects (and the problem is reported), as the API server
+ * would keep the last good object when it refuses an update; an object that cannot be read likewise
+ * keeps its last good version.
+ */
+public final class FileSource implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FileSource.class);
+  static final long POLL_MS = 250;
+  /** A changed file must stay unchanged this long before it is read, so half-written files are not. */
+  static final long SETTLE_MS = 60;
+  public static final long MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+  /** One reading of the folder: the objects, the files read, what could not be read, and the kinds skipped. */
+  public record Load(ClusterSnapshot snapshot, List<String> files, List<ManifestProblem> problems,
+      List<String> skipped) {}
+
+  private record Stamp(long size, long modified) {}
+
+  private record ObjectId(String kind, String namespace, String name) {}
+
+  private final Path root;
+  private final ManifestReader reader;
+  private final Consumer<Load> listener;
+  private final Map<Path, List<ManifestReader.Manifest>> lastGoodByFile = new HashMap<>();
+  private final Map<ObjectId, HasMetadata> lastGoodByObject = new HashMap<>();
+  private Map<Path, Stamp> stamps = Map.of();
+  private Map<Path, String> contents = Map.of();
+  private WatchService watcher;
+  private final Set<Path> watchedDirs = new HashSet<>();
+  private Thread thread;
+  private volatile boolean closed;
+
+  public FileSource(Path root, ManifestReader reader, Consumer<Load> listener) {
+    this.root = root.toAbsolutePath().normalize();
+    this.reader = reader;
+    this.listener = listener;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** Reads the folder once (the listener hears the first load before this returns), then watches it. */
+  public FileSource start() throws IOException {
+    if (!Files.isDirectory(root)) {
+      throw new NoSuchFileException(root.toString(), null, "not a directory");
+    }
+    try {
+      watcher = FileSystems.getDefault().newWatchService();
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.info("no file watcher on this platform ({}); polling {} every {} ms", e, root, POLL_MS);
+    }
+    stamps = scan();
+    listener.accept(load(stamps));
+    thread = new Thread(this::watchLoop, "file-source");
+    thread.setDaemon(true);
+    thread.start();
+    return this;
+  }
+
+  private void watchLoop() {
+    while (!closed) {
+      try {
+        boolean event = awaitEvent();
+        Map<Path, Stamp> now = scan();
+        if (!event && now.equals(stamps)) {
+          continue;
+        }
+        // Wait for the files to settle, so that a file caught half-written is not read.
+        Map<Path, Stamp> settled;
+        do {
+          Thread.sleep(SETTLE_MS);
+          settled = now;
+          now = scan();
+        } while (!now.equals(settled) && !closed);
+        stamps = now;
+        Load load = load(now);
+        if (load != null) {
+          listener.accept(load);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ClosedWatchServiceException e) {
+        return;
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("reading {} failed, keeping the last good configuration: {}", root, e.toString());
+        sleepQuietly();
+      }
+    }
+  }
+
+  /** Waits up to one poll interval for a watch event; true if one arrived. */
+  private boolean awaitEvent() throws InterruptedException {
+    if (watcher == null) {
+      Thread.sleep(POLL_MS);
+      return false;
+    }
+    WatchKey key = watcher.poll(POLL_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    if (key == null) {
+      return false;
+    }
+    do {
+      key.pollEvents();
+      if (!key.reset()) {
+        watchedDirs.remove((Path) key.watchable());
+      }
+      key = watcher.poll();
+    } while (key != null);
+    return true;
+  }
+
+  private void sleepQuietly() {
+    try {
+      Thread.sleep(POLL_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The manifest files under the root and their sizes and times; registers new folders with the watcher. */
+  private Map<Path, Stamp> scan() throws IOException {
+    Map<Path, Stamp> found = new TreeMap<>();
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+        if (!dir.equals(root) && dir.getFileName().toString().startsWith(".")) {
+          return FileVisitResult.SKIP_SUBTREE;
+        }
+        if (watcher != null && watchedDirs.add(dir)) {
+          try {
+            dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                StandardWatchEventKinds.ENTRY_DELETE);
+          } catch (IOException e) {
+            watchedDirs.remove(dir);
+          }
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        if (attrs.isRegularFile() && isManifest(file)) {
+          found.put(file, new Stamp(attrs.size(), attrs.lastModifiedTime().toMillis()));
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException exc) {
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return found;
+  }
+
+  static boolean isManifest(Path file) {
+    String name = file.getFileName().toString();
+    return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
+  }
+
+  /** Reads every file; null when no file's content changed since the last load. */
+  private Load load(Map<Path, Stamp> files) throws IOException {
+    Map<Path, String> read = new TreeMap<>();
+    List<ManifestProblem> problems = new ArrayList<>();
+    for (Map.Entry<Path, Stamp> e : files.entrySet()) {
+      Path file = e.getKey();
+      String name = display(file);
+      if (e.getValue().size() > MAX_FILE_BYTES) {
+        problems.add(new ManifestProblem(name, 0, null, "", "FileTooLarge",
+            "files over " + MAX_FILE_BYTES / (1024 * 1024) + " MiB are not read; its last good objects are kept"));
+        read.put(file, contents.getOrDefault(file, ""));
+        continue;
+      }
+      try {
+        read.put(file, Files.readString(file, StandardCharsets.UTF_8));
+      } catch (NoSuchFileException gone) {
+        // deleted between scan and read: the next scan notices
+      } catch (IOException ex) {
+        problems.add(new ManifestProblem(name, 0, null, "", "Unreadable", ex.toString()
+            + "; its last good objects are kept"));
+        read.put(file, contents.getOrDefault(file, ""));
+      }
+    }
+    if (read.equals(contents) && problems.isEmpty() && !contents.isEmpty()) {
+      return null;
+    }
+    contents = read;
+
+    ClusterSnapshot.Builder snapshot = ClusterSnapshot.builder();
+    Map<ObjectId, String> origins = new HashMap<>();
+    List<String> skipped = new ArrayList<>();
+    Map<Path, List<ManifestReader.Manifest>> goodByFile = new HashMap<>();
+    for (Map.Entry<Path, String> e : read.entrySet()) {
+      String name = display(e.getKey());
+      ManifestReader.Result r = reader.read(e.getValue(), name);
+      problems.addAll(r.problems());
+      skipped.addAll(r.skipped());
+      List<ManifestReader.Manifest> objects = new ArrayList<>(r.objects());
+      boolean syntaxBroken = r.problems().stream().anyMatch(p -> p.reason().equals("InvalidYAML"));
+      if (syntaxBroken && lastGoodByFile.containsKey(e.getKey())) {
+        objects = new ArrayList<>(lastGoodByFile.get(e.getKey()));
+        problems.add(new ManifestProblem(name, 0, null, "", "KeptLastGood",
+            "the file cannot be parsed; its last good objects keep serving until it is fixed"));
+      } else {
+        for (ManifestProblem p : r.problems()) {
+          HasMetadata previous = p.object() == null ? null : lastGoodByObject.get(idOf(p.object()));
+          if (previous != null) {
+            objects.add(new ManifestReader.Manifest(previous, name + "#" + p.document()));
+            problems.add(new ManifestProblem(name, p.document(), p.object(), "", "KeptLastGood",
+                "its last good version keeps serving until it is fixed"));
+          }
+        }
+      }
+      goodByFile.put(e.getKey(), objects);
+      for (ManifestReader.Manifest m : objects) {
+        if (!ClusterSnapshot.Builder.supports(m.object())) {
+          continue;
+        }
+        ObjectId id = idOf(m.object());
+        if (snapshot.add(m.object())) {
+          origins.put(id, m.origin());
+        } else {
+          problems.add(new ManifestProblem(name, 0, display(id), "metadata.name", "DuplicateObject",
+              "also defined in " + origins.get(id) + "; this copy is ignored"));
+        }
+      }
+    }
+    lastGoodByFile.clear();
+    lastGoodByFile.putAll(goodByFile);
+    lastGoodByObject.clear();
+    goodByFile.values().forEach(list -> list.forEach(m -> lastGoodByObject.putIfAbsent(idOf(m.object()), m.object())));
+    return new Load(snapshot.build(), read.keySet().stream().map(this::display).toList(), problems, skipped);
+  }
+
+  private static ObjectId idOf(HasMetadata o) {
+    return new ObjectId(o.getKind(), o.getMetadata().getNamespace(), o.getMetadata().getName());
+  }
+
+  /** Parses {@code Kind ns/name} or {@code Kind name} as written in problems. */
+  private static ObjectId idOf(String display) {
+    String[] parts = display.split(" ", 2);
+    if (parts.length < 2) {
+      return new ObjectId(parts[0], null, null);
+    }
+    int slash = parts[1].indexOf('/');
+    return slash < 0 ? new ObjectId(parts[0], null, parts[1])
+        : new ObjectId(parts[0], parts[1].substring(0, slash), parts[1].substring(slash + 1));
+  }
+
+  private static String display(ObjectId id) {
+    return id.kind() + " " + (id.namespace() == null ? "" : id.namespace() + "/") + id.name();
+  }
+
+  private String display(Path file) {
+    Path rel = root.relativize(file);
+    return Objects.toString(rel).replace('\\', '/');
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    if (thread != null) {
+      thread.interrupt();
+    }
+    if (watcher != null) {
+      try {
+        watcher.close();
+      } catch (IOException e) {
+        LOG.debug("closing the watcher", e);
+      }
+    }
+  }
+}
