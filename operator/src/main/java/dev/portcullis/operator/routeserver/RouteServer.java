@@ -75,8 +75,9 @@ public final class RouteServer implements AutoCloseable {
     this.token = token.getBytes(StandardCharsets.UTF_8);
     this.clock = clock;
     this.pingIntervalMs = pingIntervalMs;
-    // Versions start from the clock so that a restarted server still counts upwards.
-    this.nextVersion = clock.millis();
+    // Versions count within this server's life; data planes compare checksums, not versions,
+    // so a restarted server starting again at 1 is fine.
+    this.nextVersion = 0;
     AtomicInteger threads = new AtomicInteger();
     this.executor = new ThreadPoolExecutor(2, MAX_STREAMS + 16, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
       Thread t = new Thread(r, "route-server-" + threads.incrementAndGet());
@@ -92,7 +93,7 @@ public final class RouteServer implements AutoCloseable {
 
   public RouteServer start() {
     server.start();
-    LOG.info("route server listening on {}", address());
+    LOG.info("route server listening on {}:{}", address().getHostString(), address().getPort());
     return this;
   }
 
@@ -115,7 +116,7 @@ public final class RouteServer implements AutoCloseable {
       if (current != null && current.checksum().equals(checksum)) {
         return current;
       }
-      nextVersion = Math.max(nextVersion + 1, current == null ? 1 : current.version() + 1);
+      nextVersion++;
       current = new PushMessage.Snapshot(nextVersion, checksum, table);
       lock.notifyAll();
       LOG.debug("published version {} ({})", current.version(), checksum);

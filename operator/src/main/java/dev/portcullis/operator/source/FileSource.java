@@ -178,7 +178,7 @@ public final class FileSource implements AutoCloseable {
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-        if (attrs.isRegularFile() && isManifest(file)) {
+        if (attrs.isRegularFile() && ManifestFiles.isManifest(file)) {
           found.put(file, new Stamp(attrs.size(), attrs.lastModifiedTime().toMillis()));
         }
         return FileVisitResult.CONTINUE;
@@ -190,11 +190,6 @@ public final class FileSource implements AutoCloseable {
       }
     });
     return found;
-  }
-
-  static boolean isManifest(Path file) {
-    String name = file.getFileName().toString();
-    return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
   }
 
   /** Reads every file; null when no file's content changed since the last load. */
@@ -226,7 +221,7 @@ public final class FileSource implements AutoCloseable {
     contents = read;
 
     ClusterSnapshot.Builder snapshot = ClusterSnapshot.builder();
-    Map<ObjectId, String> origins = new HashMap<>();
+    Map<String, String> origins = ManifestFiles.newOrigins();
     List<String> skipped = new ArrayList<>();
     Map<Path, List<ManifestReader.Manifest>> goodByFile = new HashMap<>();
     for (Map.Entry<Path, String> e : read.entrySet()) {
@@ -251,18 +246,7 @@ public final class FileSource implements AutoCloseable {
         }
       }
       goodByFile.put(e.getKey(), objects);
-      for (ManifestReader.Manifest m : objects) {
-        if (!ClusterSnapshot.Builder.supports(m.object())) {
-          continue;
-        }
-        ObjectId id = idOf(m.object());
-        if (snapshot.add(m.object())) {
-          origins.put(id, m.origin());
-        } else {
-          problems.add(new ManifestProblem(name, 0, display(id), "metadata.name", "DuplicateObject",
-              "also defined in " + origins.get(id) + "; this copy is ignored"));
-        }
-      }
+      ManifestFiles.addAll(snapshot, objects, name, origins, problems);
     }
     lastGoodByFile.clear();
     lastGoodByFile.putAll(goodByFile);
@@ -284,10 +268,6 @@ public final class FileSource implements AutoCloseable {
     int slash = parts[1].indexOf('/');
     return slash < 0 ? new ObjectId(parts[0], null, parts[1])
         : new ObjectId(parts[0], parts[1].substring(0, slash), parts[1].substring(slash + 1));
-  }
-
-  private static String display(ObjectId id) {
-    return id.kind() + " " + (id.namespace() == null ? "" : id.namespace() + "/") + id.name();
   }
 
   private String display(Path file) {

@@ -1,0 +1,109 @@
+package dev.portcullis.dataplane.cli;
+
+import dev.portcullis.dataplane.DataPlane;
+import dev.portcullis.dataplane.DataPlaneConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code portcullis data-plane}: the proxy alone, following a route server. */
+@Command(name = "data-plane", header = "Run the data plane, following a route server.",
+    mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+    description = {
+        "Run the data plane: the reverse proxy, configured by a route server that pushes route tables to it.",
+        "",
+        "Every flag can also be set through the environment variable shown in its default. The route server's "
+            + "token is read from --token-file or from PORTCULLIS_ROUTE_TOKEN; it is never accepted on the "
+            + "command line, where other users of the machine could read it."})
+public final class DataPlaneCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--route-server", paramLabel = "URL", defaultValue = "${env:PORTCULLIS_ROUTE_SERVER}",
+      description = "The route server to follow, e.g. http://portcullis-operator:18000 (env PORTCULLIS_ROUTE_SERVER).")
+  URI routeServer;
+
+  @Option(names = "--token-file", paramLabel = "FILE", defaultValue = "${env:PORTCULLIS_ROUTE_TOKEN_FILE}",
+      description = "File holding the route server's token (env PORTCULLIS_ROUTE_TOKEN_FILE; or put the token "
+          + "itself in PORTCULLIS_ROUTE_TOKEN).")
+  Path tokenFile;
+
+  @Option(names = "--node-id", paramLabel = "ID", defaultValue = "${env:PORTCULLIS_NODE_ID:-${env:HOSTNAME}}",
+      description = "This data plane's name in the push protocol (default: the host name; env PORTCULLIS_NODE_ID).")
+  String nodeId;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "${env:PORTCULLIS_BIND:-0.0.0.0}",
+      description = "Address of the public HTTP listener (default: ${DEFAULT-VALUE}).")
+  String bind;
+
+  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "${env:PORTCULLIS_HTTP_PORT:-8080}",
+      description = "Port of the public HTTP listener (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--admin-bind", paramLabel = "ADDRESS", defaultValue = "${env:PORTCULLIS_ADMIN_BIND:-127.0.0.1}",
+      description = "Address of the admin port (/healthz, /readyz, /config_dump); keep it private "
+          + "(default: ${DEFAULT-VALUE}).")
+  String adminBind;
+
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "${env:PORTCULLIS_ADMIN_PORT:-9901}",
+      description = "The admin port (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--event-loops", paramLabel = "N", defaultValue = "${env:PORTCULLIS_EVENT_LOOPS:-0}",
+      description = "Event loops, one proxy instance each (default: one per CPU core).")
+  int eventLoops;
+
+  @Override
+  public Integer call() throws Exception {
+    if (routeServer == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--route-server (or PORTCULLIS_ROUTE_SERVER) is required");
+    }
+    String token = readToken();
+    String node = nodeId == null || nodeId.isBlank() ? InetAddress.getLocalHost().getHostName() : nodeId;
+    DataPlaneConfig config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, node);
+    DataPlane dataPlane = DataPlane.start(config);
+    awaitShutdown(dataPlane);
+    return 0;
+  }
+
+  private String readToken() throws IOException {
+    String token;
+    if (tokenFile != null) {
+      token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
+    } else {
+      token = System.getenv("PORTCULLIS_ROUTE_TOKEN");
+    }
+    if (token == null || token.isBlank()) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "the route server token is required: --token-file FILE or PORTCULLIS_ROUTE_TOKEN");
+    }
+    return token;
+  }
+
+  /** Blocks until the JVM is asked to stop, then closes what was started. */
+  public static void awaitShutdown(AutoCloseable... resources) throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (AutoCloseable r : resources) {
+        try {
+          r.close();
+        } catch (Exception e) {
+          System.err.println("shutdown: " + e);
+        }
+      }
+      stopped.countDown();
+    }, "shutdown"));
+    stopped.await();
+  }
+}

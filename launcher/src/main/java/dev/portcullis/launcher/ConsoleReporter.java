@@ -1,0 +1,124 @@
+package dev.portcullis.launcher;
+
+import dev.portcullis.model.Cluster;
+import dev.portcullis.model.Route;
+import dev.portcullis.model.RouteAction;
+import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.VirtualHost;
+import dev.portcullis.model.push.Ack;
+import dev.portcullis.operator.source.FileSource;
+import dev.portcullis.translator.TranslationResult;
+import dev.portcullis.translator.manifest.ManifestProblem;
+import dev.portcullis.translator.status.ObjectStatus;
+import dev.portcullis.translator.status.Problem;
+import dev.portcullis.translator.status.Severity;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Local mode's voice: what was loaded, what is served, and every problem with its file, object,
+ * field and reason. A problem is printed when it appears and again only if the list changes.
+ */
+final class ConsoleReporter {
+
+  private static final Logger LOG = LoggerFactory.getLogger("portcullis");
+  private static final int MAX_ROUTE_LINES = 40;
+
+  private volatile List<String> manifestProblems = List.of();
+  private volatile List<String> translationProblems = List.of();
+
+  synchronized void loaded(FileSource.Load load) {
+    List<String> lines = load.problems().stream().map(ManifestProblem::toString).toList();
+    LOG.info("read {} file(s): {} object(s){}", load.files().size(), load.snapshot().size(),
+        load.skipped().isEmpty() ? "" : ", " + load.skipped().size() + " of other kinds skipped");
+    if (!lines.equals(manifestProblems)) {
+      if (lines.isEmpty() && !manifestProblems.isEmpty()) {
+        LOG.info("all files read cleanly now");
+      }
+      lines.forEach(l -> LOG.error("{}", l));
+      manifestProblems = lines;
+    }
+  }
+
+  synchronized void rebuilt(TranslationResult result, boolean changed, long version) {
+    List<String> lines = new ArrayList<>();
+    for (ObjectStatus s : result.status().objects()) {
+      for (Problem p : s.problems()) {
+        lines.add((p.severity() == Severity.INFO ? "note" : p.severity().name()) + " " + s.object() + " " + p.field()
+            + ": " + p.reason() + ": " + p.message());
+      }
+    }
+    if (changed) {
+      RouteTable t = result.table();
+      LOG.info("route table version {}: {} host(s), {} route(s), {} cluster(s)", version, t.virtualHosts().size(),
+          t.routeCount(), t.clusters().size());
+      routes(t).forEach(l -> LOG.info("  {}", l));
+    }
+    if (!lines.equals(translationProblems)) {
+      if (lines.isEmpty() && !translationProblems.isEmpty()) {
+        LOG.info("no problems any more");
+      }
+      for (String l : lines) {
+        if (l.startsWith("ERROR")) {
+          LOG.error("{}", l.substring(6));
+        } else if (l.startsWith("WARNING")) {
+          LOG.warn("{}", l.substring(8));
+        } else {
+          LOG.info("{}", l);
+        }
+      }
+      translationProblems = lines;
+    }
+  }
+
+  void nack(Ack ack) {
+    LOG.error("the data plane refused route table version {}: {}; it keeps serving the previous one",
+        ack.version(), ack.reason());
+  }
+
+  /** One line per route: {@code host path -> service (n endpoints)}. */
+  static List<String> routes(RouteTable table) {
+    Map<String, Cluster> clusters = table.clusters().stream().collect(Collectors.toMap(Cluster::name, c -> c));
+    List<String> lines = new ArrayList<>();
+    for (VirtualHost vh : table.virtualHosts()) {
+      for (Route r : vh.routes()) {
+        lines.add(line(vh.hostname(), (r.match().path().type().name().equals("EXACT") ? "= " : "") + r.match().path().value(),
+            r, clusters));
+      }
+      if (vh.fallback() != null) {
+        lines.add(line(vh.hostname(), "(anything else)", vh.fallback(), clusters));
+      }
+    }
+    if (lines.size() > MAX_ROUTE_LINES) {
+      int more = lines.size() - MAX_ROUTE_LINES;
+      lines = new ArrayList<>(lines.subList(0, MAX_ROUTE_LINES));
+      lines.add("... and " + more + " more (see the admin port's /config_dump)");
+    }
+    return lines;
+  }
+
+  private static String line(String host, String path, Route r, Map<String, Cluster> clusters) {
+    String target;
+    if (r.action() instanceof RouteAction.DirectResponse d) {
+      target = "answers " + d.status();
+    } else {
+      target = ((RouteAction.Forward) r.action()).clusters().stream().map(w -> {
+        Cluster c = clusters.get(w.cluster());
+        String svc = c.source() == null ? c.name() : c.source().namespace() + "/" + c.source().name();
+        int n = c.endpoints().size();
+        return svc + " (" + (n == 0 ? "no endpoints: 503" : n + " endpoint" + (n == 1 ? "" : "s")) + ")";
+      }).collect(Collectors.joining(", "));
+    }
+    return String.format("%-24s %-22s -> %s", host, path, target);
+  }
+
+  List<String> problems() {
+    List<String> all = new ArrayList<>(manifestProblems);
+    all.addAll(translationProblems);
+    return all;
+  }
+}

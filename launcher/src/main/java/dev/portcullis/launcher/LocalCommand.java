@@ -1,0 +1,69 @@
+package dev.portcullis.launcher;
+
+import dev.portcullis.dataplane.cli.DataPlaneCommand;
+import dev.portcullis.operator.cli.TranslatorFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code portcullis local DIR}: serve a folder of manifests, no cluster. */
+@Command(name = "local", header = "Serve a folder of manifests without a cluster.",
+    mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+    description = {
+        "Serve a folder of Kubernetes manifests without a cluster: every *.yaml, *.yml and *.json file under DIR "
+            + "(subfolders too; hidden ones skipped; several documents per file allowed) holding Ingress, IngressClass, "
+            + "Service, EndpointSlice or v1 Endpoints objects. Objects without a namespace go to 'default'.",
+        "",
+        "The folder is watched: a saved change is served within a second, without failing requests in flight. "
+            + "A file or object that cannot be read is reported with its file, object, field and reason, and "
+            + "everything else keeps serving (a broken file keeps its last good objects until it is fixed).",
+        "",
+        "Local mode runs the same translator, route server and push protocol as a cluster, all on this machine. "
+            + "Unlike the operator, it also serves Ingresses that name no ingress class."})
+public final class LocalCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "DIR", description = "The folder of manifests.")
+  Path dir;
+
+  @Mixin
+  ServeFlags serve = new ServeFlags();
+
+  @Mixin
+  TranslatorFlags translator = new TranslatorFlags();
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isDirectory(dir)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "DIR must be a folder: " + dir);
+    }
+    LocalMode local = LocalMode.start(settings(dir, serve, translator));
+    announce(local, serve);
+    DataPlaneCommand.awaitShutdown(local);
+    return 0;
+  }
+
+  static LocalMode.Settings settings(Path dir, ServeFlags serve, TranslatorFlags translator) {
+    return new LocalMode.Settings(dir, serve.bind, serve.adminBind, serve.httpPort, serve.adminPort, serve.routePort, serve.eventLoops,
+        translator.options(true));
+  }
+
+  static void announce(LocalMode local, ServeFlags serve) {
+    String host = serve.bind.equals("0.0.0.0") ? "127.0.0.1" : serve.bind;
+    String admin = serve.adminBind.equals("0.0.0.0") ? "127.0.0.1" : serve.adminBind;
+    System.out.printf("%nPortcullis is serving on http://%s:%d (admin: http://%s:%d/config_dump)%n", host,
+        local.httpPort(), admin, local.adminPort());
+    System.out.printf("HTTPS port %d: not served yet (TLS termination is not available in this version).%n",
+        serve.httpsPort);
+    System.out.println("Edit the manifests and save: changes are served within a second. Ctrl-C stops.");
+    System.out.flush();
+  }
+}

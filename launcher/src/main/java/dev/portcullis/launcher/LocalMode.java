@@ -1,0 +1,134 @@
+package dev.portcullis.launcher;
+
+import dev.portcullis.dataplane.DataPlane;
+import dev.portcullis.dataplane.DataPlaneConfig;
+import dev.portcullis.model.push.PushMessage;
+import dev.portcullis.operator.rebuild.RebuildLoop;
+import dev.portcullis.operator.routeserver.RouteServer;
+import dev.portcullis.operator.source.FileSource;
+import dev.portcullis.translator.Translator;
+import dev.portcullis.translator.TranslatorOptions;
+import dev.portcullis.translator.manifest.ManifestReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Local mode: a folder of manifests served without a cluster, through the same pieces a cluster
+ * uses: the file source feeds the translator, the route server pushes each table over the real
+ * push protocol (on loopback, with a fresh random token), and the data plane follows it.
+ */
+public final class LocalMode implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger("portcullis");
+  /** Changes to several files in a burst become one rebuild. */
+  static final long HOLD_OFF_MS = 30;
+
+  /**
+   * @param dir        the folder of manifests
+   * @param bind       address of the public listener
+   * @param adminBind  address of the admin port
+   * @param httpPort   public HTTP port
+   * @param adminPort  admin port
+   * @param routePort  route server port on loopback (0: any free port)
+   * @param eventLoops data-plane event loops (0: one per core)
+   * @param options    translator settings
+   */
+  public record Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
+      TranslatorOptions options) {}
+
+  private final ConsoleReporter reporter = new ConsoleReporter();
+  private RouteServer routeServer;
+  private RebuildLoop loop;
+  private FileSource source;
+  private DataPlane dataPlane;
+
+  private LocalMode() {}
+
+  public static LocalMode start(Settings settings) throws Exception {
+    LocalMode local = new LocalMode();
+    try {
+      local.run(settings);
+    } catch (Exception e) {
+      local.close();
+      throw e;
+    }
+    return local;
+  }
+
+  private void run(Settings s) throws Exception {
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+
+    routeServer = new RouteServer(new InetSocketAddress("127.0.0.1", s.routePort()), token).start();
+    routeServer.addAckListener(ack -> {
+      if (!ack.accepted()) {
+        reporter.nack(ack);
+      }
+    });
+    loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos) -> {
+      PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table()) : routeServer.current();
+      reporter.rebuilt(result, changed, snapshot.version());
+    }, HOLD_OFF_MS);
+    source = new FileSource(s.dir(), new ManifestReader(), load -> {
+      reporter.loaded(load);
+      loop.submit(load.snapshot());
+    });
+    LOG.info("local mode: serving {}", source.root());
+    source.start();
+
+    URI server = URI.create("http://127.0.0.1:" + routeServer.address().getPort());
+    dataPlane = DataPlane.start(new DataPlaneConfig(s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.eventLoops(),
+        server, token, "local"));
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (!dataPlane.ready() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    if (!dataPlane.ready()) {
+      throw new IllegalStateException("the data plane did not receive a route table within 15 s");
+    }
+  }
+
+  public int httpPort() {
+    return dataPlane.httpPort();
+  }
+
+  public int adminPort() {
+    return dataPlane.adminPort();
+  }
+
+  public DataPlane dataPlane() {
+    return dataPlane;
+  }
+
+  public RouteServer routeServer() {
+    return routeServer;
+  }
+
+  /** The problems currently reported (files, then objects), one line each. */
+  public List<String> problems() {
+    return reporter.problems();
+  }
+
+  @Override
+  public void close() {
+    if (source != null) {
+      source.close();
+    }
+    if (loop != null) {
+      loop.close();
+    }
+    if (dataPlane != null) {
+      dataPlane.close();
+    }
+    if (routeServer != null) {
+      routeServer.close();
+    }
+  }
+}

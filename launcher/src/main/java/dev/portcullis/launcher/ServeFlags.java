@@ -1,0 +1,38 @@
+package dev.portcullis.launcher;
+
+import picocli.CommandLine.Option;
+
+/** The listener flags that {@code local} and {@code demo} share. */
+final class ServeFlags {
+
+  @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
+      description = "Port of the HTTP listener (default: ${DEFAULT-VALUE}).")
+  int httpPort;
+
+  @Option(names = "--https-port", paramLabel = "PORT", defaultValue = "8443",
+      description = "Port reserved for the HTTPS listener (default: ${DEFAULT-VALUE}). TLS termination is not "
+          + "available in this version: nothing listens there yet, and Ingress tls sections are reported.")
+  int httpsPort;
+
+  @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "9901",
+      description = "Port of the admin listener: /healthz, /readyz, /config_dump (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "Address of the HTTP listener (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 serves "
+          + "the network).")
+  String bind;
+
+  @Option(names = "--admin-bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+      description = "Address of the admin listener (default: ${DEFAULT-VALUE}; it stays private unless you say otherwise).")
+  String adminBind;
+
+  @Option(names = "--route-port", paramLabel = "PORT", defaultValue = "0",
+      description = "Loopback port of the internal route server (default: any free port). It always binds "
+          + "127.0.0.1 and requires a token generated at start.")
+  int routePort;
+
+  @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0",
+      description = "Data-plane event loops (default: one per CPU core).")
+  int eventLoops;
+}

@@ -1,0 +1,37 @@
+package dev.portcullis.operator.cli;
+
+import dev.portcullis.model.Cluster;
+import dev.portcullis.model.Timeouts;
+import dev.portcullis.translator.TranslatorOptions;
+import picocli.CommandLine.Option;
+
+/** The translator's settings as command-line flags, shared by every command that translates. */
+public final class TranslatorFlags {
+
+  @Option(names = "--ingress-class", paramLabel = "NAME", defaultValue = "${env:PORTCULLIS_INGRESS_CLASS:-portcullis}",
+      description = "The ingress class this controller answers to by name, also when no IngressClass object of "
+          + "that name exists (default: ${DEFAULT-VALUE}). IngressClasses whose spec.controller is "
+          + TranslatorOptions.CONTROLLER_NAME + " are always served.")
+  String ingressClass;
+
+  @Option(names = "--watch-ingress-without-class", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      description = "Also serve Ingresses that name no class, when no IngressClass is marked default "
+          + "(default: false for translate and operator, true for local and demo).")
+  Boolean watchWithoutClass;
+
+  @Option(names = "--upstream-connect-timeout", paramLabel = "MS", defaultValue = "5000",
+      description = "TCP connect timeout to upstream endpoints, in milliseconds (default: ${DEFAULT-VALUE}).")
+  long connectTimeoutMs = Cluster.DEFAULT_CONNECT_TIMEOUT_MS;
+
+  @Option(names = "--upstream-response-timeout", paramLabel = "MS", defaultValue = "60000",
+      description = "How long to wait for an upstream's response headers, and the longest silence while a body "
+          + "streams, in milliseconds; 0 disables (default: ${DEFAULT-VALUE}). Expiry answers 504.")
+  long responseTimeoutMs = Timeouts.DEFAULT.backendRequestMs();
+
+  /** The options, with {@code watchWithoutClassDefault} when the flag is not given. */
+  public TranslatorOptions options(boolean watchWithoutClassDefault) {
+    boolean watch = watchWithoutClass == null ? watchWithoutClassDefault : watchWithoutClass;
+    return new TranslatorOptions(TranslatorOptions.CONTROLLER_NAME, ingressClass, watch,
+        new Timeouts(0, responseTimeoutMs, responseTimeoutMs), connectTimeoutMs);
+  }
+}

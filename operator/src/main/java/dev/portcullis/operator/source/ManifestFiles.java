@@ -1,0 +1,82 @@
+package dev.portcullis.operator.source;
+
+import dev.portcullis.translator.ClusterSnapshot;
+import dev.portcullis.translator.manifest.ManifestProblem;
+import dev.portcullis.translator.manifest.ManifestReader;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** Which files hold manifests, and how parsed manifests become one snapshot. */
+public final class ManifestFiles {
+  private ManifestFiles() {}
+
+  /** {@code *.yaml}, {@code *.yml} and {@code *.json}, not hidden. */
+  public static boolean isManifest(Path file) {
+    String name = file.getFileName().toString();
+    return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
+  }
+
+  /** The manifest files under each path (a file stands for itself), sorted, hidden folders skipped. */
+  public static List<Path> expand(List<Path> paths) throws IOException {
+    TreeSet<Path> files = new TreeSet<>();
+    for (Path p : paths) {
+      if (!Files.isDirectory(p)) {
+        files.add(p);
+        continue;
+      }
+      Files.walkFileTree(p, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+          return !dir.equals(p) && dir.getFileName().toString().startsWith(".")
+              ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+          if (attrs.isRegularFile() && isManifest(file)) {
+            files.add(file);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    }
+    return new ArrayList<>(files);
+  }
+
+  /**
+   * Adds manifests to a snapshot in order; a second object with the same kind, namespace and name
+   * is reported against {@code file} and left out.
+   */
+  public static void addAll(ClusterSnapshot.Builder snapshot, List<ManifestReader.Manifest> manifests, String file,
+      Map<String, String> origins, List<ManifestProblem> problems) {
+    for (ManifestReader.Manifest m : manifests) {
+      HasMetadata o = m.object();
+      if (!ClusterSnapshot.Builder.supports(o)) {
+        continue;
+      }
+      String id = o.getKind() + " " + (o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace() + "/")
+          + o.getMetadata().getName();
+      if (snapshot.add(o)) {
+        origins.put(id, m.origin());
+      } else {
+        problems.add(new ManifestProblem(file, 0, id, "metadata.name", "DuplicateObject",
+            "also defined in " + origins.get(id) + "; this copy is ignored"));
+      }
+    }
+  }
+
+  /** Origins by object, for {@link #addAll}. */
+  public static Map<String, String> newOrigins() {
+    return new HashMap<>();
+  }
+}

@@ -1,0 +1,149 @@
+package dev.portcullis.operator.routeserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.model.Cluster;
+import dev.portcullis.model.PathMatch;
+import dev.portcullis.model.Route;
+import dev.portcullis.model.RouteAction;
+import dev.portcullis.model.RouteMatch;
+import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.VirtualHost;
+import dev.portcullis.model.push.Ack;
+import dev.portcullis.model.push.PushMessage;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RouteServerTest {
+
+  static final String TOKEN = "a-test-token-of-enough-length";
+  RouteServer server;
+  HttpClient http = HttpClient.newHttpClient();
+  URI base;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new RouteServer(new InetSocketAddress("127.0.0.1", 0), TOKEN, Clock.systemUTC(), 200).start();
+    base = URI.create("http://127.0.0.1:" + server.address().getPort());
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  static RouteTable table(String host) {
+    Cluster c = new Cluster("c", List.of(), null, 1000, null);
+    Route r = new Route("r", RouteMatch.path(PathMatch.prefix("/")), RouteAction.Forward.to("c"), null, null);
+    return new RouteTable(List.of(new VirtualHost(host, List.of(r), null)), List.of(c));
+  }
+
+  HttpRequest.Builder request(String path, String token, String node) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (node != null) {
+      b.header("X-Portcullis-Node", node);
+    }
+    return b;
+  }
+
+  @Test
+  void refusesWithoutTheToken() throws Exception {
+    assertThat(http.send(request("/v1/stream", null, "dp").build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(401);
+    assertThat(http.send(request("/v1/stream", "wrong-token-wrong-token", "dp").build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    assertThat(http.send(request("/v1/stream", TOKEN, null).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(400);
+    assertThat(http.send(request("/v1/stream", TOKEN, "bad node!").build(), HttpResponse.BodyHandlers.ofString())
+        .statusCode()).isEqualTo(400);
+    assertThat(http.send(request("/v1/ack", TOKEN, "dp").build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(405);
+    assertThat(http.send(request("/elsewhere", TOKEN, "dp").build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+        .isEqualTo(404);
+  }
+
+  @Test
+  void streamsTheLatestSnapshotThenChangesThenPings() throws Exception {
+    server.publish(table("a.test"));
+    server.publish(table("b.test"));
+    PushMessage.Snapshot latest = server.publish(table("c.test"));
+    assertThat(server.publish(table("c.test"))).as("same content, same snapshot").isSameAs(latest);
+
+    HttpResponse<Stream<String>> response = http.send(request("/v1/stream", TOKEN, "dp-1").build(),
+        HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("content-type")).hasValue("application/x-ndjson");
+    Iterator<String> lines = response.body().iterator();
+
+    PushMessage first = read(lines.next());
+    assertThat(first).as("a new stream starts with the latest table only").isEqualTo(latest);
+    assertThat(read(lines.next())).as("nothing changed: a ping").isInstanceOf(PushMessage.Ping.class);
+
+    PushMessage.Snapshot next = server.publish(table("d.test"));
+    PushMessage m = read(lines.next());
+    while (m instanceof PushMessage.Ping) {
+      m = read(lines.next());
+    }
+    assertThat(m).isEqualTo(next);
+    assertThat(next.version()).isGreaterThan(latest.version());
+    assertThat(server.nodes().get("dp-1").connections()).isEqualTo(1);
+    assertThat(server.nodes().get("dp-1").sentVersion()).isEqualTo(next.version());
+    response.body().close();
+  }
+
+  static PushMessage read(String line) {
+    return RouteTableJson.read(line.getBytes(StandardCharsets.UTF_8), PushMessage.class);
+  }
+
+  @Test
+  void recordsAcksAndNacks() throws Exception {
+    List<Ack> heard = new CopyOnWriteArrayList<>();
+    server.addAckListener(heard::add);
+    PushMessage.Snapshot s = server.publish(table("a.test"));
+    HttpResponse<String> ok = http.send(request("/v1/ack", TOKEN, "dp-1")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(RouteTableJson.toJson(Ack.accepted("dp-1", s.version(), s.checksum()))))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(ok.statusCode()).isEqualTo(204);
+    assertThat(server.nodes().get("dp-1").ackedVersion()).isEqualTo(s.version());
+    assertThat(server.nodes().get("dp-1").ackedChecksum()).isEqualTo(s.checksum());
+
+    http.send(request("/v1/ack", TOKEN, "dp-2")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(RouteTableJson.toJson(Ack.rejected("dp-2", s.version(), s.checksum(), "broken"))))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(server.nodes().get("dp-2").rejectedVersion()).isEqualTo(s.version());
+    assertThat(server.nodes().get("dp-2").rejectReason()).isEqualTo("broken");
+    assertThat(heard).extracting(Ack::node).containsExactly("dp-1", "dp-2");
+
+    HttpResponse<String> mismatch = http.send(request("/v1/ack", TOKEN, "dp-3")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(RouteTableJson.toJson(Ack.accepted("dp-1", 1, "x")))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(mismatch.statusCode()).isEqualTo(400);
+    HttpResponse<String> garbage = http.send(request("/v1/ack", TOKEN, "dp-3")
+        .POST(HttpRequest.BodyPublishers.ofString("{not json")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(garbage.statusCode()).isEqualTo(400);
+    try {
+      HttpResponse<String> huge = http.send(request("/v1/ack", TOKEN, "dp-3")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[200_000])).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(huge.statusCode()).isEqualTo(413);
+    } catch (java.io.IOException reset) {
+      // Refused before the body was read to the end: the connection is cut, which also refuses it.
+    }
+    assertThat(server.nodes()).doesNotContainKey("dp-3");
+  }
+}

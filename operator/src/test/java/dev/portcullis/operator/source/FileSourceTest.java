@@ -1,0 +1,103 @@
+package dev.portcullis.operator.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.portcullis.translator.manifest.ManifestProblem;
+import dev.portcullis.translator.manifest.ManifestReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileSourceTest {
+
+  static String service(String name) {
+    return "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name + "\nspec:\n  ports:\n  - port: 80\n";
+  }
+
+  @Test
+  void readsTheTreeAndFollowsChanges(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), service("a") + "---\n" + service("b"));
+    Files.createDirectories(dir.resolve("sub"));
+    Files.writeString(dir.resolve("sub/c.yml"), service("c"));
+    Files.createDirectories(dir.resolve(".hidden"));
+    Files.writeString(dir.resolve(".hidden/d.yaml"), service("d"));
+    Files.writeString(dir.resolve("notes.txt"), "not a manifest");
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    AtomicInteger loads = new AtomicInteger();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), l -> {
+      last.set(l);
+      loads.incrementAndGet();
+    }).start()) {
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName()).containsExactly("a", "b", "c");
+      assertThat(last.get().files()).containsExactly("a.yaml", "sub/c.yml");
+
+      long start = System.nanoTime();
+      Files.writeString(dir.resolve("sub/new.json"), "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"e\"}}");
+      await().atMost(Duration.ofSeconds(2)).until(() -> last.get().snapshot().services().size() == 4);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+
+      Files.delete(dir.resolve("a.yaml"));
+      await().atMost(Duration.ofSeconds(2)).until(() -> last.get().snapshot().services().size() == 2);
+
+      int before = loads.get();
+      Files.writeString(dir.resolve("sub/c.yml"), service("c"));
+      Thread.sleep(800);
+      assertThat(loads.get()).as("rewriting the same content changes nothing").isEqualTo(before);
+    }
+  }
+
+  @Test
+  void aBrokenFileKeepsItsLastGoodObjects(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("svc.yaml");
+    Files.writeString(file, service("a") + "---\n" + service("b"));
+    Files.writeString(dir.resolve("other.yaml"), service("other"));
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {
+      Files.writeString(file, service("a") + "---\n  broken: [yaml\n");
+      await().atMost(Duration.ofSeconds(2)).until(() -> !last.get().problems().isEmpty());
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName())
+          .containsExactly("a", "b", "other");
+      assertThat(last.get().problems()).extracting(ManifestProblem::reason).contains("InvalidYAML", "KeptLastGood");
+      assertThat(last.get().problems()).allSatisfy(p -> assertThat(p.file()).isEqualTo("svc.yaml"));
+
+      Files.writeString(file, service("a"));
+      await().atMost(Duration.ofSeconds(2)).until(() -> last.get().problems().isEmpty());
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName()).containsExactly("a", "other");
+    }
+  }
+
+  @Test
+  void aBrokenObjectKeepsItsLastGoodVersion(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("svc.yaml");
+    Files.writeString(file, service("a") + "---\n" + service("b"));
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {
+      Files.writeString(file, service("a") + "---\n" + service("b").replace("port: 80", "port: eighty"));
+      await().atMost(Duration.ofSeconds(2)).until(() -> !last.get().problems().isEmpty());
+      assertThat(last.get().snapshot().service("default", "b")).hasValueSatisfying(
+          s -> assertThat(s.getSpec().getPorts().get(0).getPort()).isEqualTo(80));
+      assertThat(last.get().problems()).extracting(ManifestProblem::object).contains("Service default/b");
+    }
+  }
+
+  @Test
+  void duplicatesAreReportedAndTheFirstKept(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("1.yaml"), service("a"));
+    Files.writeString(dir.resolve("2.yaml"), service("a").replace("port: 80", "port: 81"));
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {
+      assertThat(last.get().snapshot().service("default", "a")).hasValueSatisfying(
+          s -> assertThat(s.getSpec().getPorts().get(0).getPort()).isEqualTo(80));
+      assertThat(last.get().problems()).singleElement().satisfies(p -> {
+        assertThat(p.reason()).isEqualTo("DuplicateObject");
+        assertThat(p.file()).isEqualTo("2.yaml");
+        assertThat(p.message()).contains("1.yaml#1");
+      });
+    }
+  }
+}
