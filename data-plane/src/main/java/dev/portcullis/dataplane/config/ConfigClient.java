@@ -31,6 +31,7 @@ public final class ConfigClient extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigClient.class);
   static final long MIN_BACKOFF_MS = 200;
   static final long MAX_BACKOFF_MS = 10_000;
+  static final long ACK_TIMEOUT_MS = 10_000;
 
   /** Applies snapshots; the future fails with a reason (a NACK) if the snapshot is refused. */
   public interface SnapshotSink {
@@ -183,7 +184,8 @@ public final class ConfigClient extends VerticleBase {
 
   private void post(Ack ack) {
     Buffer body = Buffer.buffer(RouteTableJson.toJson(ack));
-    client.request(options(HttpMethod.POST, PushProtocol.ACK_PATH).putHeader(HttpHeaders.CONTENT_TYPE, "application/json"))
+    client.request(options(HttpMethod.POST, PushProtocol.ACK_PATH).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+            .setIdleTimeout(ACK_TIMEOUT_MS))
         .compose(req -> req.send(body))
         .onComplete(ar -> {
           if (ar.failed()) {

@@ -1,0 +1,126 @@
+package dev.portcullis.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The ./portcullis launcher as a user runs it: a separate process, from the source tree. */
+class CliIT {
+
+  static final Path HOME = Path.of(System.getProperty("portcullis.home", "..")).toAbsolutePath().normalize();
+
+  record Run(int exit, String out, String err) {}
+
+  static Run run(String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(HOME.resolve("portcullis").toString());
+    command.addAll(List.of(args));
+    Path out = Files.createTempFile("cli-out", ".txt");
+    Path err = Files.createTempFile("cli-err", ".txt");
+    ProcessBuilder pb = new ProcessBuilder(command).directory(HOME.toFile())
+        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    // The build that runs these tests just made the jar: never start a nested build.
+    pb.environment().put("PORTCULLIS_NO_BUILD", "1");
+    Process p = pb.start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("portcullis " + String.join(" ", args) + " did not finish");
+    }
+    return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void helpListsEveryCommand() throws Exception {
+    Run help = run("--help");
+    assertThat(help.exit()).isZero();
+    assertThat(help.out()).contains("demo", "local", "translate", "data-plane", "echo");
+    for (String command : List.of("demo", "local", "translate", "data-plane", "echo")) {
+      Run sub = run(command, "--help");
+      assertThat(sub.exit()).as(command + " --help").isZero();
+      assertThat(sub.out()).contains("Usage: portcullis " + command);
+    }
+    Run version = run("--version");
+    assertThat(version.out()).startsWith("portcullis 0.");
+    Run unknown = run("no-such-command");
+    assertThat(unknown.exit()).isEqualTo(2);
+  }
+
+  @Test
+  void translatePrintsTheTableAndEveryProblem(@TempDir Path dir) throws Exception {
+    Run ok = run("translate", "-f", "examples/quickstart");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("routeTable:", "hostname: demo.local", "service/default/web/port/80");
+    assertThat(ok.err()).contains("0 errors");
+
+    Files.writeString(dir.resolve("bad.yaml"), """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: broken
+        spec:
+          ingressClassName: portcullis
+          rules:
+          - host: shop.test
+            http:
+              paths:
+              - path: no-slash
+                pathType: Prefix
+                backend:
+                  service: {name: web, port: {number: 80}}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: [unclosed
+        """, StandardCharsets.UTF_8);
+    Run bad = run("translate", "-f", dir.toString());
+    assertThat(bad.exit()).isEqualTo(1);
+    assertThat(bad.err()).contains("bad.yaml", "InvalidYAML", "Ingress default/broken", "spec.rules[0].http.paths[0].path",
+        "InvalidPath");
+    assertThat(run("translate", "-f", dir.toString(), "--fail-on", "never").exit()).isZero();
+    assertThat(run("translate", "-f", dir.resolve("missing.yaml").toString()).exit()).isEqualTo(3);
+  }
+
+  @Test
+  void demoServesTheQuickstart() throws Exception {
+    int http = freePort();
+    int admin = freePort();
+    Path log = Files.createTempFile("demo", ".log");
+    ProcessBuilder pb = new ProcessBuilder(HOME.resolve("portcullis").toString(), "demo", "--http-port",
+        Integer.toString(http), "--admin-port", Integer.toString(admin)).directory(HOME.toFile())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("PORTCULLIS_NO_BUILD", "1");
+    Process demo = pb.start();
+    try {
+      Http client = new Http(http);
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+          .until(() -> client.get("demo.local", "/").status() == 200);
+      assertThat(client.get("demo.local", "/").backend()).isEqualTo("web");
+      assertThat(client.get("demo.local", "/api/x").backend()).isEqualTo("api");
+      assertThat(client.get("unknown.test", "/").backend()).isEqualTo("fallback");
+      assertThat(client.get("demo.local", "/api/x").body()).contains("\"path\" : \"/api/x\"", "\"method\" : \"GET\"",
+          "\"x-forwarded-for\"");
+      assertThat(new Http(admin).get(null, "/readyz").status()).isEqualTo(200);
+      assertThat(Files.readString(log)).contains("curl -H 'Host: demo.local' http://127.0.0.1:" + http + "/");
+    } finally {
+      demo.destroy();
+      assertThat(demo.waitFor(20, TimeUnit.SECONDS)).as("demo stops on SIGTERM").isTrue();
+    }
+  }
+}
