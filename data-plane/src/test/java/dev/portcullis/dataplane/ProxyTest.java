@@ -297,6 +297,28 @@ class ProxyTest {
   }
 
   @Test
+  void namedAndIpv6Endpoints() throws Exception {
+    Cluster named = new Cluster("named", List.of(new dev.portcullis.model.Endpoint("localhost", a.port())), null, 1000, null);
+    apply(simple("named.test", named));
+    assertThat(http.get("named.test", "/").json().getString("backend")).isEqualTo("a");
+
+    EchoBackend v6;
+    try {
+      v6 = await(EchoBackend.start(vertx, "v6", "::1", 0));
+    } catch (Exception e) {
+      org.junit.jupiter.api.Assumptions.abort("no IPv6 loopback on this machine: " + e.getMessage());
+      return;
+    }
+    try {
+      Cluster six = new Cluster("six", List.of(new dev.portcullis.model.Endpoint("::1", v6.port())), null, 1000, null);
+      apply(simple("v6.test", six));
+      assertThat(http.get("v6.test", "/").json().getString("backend")).isEqualTo("v6");
+    } finally {
+      v6.close();
+    }
+  }
+
+  @Test
   void upstreamThatDiesMidResponseCutsTheClient() throws Exception {
     HttpServer dying = await(vertx.createHttpServer().requestHandler(req -> {
       req.response().setChunked(true).write("partial");

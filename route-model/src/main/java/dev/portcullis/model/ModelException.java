@@ -8,15 +8,12 @@ public final class ModelException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final String field;
+  private final String reason;
 
   public ModelException(String field, String reason) {
     super(field + ": " + reason);
     this.field = field;
-  }
-
-  public ModelException(String field, String reason, Throwable cause) {
-    super(field + ": " + reason, cause);
-    this.field = field;
+    this.reason = reason;
   }
 
   /** The path of the offending field. */
@@ -24,11 +21,8 @@ public final class ModelException extends RuntimeException {
     return field;
   }
 
-  /** Prefixes the field path, so that nested elements report where they sit in the table. */
-  public ModelException within(String parent) {
-    String path = field.isEmpty() ? parent : parent + "." + field;
-    ModelException wrapped = new ModelException(path, getMessage().substring(field.length() + 2), getCause());
-    wrapped.setStackTrace(getStackTrace());
-    return wrapped;
+  /** What is wrong with it. */
+  public String reason() {
+    return reason;
   }
 }

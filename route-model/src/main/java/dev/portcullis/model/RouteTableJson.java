@@ -65,14 +65,14 @@ public final class RouteTableJson {
     try {
       return MAPPER.readValue(json, type);
     } catch (JsonMappingException e) {
-      String path = path(e);
+      String path = fieldPath(e);
       Throwable cause = e.getCause();
       while (cause != null && !(cause instanceof ModelException)) {
         cause = cause.getCause();
       }
       if (cause instanceof ModelException model) {
         String field = path.isEmpty() ? model.field() : path + "." + model.field();
-        throw new ModelException(field, model.getMessage().substring(model.field().length() + 2));
+        throw new ModelException(field, model.reason());
       }
       throw new ModelException(path.isEmpty() ? "(root)" : path, e.getOriginalMessage());
     } catch (IOException e) {
@@ -80,7 +80,8 @@ public final class RouteTableJson {
     }
   }
 
-  private static String path(JsonMappingException e) {
+  /** The path a Jackson mapping error points at, as {@code a.b[2].c}. */
+  public static String fieldPath(JsonMappingException e) {
     StringBuilder sb = new StringBuilder();
     for (JsonMappingException.Reference ref : e.getPath()) {
       if (ref.getFieldName() != null) {

@@ -114,10 +114,11 @@ public final class BackendResolver {
     TreeSet<Endpoint> endpoints = new TreeSet<>();
     if (!slices.isEmpty()) {
       for (EndpointSlice slice : slices) {
-        fromSlice(slice, servicePort, endpoints, problems);
+        fromSlice(slice, servicePort, ports.size(), endpoints, problems);
       }
     } else {
-      snapshot.endpoints(namespace, serviceName).ifPresent(e -> fromEndpoints(e, servicePort, endpoints, problems));
+      snapshot.endpoints(namespace, serviceName)
+          .ifPresent(e -> fromEndpoints(e, servicePort, ports.size(), endpoints, problems));
     }
     if (endpoints.isEmpty()) {
       problems.add(Problem.warning("", "NoReadyEndpoints", "Service " + namespace + "/" + serviceName
@@ -170,15 +171,20 @@ public final class BackendResolver {
     return List.of(new Endpoint(host, port));
   }
 
-  private void fromSlice(EndpointSlice slice, ServicePort servicePort, TreeSet<Endpoint> into, List<Problem> problems) {
+  private void fromSlice(EndpointSlice slice, ServicePort servicePort, int servicePorts, TreeSet<Endpoint> into,
+      List<Problem> problems) {
     Integer port = null;
-    if (slice.getPorts() != null) {
-      for (io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort p : slice.getPorts()) {
-        if (sameName(p.getName(), servicePort.getName()) && isTcp(p.getProtocol())) {
-          port = p.getPort();
-          break;
-        }
+    List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort> ports =
+        slice.getPorts() == null ? List.of() : slice.getPorts();
+    for (io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort p : ports) {
+      if (sameName(p.getName(), servicePort.getName()) && isTcp(p.getProtocol())) {
+        port = p.getPort();
+        break;
       }
+    }
+    String where = "EndpointSlice " + slice.getMetadata().getNamespace() + "/" + slice.getMetadata().getName();
+    if (port == null && servicePorts == 1 && ports.size() == 1 && isTcp(ports.get(0).getProtocol())) {
+      port = onlyPort(where, ports.get(0).getName(), ports.get(0).getPort(), servicePort, problems);
     }
     if (port == null || slice.getEndpoints() == null) {
       return;
@@ -191,26 +197,28 @@ public final class BackendResolver {
         continue;
       }
       for (String address : e.getAddresses()) {
-        addAddress(address, port, type, "EndpointSlice " + slice.getMetadata().getNamespace() + "/"
-            + slice.getMetadata().getName(), into, problems);
+        addAddress(address, port, type, where, into, problems);
       }
     }
   }
 
-  private void fromEndpoints(Endpoints endpoints, ServicePort servicePort, TreeSet<Endpoint> into, List<Problem> problems) {
+  private void fromEndpoints(Endpoints endpoints, ServicePort servicePort, int servicePorts, TreeSet<Endpoint> into,
+      List<Problem> problems) {
     if (endpoints.getSubsets() == null) {
       return;
     }
     String where = "Endpoints " + endpoints.getMetadata().getNamespace() + "/" + endpoints.getMetadata().getName();
     for (EndpointSubset subset : endpoints.getSubsets()) {
       Integer port = null;
-      if (subset.getPorts() != null) {
-        for (EndpointPort p : subset.getPorts()) {
-          if (sameName(p.getName(), servicePort.getName()) && isTcp(p.getProtocol())) {
-            port = p.getPort();
-            break;
-          }
+      List<EndpointPort> ports = subset.getPorts() == null ? List.of() : subset.getPorts();
+      for (EndpointPort p : ports) {
+        if (sameName(p.getName(), servicePort.getName()) && isTcp(p.getProtocol())) {
+          port = p.getPort();
+          break;
         }
+      }
+      if (port == null && servicePorts == 1 && ports.size() == 1 && isTcp(ports.get(0).getProtocol())) {
+        port = onlyPort(where, ports.get(0).getName(), ports.get(0).getPort(), servicePort, problems);
       }
       if (port == null || subset.getAddresses() == null) {
         continue;
@@ -219,6 +227,19 @@ public final class BackendResolver {
         addAddress(a.getIp(), port, null, where, into, problems);
       }
     }
+  }
+
+  /**
+   * Kubernetes pairs endpoint ports with Service ports by name. Hand-written endpoints (local mode)
+   * often leave the name out; when both sides have a single port there is only one sensible pairing.
+   */
+  private static Integer onlyPort(String where, String endpointPortName, Integer port, ServicePort servicePort,
+      List<Problem> problems) {
+    problems.add(Problem.warning("", "EndpointPortNameMismatch", where + " names its port \""
+        + (endpointPortName == null ? "" : endpointPortName) + "\" but Service port " + servicePort.getPort()
+        + " is named \"" + (servicePort.getName() == null ? "" : servicePort.getName())
+        + "\"; both have a single port, so it is used"));
+    return port;
   }
 
   private static void addAddress(String address, Integer port, String addressType, String where,

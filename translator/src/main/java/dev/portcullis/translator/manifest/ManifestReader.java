@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.portcullis.model.RouteTableJson;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -157,7 +158,8 @@ public final class ManifestReader {
       HasMetadata object = yaml.treeToValue(copy, known.type);
       objects.add(new Manifest(object, where));
     } catch (JsonMappingException e) {
-      problems.add(new ManifestProblem(file, doc, display, path(e), "InvalidManifest", e.getOriginalMessage()));
+      problems.add(new ManifestProblem(file, doc, display, RouteTableJson.fieldPath(e), "InvalidManifest",
+          e.getOriginalMessage()));
     } catch (JsonProcessingException | IllegalArgumentException e) {
       problems.add(new ManifestProblem(file, doc, display, "", "InvalidManifest", e.getMessage()));
     }
@@ -170,21 +172,6 @@ public final class ManifestReader {
       return j.getOriginalMessage().lines().findFirst().orElse("syntax error") + at;
     }
     return String.valueOf(e.getMessage());
-  }
-
-  private static String path(JsonMappingException e) {
-    StringBuilder sb = new StringBuilder();
-    for (JsonMappingException.Reference ref : e.getPath()) {
-      if (ref.getFieldName() != null) {
-        if (sb.length() > 0) {
-          sb.append('.');
-        }
-        sb.append(ref.getFieldName());
-      } else if (ref.getIndex() >= 0) {
-        sb.append('[').append(ref.getIndex()).append(']');
-      }
-    }
-    return sb.toString();
   }
 
   /** The kinds this reader understands, as {@code apiVersion kind}. */
