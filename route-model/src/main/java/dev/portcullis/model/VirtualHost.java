@@ -17,9 +17,10 @@ import java.util.Set;
  *                 irrelevant to matching (the translator sorts them for stable output)
  * @param fallback the route for requests on this host that match none of {@code routes} (an
  *                 Ingress {@code defaultBackend}); without one such requests get a 404
+ * @param tls      the certificate the host is to be served with over HTTPS, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record VirtualHost(String hostname, List<Route> routes, Route fallback) {
+public record VirtualHost(String hostname, List<Route> routes, Route fallback, TlsRef tls) {
 
   public static final String CATCH_ALL = "*";
 
@@ -41,6 +42,11 @@ public record VirtualHost(String hostname, List<Route> routes, Route fallback) {
         throw new ModelException("routes[" + i + "].name", "duplicate route name \"" + routes.get(i).name() + "\"");
       }
     }
+  }
+
+  /** A host without TLS. */
+  public VirtualHost(String hostname, List<Route> routes, Route fallback) {
+    this(hostname, routes, fallback, null);
   }
 
   @JsonIgnore

@@ -20,7 +20,8 @@ class RouteTableTest {
         RouteAction.Forward.to(web.name()), Timeouts.DEFAULT, ingress.withField("spec.rules[0].http.paths[0]"));
     Route gone = new Route("ingress/default/shop/rule/0/path/1", RouteMatch.path(PathMatch.exact("/gone")),
         new RouteAction.DirectResponse(503, "unavailable\n"), new Timeouts(1, 2, 3), ingress);
-    return new RouteTable(List.of(new VirtualHost("shop.example.com", List.of(root, gone), null)), List.of(web));
+    TlsRef tls = new TlsRef("default", "shop-tls", ingress.withField("spec.tls[0]"));
+    return new RouteTable(List.of(new VirtualHost("shop.example.com", List.of(root, gone), null, tls)), List.of(web));
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.portcullis.model.PathMatch;
 import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.TlsRef;
 import dev.portcullis.model.VirtualHost;
 import dev.portcullis.translator.status.ObjectRef;
 import java.util.ArrayList;
@@ -32,7 +33,11 @@ public final class RouteTableBuilder {
   private static final class HostEntry {
     final Map<PathMatch, Claim> routes = new LinkedHashMap<>();
     Claim fallback;
+    TlsClaim tls;
   }
+
+  /** A certificate reference and the object that claimed it for a host. */
+  public record TlsClaim(TlsRef tls, ObjectRef owner) {}
 
   private final Map<String, HostEntry> hosts = new TreeMap<>();
   private final Map<String, Cluster> clusters = new TreeMap<>();
@@ -60,6 +65,16 @@ public final class RouteTableBuilder {
       return host.fallback;
     }
     host.fallback = new Claim(route, owner);
+    return null;
+  }
+
+  /** Offers the host's certificate; returns the earlier claim if one holds. */
+  public TlsClaim offerTls(String hostname, TlsRef tls, ObjectRef owner) {
+    HostEntry host = hosts.computeIfAbsent(hostname, h -> new HostEntry());
+    if (host.tls != null) {
+      return host.tls;
+    }
+    host.tls = new TlsClaim(tls, owner);
     return null;
   }
 
@@ -95,7 +110,7 @@ public final class RouteTableBuilder {
       if (fallbackRoute != null) {
         collectClusters(fallbackRoute, used);
       }
-      vhosts.add(new VirtualHost(e.getKey(), routes, fallbackRoute));
+      vhosts.add(new VirtualHost(e.getKey(), routes, fallbackRoute, host.tls == null ? null : host.tls.tls()));
     }
     List<Cluster> kept = clusters.values().stream().filter(c -> used.contains(c.name())).toList();
     return new RouteTable(vhosts, kept);

@@ -6,6 +6,7 @@ import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteMatch;
 import dev.portcullis.model.SourceRef;
+import dev.portcullis.model.TlsRef;
 import dev.portcullis.model.VirtualHost;
 import dev.portcullis.translator.ObjectReport;
 import dev.portcullis.translator.RouteTableBuilder;
@@ -18,6 +19,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressSpec;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -88,10 +90,6 @@ public final class IngressProcessor {
       report.error("spec", "InvalidIngress", "an Ingress needs rules or a defaultBackend; nothing is served");
       return;
     }
-    if (spec.getTls() != null && !spec.getTls().isEmpty()) {
-      report.warning("spec.tls", "TLSNotServed", "TLS termination is not available in this version; "
-          + "the hosts are served over plain HTTP only");
-    }
 
     Set<String> hosts = new LinkedHashSet<>();
     for (int i = 0; i < rules.size(); i++) {
@@ -128,6 +126,8 @@ public final class IngressProcessor {
       }
     }
 
+    tls(spec, namespace, source, report);
+
     if (defaultBackend != null) {
       String field = "spec.defaultBackend";
       RouteAction action = backend(namespace, defaultBackend, field, report);
@@ -156,19 +156,51 @@ public final class IngressProcessor {
     }
   }
 
+  /** Records each {@code spec.tls} entry's Secret as the certificate of the hosts it lists. */
+  private void tls(IngressSpec spec, String namespace, SourceRef source, ObjectReport report) {
+    List<IngressTLS> entries = spec.getTls() == null ? List.of() : spec.getTls();
+    if (entries.isEmpty()) {
+      return;
+    }
+    report.warning("spec.tls", "TLSNotServed", "TLS termination is not available in this version; "
+        + "the hosts are served over plain HTTP only");
+    for (int i = 0; i < entries.size(); i++) {
+      IngressTLS entry = entries.get(i);
+      String field = "spec.tls[" + i + "]";
+      if (entry.getSecretName() == null || entry.getSecretName().isEmpty() || entry.getHosts() == null) {
+        continue;
+      }
+      TlsRef ref = new TlsRef(namespace, entry.getSecretName(), source.withField(field));
+      for (int j = 0; j < entry.getHosts().size(); j++) {
+        String host = host(entry.getHosts().get(j), field + ".hosts[" + j + "]", report);
+        if (host == null || host.equals(VirtualHost.CATCH_ALL)) {
+          continue;
+        }
+        RouteTableBuilder.TlsClaim holder = builder.offerTls(host, ref, report.object());
+        boolean sameSecret = holder != null && holder.tls().namespace().equals(ref.namespace())
+            && holder.tls().name().equals(ref.name());
+        if (holder != null && !sameSecret) {
+          report.warning(field + ".hosts[" + j + "]", "TLSConflict", "host " + host + " already takes its certificate "
+              + "from Secret " + holder.tls().namespace() + "/" + holder.tls().name() + " (" + holder.owner()
+              + "), which is older; this entry is not used for it");
+        }
+      }
+    }
+  }
+
   /** The virtual host a rule's host belongs to, or null (reported) when the host is invalid. */
   private static String host(String host, String field, ObjectReport report) {
     if (host == null || host.isEmpty()) {
       return VirtualHost.CATCH_ALL;
     }
     if (Hostnames.isIpLiteral(host)) {
-      report.error(field, "InvalidHost", "host \"" + host + "\" must be a DNS name, not an IP address; rule ignored");
+      report.error(field, "InvalidHost", "host \"" + host + "\" must be a DNS name, not an IP address; ignored");
       return null;
     }
     String name = host.startsWith("*.") ? host.substring(2) : host;
     if (!Hostnames.isDnsName(name)) {
       report.error(field, "InvalidHost", "host \"" + host + "\" is not a valid lower-case DNS name or wildcard "
-          + "(*.example.com); rule ignored");
+          + "(*.example.com); ignored");
       return null;
     }
     return host;
