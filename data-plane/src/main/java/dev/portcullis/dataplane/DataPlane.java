@@ -89,7 +89,8 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
       if (config.routeServer() == null) {
         return Future.succeededFuture();
       }
-      return vertx.deployVerticle(new ConfigClient(config.routeServer(), config.token(), config.nodeId(), this));
+      return vertx.deployVerticle(new ConfigClient(config.routeServer(), config.token(), config.routeTls(),
+          config.nodeId(), this));
     }).map(v -> {
       LOG.info("data plane listening on {}:{} ({} event loops), admin on {}", config.bindAddress(), httpPort,
           config.eventLoops(), adminPort < 0 ? "none" : config.adminBindAddress() + ":" + adminPort);

@@ -1,6 +1,7 @@
 package dev.portcullis.dataplane;
 
 import java.net.URI;
+import java.nio.file.Path;
 
 /**
  * How a data plane runs.
@@ -11,38 +12,71 @@ import java.net.URI;
  * @param adminPort        the admin port (0 picks a free one, -1 disables it)
  * @param eventLoops       event loops, one proxy verticle each
  * @param routeServer      the route server to follow, or null to be fed tables directly
- * @param token            the route server's bearer token (never logged)
+ * @param token            the route server's bearer token (never logged), or null
+ * @param routeTls         the files for mutual TLS with an https route server, or null
  * @param nodeId           this data plane's id in the push protocol
  */
 public record DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
-    int eventLoops, URI routeServer, String token, String nodeId) {
+    int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId) {
+
+  /**
+   * PEM files for the push stream's mutual TLS; re-read on every reconnection, so a renewed
+   * certificate (a Secret updated in place) is picked up without a restart.
+   *
+   * @param ca   the CA that signed the route server's certificate
+   * @param cert this data plane's client certificate (may be null with key, when only the token authenticates)
+   * @param key  its private key
+   */
+  public record RouteTls(Path ca, Path cert, Path key) {
+    public RouteTls {
+      if (ca == null) {
+        throw new IllegalArgumentException("TLS to the route server needs the CA file");
+      }
+      if ((cert == null) != (key == null)) {
+        throw new IllegalArgumentException("a client certificate needs its key, and a key its certificate");
+      }
+    }
+  }
 
   public DataPlaneConfig {
     if (eventLoops <= 0) {
       eventLoops = Runtime.getRuntime().availableProcessors();
     }
-    if (routeServer != null && (token == null || token.isEmpty())) {
-      throw new IllegalArgumentException("a route server needs a token");
+    if (routeServer != null) {
+      boolean https = "https".equalsIgnoreCase(routeServer.getScheme());
+      if (!https && !"http".equalsIgnoreCase(routeServer.getScheme())) {
+        throw new IllegalArgumentException("the route server URL must be http:// or https://, was " + routeServer);
+      }
+      if (https && routeTls == null) {
+        throw new IllegalArgumentException("an https route server needs the CA file (and a client certificate)");
+      }
+      boolean clientCert = routeTls != null && routeTls.cert() != null;
+      if ((token == null || token.isEmpty()) && !(https && clientCert)) {
+        throw new IllegalArgumentException("the route server needs a token or, over https, a client certificate");
+      }
     }
   }
 
   /** Loopback listeners on free ports, fed directly: for tests and embedding. */
   public static DataPlaneConfig loopback(int eventLoops) {
-    return new DataPlaneConfig("127.0.0.1", 0, "127.0.0.1", 0, eventLoops, null, null, "local");
+    return new DataPlaneConfig("127.0.0.1", 0, "127.0.0.1", 0, eventLoops, null, null, null, "local");
   }
 
   public DataPlaneConfig withRouteServer(URI uri, String token, String nodeId) {
-    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, nodeId);
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, routeTls,
+        nodeId);
   }
 
-  public DataPlaneConfig withPorts(String bind, int http, String adminBind, int admin) {
-    return new DataPlaneConfig(bind, http, adminBind, admin, eventLoops, routeServer, token, nodeId);
+  public DataPlaneConfig withRouteTls(RouteTls tls) {
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, tls,
+        nodeId);
   }
 
   @Override
   public String toString() {
     // The token stays out of every log line and dump.
     return "DataPlaneConfig[bind=" + bindAddress + ":" + httpPort + ", admin=" + adminBindAddress + ":" + adminPort
-        + ", eventLoops=" + eventLoops + ", routeServer=" + routeServer + ", nodeId=" + nodeId + "]";
+        + ", eventLoops=" + eventLoops + ", routeServer=" + routeServer + ", routeTls=" + routeTls
+        + ", nodeId=" + nodeId + "]";
   }
 }

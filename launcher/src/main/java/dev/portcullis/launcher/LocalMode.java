@@ -85,7 +85,7 @@ public final class LocalMode implements AutoCloseable {
 
     URI server = URI.create("http://127.0.0.1:" + routeServer.address().getPort());
     dataPlane = DataPlane.start(new DataPlaneConfig(s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.eventLoops(),
-        server, token, "local"));
+        server, token, null, "local"));
     long deadline = System.nanoTime() + 15_000_000_000L;
     while (!dataPlane.ready() && System.nanoTime() < deadline) {
       Thread.sleep(20);

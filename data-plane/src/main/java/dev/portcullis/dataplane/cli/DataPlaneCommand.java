@@ -22,9 +22,10 @@ import picocli.CommandLine.Spec;
     description = {
         "Run the data plane: the reverse proxy, configured by a route server that pushes route tables to it.",
         "",
-        "Every flag can also be set through the environment variable shown in its default. The route server's "
-            + "token is read from --token-file or from PORTCULLIS_ROUTE_TOKEN; it is never accepted on the "
-            + "command line, where other users of the machine could read it."})
+        "Every flag can also be set through the environment variable named in its description. The route server "
+            + "authenticates data planes by client certificate (https, mutual TLS) or by token; the token is read "
+            + "from --token-file or from PORTCULLIS_ROUTE_TOKEN, never from the command line, where other users "
+            + "of the machine could read it."})
 public final class DataPlaneCommand implements Callable<Integer> {
 
   @Spec
@@ -38,6 +39,20 @@ public final class DataPlaneCommand implements Callable<Integer> {
       description = "File holding the route server's token (env PORTCULLIS_ROUTE_TOKEN_FILE; or put the token "
           + "itself in PORTCULLIS_ROUTE_TOKEN).")
   Path tokenFile;
+
+  @Option(names = "--route-ca-file", paramLabel = "FILE", defaultValue = "${env:PORTCULLIS_ROUTE_CA_FILE}",
+      description = "PEM file of the CA that signed an https route server's certificate "
+          + "(env PORTCULLIS_ROUTE_CA_FILE).")
+  Path routeCaFile;
+
+  @Option(names = "--route-cert-file", paramLabel = "FILE", defaultValue = "${env:PORTCULLIS_ROUTE_CERT_FILE}",
+      description = "PEM file of this data plane's client certificate for an https route server "
+          + "(env PORTCULLIS_ROUTE_CERT_FILE). Re-read at every reconnection.")
+  Path routeCertFile;
+
+  @Option(names = "--route-key-file", paramLabel = "FILE", defaultValue = "${env:PORTCULLIS_ROUTE_KEY_FILE}",
+      description = "PEM file of the client certificate's private key (env PORTCULLIS_ROUTE_KEY_FILE).")
+  Path routeKeyFile;
 
   @Option(names = "--node-id", paramLabel = "ID", defaultValue = "${env:PORTCULLIS_NODE_ID:-${env:HOSTNAME}}",
       description = "This data plane's name in the push protocol (default: the host name; env PORTCULLIS_NODE_ID).")
@@ -69,26 +84,39 @@ public final class DataPlaneCommand implements Callable<Integer> {
     if (routeServer == null) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--route-server (or PORTCULLIS_ROUTE_SERVER) is required");
     }
-    String token = readToken();
+    boolean https = "https".equalsIgnoreCase(routeServer.getScheme());
+    DataPlaneConfig.RouteTls tls = null;
+    if (https || routeCaFile != null) {
+      if (routeCaFile == null) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "an https route server needs --route-ca-file");
+      }
+      tls = new DataPlaneConfig.RouteTls(routeCaFile, routeCertFile, routeKeyFile);
+    }
+    String token = readToken(https && routeCertFile != null);
     String node = nodeId == null || nodeId.isBlank() ? InetAddress.getLocalHost().getHostName() : nodeId;
-    DataPlaneConfig config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, node);
+    DataPlaneConfig config;
+    try {
+      config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, tls, node);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
     DataPlane dataPlane = DataPlane.start(config);
     awaitShutdown(dataPlane);
     return 0;
   }
 
-  private String readToken() throws IOException {
+  private String readToken(boolean optional) throws IOException {
     String token;
     if (tokenFile != null) {
       token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
     } else {
       token = System.getenv("PORTCULLIS_ROUTE_TOKEN");
     }
-    if (token == null || token.isBlank()) {
-      throw new CommandLine.ParameterException(spec.commandLine(),
-          "the route server token is required: --token-file FILE or PORTCULLIS_ROUTE_TOKEN");
+    if ((token == null || token.isBlank()) && !optional) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "the route server needs a token (--token-file FILE "
+          + "or PORTCULLIS_ROUTE_TOKEN), or https with a client certificate (--route-cert-file, --route-key-file)");
     }
-    return token;
+    return token == null || token.isBlank() ? null : token;
   }
 
   /** Blocks until the JVM is asked to stop, then closes what was started. */

@@ -1,5 +1,6 @@
 package dev.portcullis.dataplane.config;
 
+import dev.portcullis.dataplane.DataPlaneConfig;
 import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.model.push.Ack;
@@ -8,13 +9,16 @@ import dev.portcullis.model.push.PushProtocol;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.parsetools.RecordParser;
 import java.net.URI;
 import java.util.concurrent.ThreadLocalRandom;
@@ -43,10 +47,11 @@ public final class ConfigClient extends VerticleBase {
 
   private final URI server;
   private final String token;
+  private final DataPlaneConfig.RouteTls tls;
   private final String node;
   private final SnapshotSink sink;
   private final int maxMessageBytes;
-  private HttpClient client;
+  private HttpClientAgent client;
   private HttpClientRequest stream;
   private int attempt;
   private boolean stopped;
@@ -55,13 +60,15 @@ public final class ConfigClient extends VerticleBase {
   /** Bumped on every connection attempt, so that a dead stream's late events are ignored. */
   private int generation;
 
-  public ConfigClient(URI server, String token, String node, SnapshotSink sink) {
-    this(server, token, node, sink, PushProtocol.DEFAULT_MAX_MESSAGE_BYTES);
+  public ConfigClient(URI server, String token, DataPlaneConfig.RouteTls tls, String node, SnapshotSink sink) {
+    this(server, token, tls, node, sink, PushProtocol.DEFAULT_MAX_MESSAGE_BYTES);
   }
 
-  public ConfigClient(URI server, String token, String node, SnapshotSink sink, int maxMessageBytes) {
+  public ConfigClient(URI server, String token, DataPlaneConfig.RouteTls tls, String node, SnapshotSink sink,
+      int maxMessageBytes) {
     this.server = server;
     this.token = token;
+    this.tls = "https".equalsIgnoreCase(server.getScheme()) ? tls : null;
     this.node = node;
     this.sink = sink;
     this.maxMessageBytes = maxMessageBytes;
@@ -69,18 +76,39 @@ public final class ConfigClient extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000));
+    HttpClientOptions options = new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000);
+    if (tls != null) {
+      options.setSsl(true).setVerifyHost(true).setTrustOptions(sslOptions().getTrustOptions());
+      if (tls.cert() != null) {
+        options.setKeyCertOptions(sslOptions().getKeyCertOptions());
+      }
+    }
+    client = vertx.createHttpClient(options);
     connect();
     return Future.succeededFuture();
   }
 
+  /** The PEM files, read afresh: a certificate renewed in place is used from the next connection on. */
+  private ClientSSLOptions sslOptions() {
+    ClientSSLOptions ssl = new ClientSSLOptions()
+        .setHostnameVerificationAlgorithm("HTTPS")
+        .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()));
+    if (tls.cert() != null) {
+      ssl.setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.cert().toString()).setKeyPath(tls.key().toString()));
+    }
+    return ssl;
+  }
+
   private RequestOptions options(HttpMethod method, String path) {
-    return new RequestOptions()
+    RequestOptions options = new RequestOptions()
         .setMethod(method)
         .setAbsoluteURI(server.resolve(path).toString())
-        .putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token)
         .putHeader(PushProtocol.NODE_HEADER, node)
         .putHeader(PushProtocol.PROTOCOL_HEADER, Integer.toString(PushProtocol.VERSION));
+    if (token != null && !token.isEmpty()) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
+    }
+    return options;
   }
 
   private void connect() {
@@ -91,7 +119,14 @@ public final class ConfigClient extends VerticleBase {
     int gen = ++generation;
     RequestOptions options = options(HttpMethod.GET, PushProtocol.STREAM_PATH)
         .setIdleTimeout(PushProtocol.READ_IDLE_TIMEOUT_MS);
-    client.request(options)
+    Future<?> ready = Future.succeededFuture();
+    if (tls != null && attempt > 0) {
+      ready = client.updateSSLOptions(sslOptions(), true).otherwise(e -> {
+        LOG.warn("cannot read the route server TLS files: {}", e.getMessage());
+        return false;
+      });
+    }
+    ready.compose(v -> client.request(options))
         .compose(req -> {
           stream = req;
           return req.send();

@@ -2,6 +2,9 @@ package dev.portcullis.operator.routeserver;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.RouteTableJson;
@@ -25,15 +28,18 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes route tables to data planes over long-lived, token-authenticated HTTP streams of
+ * Pushes route tables to data planes over long-lived, authenticated HTTP streams of
  * newline-delimited JSON (see {@link PushProtocol}), and records their ACKs and NACKs.
  *
- * <p>Each stream has its own thread that sleeps until a newer snapshot exists, so a burst of
- * publications reaches a slow data plane as one push of the latest table.
+ * <p>Authentication is mutual TLS (a client certificate signed by the CA the server trusts), a
+ * bearer token, or both. Each stream has its own thread that sleeps until a newer snapshot exists,
+ * so a burst of publications reaches a slow data plane as one push of the latest table.
  */
 public final class RouteServer implements AutoCloseable {
 
@@ -61,18 +67,32 @@ public final class RouteServer implements AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * @param bind  where to listen; keep it off the public listener (loopback in local mode)
+   * A token-authenticated server over plain HTTP: for loopback (local mode).
+   *
+   * @param bind  where to listen; keep it off the public listener
    * @param token the shared secret data planes present as {@code Authorization: Bearer <token>}
    */
   public RouteServer(InetSocketAddress bind, String token) throws IOException {
-    this(bind, token, Clock.systemUTC(), PushProtocol.PING_INTERVAL_MS);
+    this(bind, token, null, Clock.systemUTC(), PushProtocol.PING_INTERVAL_MS);
   }
 
-  RouteServer(InetSocketAddress bind, String token, Clock clock, long pingIntervalMs) throws IOException {
-    if (token == null || token.length() < 16) {
+  /**
+   * A server over TLS that requires a client certificate signed by the CA {@code tls} trusts, and
+   * also the token when one is given.
+   */
+  public RouteServer(InetSocketAddress bind, String token, SSLContext tls) throws IOException {
+    this(bind, token, tls, Clock.systemUTC(), PushProtocol.PING_INTERVAL_MS);
+  }
+
+  RouteServer(InetSocketAddress bind, String token, SSLContext tls, Clock clock, long pingIntervalMs)
+      throws IOException {
+    if (tls == null && (token == null || token.length() < 16)) {
+      throw new IllegalArgumentException("without TLS, the route server needs a token of at least 16 characters");
+    }
+    if (token != null && token.length() < 16) {
       throw new IllegalArgumentException("the route server token must be at least 16 characters");
     }
-    this.token = token.getBytes(StandardCharsets.UTF_8);
+    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
     this.clock = clock;
     this.pingIntervalMs = pingIntervalMs;
     // Versions count within this server's life; data planes compare checksums, not versions,
@@ -84,7 +104,21 @@ public final class RouteServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    this.server = HttpServer.create(bind, 64);
+    if (tls == null) {
+      this.server = HttpServer.create(bind, 64);
+    } else {
+      HttpsServer https = HttpsServer.create(bind, 64);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+        @Override
+        public void configure(HttpsParameters params) {
+          SSLParameters p = getSSLContext().getDefaultSSLParameters();
+          p.setNeedClientAuth(true);
+          p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+          params.setSSLParameters(p);
+        }
+      });
+      this.server = https;
+    }
     server.setExecutor(executor);
     server.createContext(PushProtocol.STREAM_PATH, this::stream);
     server.createContext(PushProtocol.ACK_PATH, this::ack);
@@ -93,7 +127,8 @@ public final class RouteServer implements AutoCloseable {
 
   public RouteServer start() {
     server.start();
-    LOG.info("route server listening on {}:{}", address().getHostString(), address().getPort());
+    LOG.info("route server listening on {}://{}:{}", server instanceof HttpsServer ? "https" : "http",
+        address().getHostString(), address().getPort());
     return this;
   }
 
@@ -255,7 +290,8 @@ public final class RouteServer implements AutoCloseable {
     String auth = ex.getRequestHeaders().getFirst("Authorization");
     byte[] presented = auth != null && auth.startsWith("Bearer ")
         ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
-    if (!MessageDigest.isEqual(presented, token)) {
+    // With TLS the client certificate was already verified during the handshake.
+    if (token != null && !MessageDigest.isEqual(presented, token)) {
       LOG.warn("refused {} {} from {}: bad or missing token", method, ex.getRequestURI().getPath(), ex.getRemoteAddress());
       respond(ex, 401, "unauthorized\n");
       return null;

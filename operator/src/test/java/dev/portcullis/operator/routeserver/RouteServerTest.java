@@ -36,7 +36,7 @@ class RouteServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = new RouteServer(new InetSocketAddress("127.0.0.1", 0), TOKEN, Clock.systemUTC(), 200).start();
+    server = new RouteServer(new InetSocketAddress("127.0.0.1", 0), TOKEN, null, Clock.systemUTC(), 200).start();
     base = URI.create("http://127.0.0.1:" + server.address().getPort());
   }
 
