@@ -72,7 +72,7 @@ public final class LocalMode implements AutoCloseable {
         reporter.nack(ack);
       }
     });
-    loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos) -> {
+    loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos, fast) -> {
       PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table()) : routeServer.current();
       reporter.rebuilt(result, changed, snapshot.version());
     }, HOLD_OFF_MS);

@@ -1,7 +1,21 @@
 package dev.portcullis.translator;
 
 import dev.portcullis.model.RouteTable;
+import dev.portcullis.translator.backend.BackendResolver;
 import dev.portcullis.translator.status.StatusReport;
+import java.util.Map;
 
-/** The route table to serve, and what happened to every object on the way there. */
-public record TranslationResult(RouteTable table, StatusReport status) {}
+/**
+ * The route table to serve, what happened to every object on the way there, and how each cluster
+ * was resolved (so that an endpoint-only change can refresh clusters without a full translation).
+ */
+public record TranslationResult(RouteTable table, StatusReport status, Map<String, BackendResolver.Resolution> resolutions) {
+
+  public TranslationResult {
+    resolutions = Map.copyOf(resolutions);
+  }
+
+  public TranslationResult(RouteTable table, StatusReport status) {
+    this(table, status, Map.of());
+  }
+}

@@ -16,15 +16,21 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /** PEM encoding and decoding of certificates and private keys. */
 public final class Pem {
   private Pem() {}
 
+  /** PEM text of a certificate, or of a private key in PKCS#8 ({@code BEGIN PRIVATE KEY}), which every TLS stack reads. */
   public static String encode(Object certificateOrKey) {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter pem = new JcaPEMWriter(out)) {
-      pem.writeObject(certificateOrKey);
+      if (certificateOrKey instanceof PrivateKey key) {
+        pem.writeObject(new JcaPKCS8Generator(key, null));
+      } else {
+        pem.writeObject(certificateOrKey);
+      }
     } catch (IOException e) {
       throw new IllegalStateException("writing PEM to memory cannot fail", e);
     }

@@ -39,7 +39,7 @@ public final class TlsContexts {
     }
 
     public void update(CertificateAuthority.Issued identity, X509Certificate trusted) throws GeneralSecurityException {
-      keys.set(keyManager(identity, trusted));
+      keys.set(keyManager(identity));
       trust.set(trustManager(trusted));
     }
 
@@ -48,11 +48,11 @@ public final class TlsContexts {
     }
   }
 
-  private static X509ExtendedKeyManager keyManager(CertificateAuthority.Issued identity, X509Certificate issuer)
-      throws GeneralSecurityException {
+  /** The leaf alone: the peer trusts the CA directly, so no intermediate needs sending. */
+  private static X509ExtendedKeyManager keyManager(CertificateAuthority.Issued identity) throws GeneralSecurityException {
     char[] password = new char[0];
     KeyStore store = emptyStore();
-    store.setKeyEntry("identity", identity.key(), password, new Certificate[] {identity.certificate(), issuer});
+    store.setKeyEntry("identity", identity.key(), password, new Certificate[] {identity.certificate()});
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
     kmf.init(store, password);
     for (KeyManager km : kmf.getKeyManagers()) {

@@ -4,16 +4,18 @@ import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.translator.ClusterSnapshot;
 import dev.portcullis.translator.TranslationResult;
 import dev.portcullis.translator.Translator;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Funnels every change into one thread that rebuilds the route table: snapshots that arrive within
- * the hold-off are coalesced (only the latest is translated), and a rebuild whose table equals the
+ * Funnels every change into one thread that rebuilds the route table. Changes that arrive within
+ * the hold-off are coalesced into one rebuild from the latest snapshot; a change to endpoints only
+ * takes the fast path (clusters re-resolved, routes kept); a rebuild whose table equals the
  * previous one is reported as unchanged so the caller can skip publishing it.
  */
 public final class RebuildLoop implements AutoCloseable {
@@ -25,16 +27,20 @@ public final class RebuildLoop implements AutoCloseable {
     /**
      * @param result       the new table and status report
      * @param tableChanged false if the table equals the previous one (the status may still differ)
-     * @param nanos        how long translation took
+     * @param nanos        how long the rebuild took
+     * @param fastPath     true if only endpoints were refreshed
      */
-    void rebuilt(TranslationResult result, boolean tableChanged, long nanos);
+    void rebuilt(TranslationResult result, boolean tableChanged, long nanos, boolean fastPath);
   }
 
   private final Translator translator;
   private final Listener listener;
   private final long holdOffMs;
   private final ScheduledExecutorService executor;
-  private final AtomicReference<ClusterSnapshot> pending = new AtomicReference<>();
+  private final Object lock = new Object();
+  private Supplier<ClusterSnapshot> pendingSnapshot;
+  private ChangeSet pendingChange;
+  private TranslationResult last;
   private String lastChecksum;
 
   public RebuildLoop(Translator translator, Listener listener, long holdOffMs) {
@@ -48,26 +54,61 @@ public final class RebuildLoop implements AutoCloseable {
     });
   }
 
-  /** Schedules a rebuild from this snapshot; a later submission within the hold-off replaces it. */
+  /** Schedules a full rebuild from this snapshot; a later submission within the hold-off replaces it. */
   public void submit(ClusterSnapshot snapshot) {
-    if (pending.getAndSet(snapshot) == null) {
+    submit(() -> snapshot, ChangeSet.full());
+  }
+
+  /**
+   * Schedules a rebuild for this change; the snapshot is taken (from the supplier) when the
+   * rebuild runs, so it is the latest.
+   */
+  public void submit(Supplier<ClusterSnapshot> snapshot, ChangeSet change) {
+    boolean schedule;
+    synchronized (lock) {
+      schedule = pendingChange == null;
+      pendingSnapshot = snapshot;
+      pendingChange = schedule ? new ChangeSet().merge(change) : pendingChange.merge(change);
+    }
+    if (schedule) {
       executor.schedule(this::rebuild, holdOffMs, TimeUnit.MILLISECONDS);
     }
   }
 
+  /** The latest result, or null before the first rebuild. */
+  public TranslationResult last() {
+    synchronized (lock) {
+      return last;
+    }
+  }
+
   private void rebuild() {
-    ClusterSnapshot snapshot = pending.getAndSet(null);
-    if (snapshot == null) {
+    Supplier<ClusterSnapshot> supplier;
+    ChangeSet change;
+    synchronized (lock) {
+      supplier = pendingSnapshot;
+      change = pendingChange;
+      pendingSnapshot = null;
+      pendingChange = null;
+    }
+    if (change == null) {
       return;
     }
     try {
       long start = System.nanoTime();
-      TranslationResult result = translator.translate(snapshot);
+      ClusterSnapshot snapshot = supplier.get();
+      TranslationResult previous = last();
+      Optional<TranslationResult> fast = !change.isFull() && previous != null
+          ? translator.refreshEndpoints(previous, snapshot, change.endpointServices()) : Optional.empty();
+      TranslationResult result = fast.orElseGet(() -> translator.translate(snapshot));
       long nanos = System.nanoTime() - start;
       String checksum = RouteTableJson.checksum(result.table());
       boolean changed = !checksum.equals(lastChecksum);
-      lastChecksum = checksum;
-      listener.rebuilt(result, changed, nanos);
+      synchronized (lock) {
+        last = result;
+        lastChecksum = checksum;
+      }
+      listener.rebuilt(result, changed, nanos, fast.isPresent());
     } catch (RuntimeException e) {
       // A translator bug must not stop the loop: the last published table keeps serving.
       LOG.error("rebuilding the route table failed; the last good table keeps serving", e);

@@ -32,7 +32,7 @@ class RebuildLoopTest {
   void coalescesBurstsAndFlagsNoOps() {
     List<Outcome> outcomes = new CopyOnWriteArrayList<>();
     try (RebuildLoop loop = new RebuildLoop(new Translator(TranslatorOptions.DEFAULT),
-        (result, changed, nanos) -> outcomes.add(new Outcome(result.table().virtualHosts().size(), changed)), 100)) {
+        (result, changed, nanos, fast) -> outcomes.add(new Outcome(result.table().virtualHosts().size(), changed)), 100)) {
       loop.submit(snapshot("a.test"));
       loop.submit(snapshot("a.test", "b.test"));
       loop.submit(snapshot("a.test", "b.test", "c.test"));

@@ -37,8 +37,14 @@ import java.util.stream.Collectors;
  */
 public final class BackendResolver {
 
-  /** A resolved backend: the cluster (maybe empty) and what is wrong with it. */
-  public record Resolution(Cluster cluster, List<Problem> problems) {}
+  /**
+   * A resolved backend: what was asked for, the cluster (maybe empty) and what is wrong with it.
+   */
+  public record Resolution(String namespace, String service, PortRef port, Cluster cluster, List<Problem> problems) {
+    public Resolution {
+      problems = List.copyOf(problems);
+    }
+  }
 
   /** A Service port, given by number or by name. */
   public record PortRef(Integer number, String name) {
@@ -69,6 +75,11 @@ public final class BackendResolver {
     this.options = options;
   }
 
+  /** Every resolution made so far, by cluster name. */
+  public Map<String, Resolution> resolutions() {
+    return Map.copyOf(cache);
+  }
+
   /** The cluster name for a Service port reference: {@code service/<namespace>/<name>/port/<port>}. */
   public static String clusterName(String namespace, String service, PortRef port) {
     return "service/" + namespace + "/" + service + "/port/" + port;
@@ -87,8 +98,9 @@ public final class BackendResolver {
     SourceRef source = new SourceRef("Service", namespace, serviceName,
         "spec.ports[" + (port.number() != null ? "port=" : "name=") + port + "]");
     List<Problem> problems = new ArrayList<>();
-    BiFunction<List<Endpoint>, List<Problem>, Resolution> done = (endpoints, p) -> new Resolution(
-        new Cluster(clusterName, endpoints, BalancerPolicy.ROUND_ROBIN, options.connectTimeoutMs(), source), p);
+    BiFunction<List<Endpoint>, List<Problem>, Resolution> done = (endpoints, p) -> new Resolution(namespace,
+        serviceName, port, new Cluster(clusterName, endpoints, BalancerPolicy.ROUND_ROBIN, options.connectTimeoutMs(),
+        source), p);
 
     Optional<Service> found = snapshot.service(namespace, serviceName);
     if (found.isEmpty()) {

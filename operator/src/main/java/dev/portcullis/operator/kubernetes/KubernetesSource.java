@@ -1,0 +1,176 @@
+package dev.portcullis.operator.kubernetes;
+
+import dev.portcullis.operator.rebuild.ChangeSet;
+import dev.portcullis.translator.ClusterSnapshot;
+import dev.portcullis.translator.References;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster as the translator sees it: informers on Ingress, IngressClass, Service,
+ * EndpointSlice and {@code kubernetes.io/tls} Secrets, in every namespace or in a given list, on
+ * every operator replica (leader or not, so every replica serves the same table). Each event is
+ * classified and, when it can matter, handed on as a {@link ChangeSet}.
+ *
+ * <p>Relists, resyncs and watch reconnects (a {@code 410 Gone} included) are the informers' job;
+ * Fabric8's informers restart their watch and relist by themselves.
+ */
+public final class KubernetesSource implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
+  static final long RESYNC_MS = 10 * 60 * 1000;
+  public static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
+
+  private final KubernetesClient client;
+  private final Set<String> namespaces;
+  private final BiConsumer<ChangeSet, HasMetadata> onChange;
+  private final ChangeClassifier classifier = new ChangeClassifier();
+  private final List<SharedIndexInformer<Ingress>> ingresses = new ArrayList<>();
+  private final List<SharedIndexInformer<IngressClass>> ingressClasses = new ArrayList<>();
+  private final List<SharedIndexInformer<Service>> services = new ArrayList<>();
+  private final List<SharedIndexInformer<EndpointSlice>> endpointSlices = new ArrayList<>();
+  private final List<SharedIndexInformer<Secret>> secrets = new ArrayList<>();
+
+  /**
+   * @param namespaces the namespaces to watch; empty for all
+   * @param onChange   told every change that can affect the table, with the object that changed
+   */
+  public KubernetesSource(KubernetesClient client, Set<String> namespaces, BiConsumer<ChangeSet, HasMetadata> onChange) {
+    this.client = client;
+    this.namespaces = Set.copyOf(namespaces);
+    this.onChange = onChange;
+  }
+
+  /** Starts the informers; they fill their caches in the background (see {@link #synced()}). */
+  public KubernetesSource start() {
+    ingressClasses.add(client.network().v1().ingressClasses().runnableInformer(RESYNC_MS));
+    for (String ns : namespaces.isEmpty() ? List.of("") : List.copyOf(namespaces)) {
+      ingresses.add(informer(Ingress.class, ns, false));
+      services.add(informer(Service.class, ns, false));
+      endpointSlices.add(informer(EndpointSlice.class, ns, false));
+      // Only TLS Secrets, and filtered by the API server: other Secrets never reach this process.
+      secrets.add(informer(Secret.class, ns, true));
+    }
+    List<SharedIndexInformer<? extends HasMetadata>> all = all();
+    for (SharedIndexInformer<? extends HasMetadata> informer : all) {
+      addHandler(informer);
+      informer.start();
+    }
+    LOG.info("watching Ingress, IngressClass, Service, EndpointSlice and TLS Secrets in {}",
+        namespaces.isEmpty() ? "all namespaces" : "namespaces " + namespaces);
+    return this;
+  }
+
+  private <T extends HasMetadata> SharedIndexInformer<T> informer(Class<T> type, String ns, boolean tlsOnly) {
+    MixedOperation<T, KubernetesResourceList<T>, Resource<T>> op = client.resources(type);
+    FilterWatchListDeletable<T, KubernetesResourceList<T>, Resource<T>> scoped =
+        ns.isEmpty() ? op.inAnyNamespace() : op.inNamespace(ns);
+    return (tlsOnly ? scoped.withField("type", TLS_SECRET_TYPE) : scoped).runnableInformer(RESYNC_MS);
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T extends HasMetadata> void addHandler(SharedIndexInformer<T> informer) {
+    informer.addEventHandler(new ResourceEventHandler<T>() {
+      @Override
+      public void onAdd(T obj) {
+        changed(null, obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        changed(oldObj, newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        changed(obj, null);
+      }
+    });
+  }
+
+  private void changed(HasMetadata before, HasMetadata after) {
+    try {
+      classifier.classify(before, after).ifPresent(c -> onChange.accept(c, after != null ? after : before));
+    } catch (RuntimeException e) {
+      LOG.warn("handling a change to {} failed", after != null ? after : before, e);
+      onChange.accept(ChangeSet.full(), after != null ? after : before);
+    }
+  }
+
+  private List<SharedIndexInformer<? extends HasMetadata>> all() {
+    List<SharedIndexInformer<? extends HasMetadata>> all = new ArrayList<>();
+    all.addAll(ingressClasses);
+    all.addAll(ingresses);
+    all.addAll(services);
+    all.addAll(endpointSlices);
+    all.addAll(secrets);
+    return all;
+  }
+
+  /** True once every informer has listed its objects. */
+  public boolean synced() {
+    return all().stream().allMatch(SharedIndexInformer::hasSynced);
+  }
+
+  /**
+   * The current snapshot. The Ingresses are read first and their references published to the
+   * classifier before the other kinds are read, so no endpoint change can fall between the two.
+   */
+  public ClusterSnapshot snapshot() {
+    ClusterSnapshot.Builder b = ClusterSnapshot.builder();
+    ingresses.forEach(i -> b.addAll(i.getStore().list()));
+    ingressClasses.forEach(i -> b.addAll(i.getStore().list()));
+    classifier.references(References.of(b.build()));
+    services.forEach(i -> b.addAll(i.getStore().list()));
+    endpointSlices.forEach(i -> b.addAll(i.getStore().list()));
+    return b.build();
+  }
+
+  /** The TLS Secrets in the cache (the API server filters by type; the filter here is a second guard). */
+  public List<Secret> tlsSecrets() {
+    List<Secret> out = new ArrayList<>();
+    secrets.forEach(i -> i.getStore().list().stream().filter(s -> TLS_SECRET_TYPE.equals(s.getType())).forEach(out::add));
+    return out;
+  }
+
+  /** The Ingresses in the cache. */
+  public List<Ingress> ingresses() {
+    List<Ingress> out = new ArrayList<>();
+    ingresses.forEach(i -> out.addAll(i.getStore().list()));
+    return out;
+  }
+
+  /** A cached Service, if it is in a watched namespace. */
+  public java.util.Optional<Service> service(String namespace, String name) {
+    String key = namespace + "/" + name;
+    for (SharedIndexInformer<Service> i : services) {
+      Service s = i.getStore().getByKey(key);
+      if (s != null) {
+        return java.util.Optional.of(s);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  @Override
+  public void close() {
+    all().forEach(SharedIndexInformer::stop);
+  }
+}

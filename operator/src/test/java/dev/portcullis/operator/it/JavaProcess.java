@@ -1,0 +1,54 @@
+package dev.portcullis.operator.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The data plane (or an echo backend) as its own process, the way it runs in a cluster: its
+ * classpath holds Vert.x 5, this test's holds the mock API server's Vert.x 4.
+ */
+final class JavaProcess implements AutoCloseable {
+
+  static final Path DATA_PLANE_JAR = Path.of(System.getProperty("portcullis.dataPlaneJar",
+      "../data-plane/target/data-plane-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
+
+  private final Process process;
+  private final Path log;
+
+  private JavaProcess(Process process, Path log) {
+    this.process = process;
+    this.log = log;
+  }
+
+  static JavaProcess dataPlaneJar(String... args) throws IOException {
+    if (!Files.exists(DATA_PLANE_JAR)) {
+      throw new IllegalStateException("build the data plane first: " + DATA_PLANE_JAR + " is missing");
+    }
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", DATA_PLANE_JAR.toString()));
+    command.addAll(List.of(args));
+    Path log = Files.createTempFile("portcullis-" + args[0], ".log");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new JavaProcess(p, log);
+  }
+
+  String output() throws IOException {
+    return Files.readString(log);
+  }
+
+  boolean alive() {
+    return process.isAlive();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+    }
+  }
+}

@@ -1,0 +1,262 @@
+package dev.portcullis.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.portcullis.operator.KubernetesOperator;
+import dev.portcullis.operator.pki.RoutePki;
+import dev.portcullis.translator.TranslatorOptions;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressLoadBalancerIngress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The operator against Fabric8's mock API server in CRUD mode, with the real data plane in its own
+ * process following it over mutual TLS, and real echo backends: objects written through the API
+ * become traffic, status and Events.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class OperatorIT {
+
+  static final String NS = "shop";
+  static final String OPERATOR_NS = "portcullis";
+  static final String PUBLISHED = "203.0.113.10";
+  static final Pattern BACKEND = Pattern.compile("\"backend\" : \"([^\"]+)\"");
+
+  Cluster cluster;
+  JavaProcess backendA;
+  JavaProcess backendB;
+  int portA;
+  int portB;
+  KubernetesOperator operator;
+  int routePort;
+  JavaProcess dataPlane;
+  int httpPort;
+  int adminPort;
+  final List<String> fatal = new CopyOnWriteArrayList<>();
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
+
+  @BeforeAll
+  void start() throws Exception {
+    System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+    cluster = new Cluster();
+    portA = freePort();
+    portB = freePort();
+    backendA = JavaProcess.dataPlaneJar("echo", "--name", "a", "--port", Integer.toString(portA));
+    backendB = JavaProcess.dataPlaneJar("echo", "--name", "b", "--port", Integer.toString(portB));
+    routePort = freePort();
+    operator = startOperator("operator-1", routePort);
+    dataPlane = startDataPlane();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> status(adminPort, "/readyz") == 200 && status(portA, "/") == 200 && status(portB, "/") == 200);
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (dataPlane != null) {
+      dataPlane.close();
+    }
+    if (operator != null) {
+      operator.close();
+    }
+    backendA.close();
+    backendB.close();
+    cluster.close();
+    assertThat(fatal).as("no operator lost its lease or an informer").isEmpty();
+  }
+
+  KubernetesOperator startOperator(String identity, int port) throws Exception {
+    return new KubernetesOperator(cluster.client, new KubernetesOperator.Settings(Set.of(), OPERATOR_NS, identity,
+        TranslatorOptions.DEFAULT, 50, new InetSocketAddress("127.0.0.1", port), null,
+        new RoutePki.Settings(OPERATOR_NS, "portcullis-route-ca", "portcullis-data-plane-tls", List.of("localhost"),
+            List.of("127.0.0.1")),
+        new InetSocketAddress("127.0.0.1", 0), true, "portcullis-operator", Duration.ofSeconds(4),
+        List.of(PUBLISHED), null, () -> fatal.add(identity))).start();
+  }
+
+  /** The data plane, with the client certificate the operator put into its Secret. */
+  JavaProcess startDataPlane() throws Exception {
+    Secret secret = cluster.client.secrets().inNamespace(OPERATOR_NS).withName("portcullis-data-plane-tls").get();
+    assertThat(secret).as("the operator creates the data planes' client certificate").isNotNull();
+    assertThat(secret.getType()).isEqualTo("kubernetes.io/tls");
+    Path dir = Files.createTempDirectory("dp-tls");
+    for (String key : List.of("ca.crt", "tls.crt", "tls.key")) {
+      Files.write(dir.resolve(key), Base64.getDecoder().decode(secret.getData().get(key)));
+    }
+    httpPort = freePort();
+    adminPort = freePort();
+    return JavaProcess.dataPlaneJar("data-plane", "--route-server", "https://localhost:" + routePort,
+        "--route-ca-file", dir.resolve("ca.crt").toString(), "--route-cert-file", dir.resolve("tls.crt").toString(),
+        "--route-key-file", dir.resolve("tls.key").toString(), "--node-id", "dp-1", "--bind", "127.0.0.1",
+        "--http-port", Integer.toString(httpPort), "--admin-port", Integer.toString(adminPort), "--event-loops", "1");
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  int status(int port, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5))
+        .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+  }
+
+  /** The echo backend that answered for this host, "404"/"503"…, or "down". */
+  String via(String host) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/"))
+          .header("Host", host).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      Matcher m = BACKEND.matcher(r.body());
+      return r.statusCode() == 200 && m.find() ? m.group(1) : Integer.toString(r.statusCode());
+    } catch (Exception e) {
+      return "down";
+    }
+  }
+
+  Ingress ingress(String name) {
+    return cluster.client.network().v1().ingresses().inNamespace(NS).withName(name).get();
+  }
+
+  @Test
+  @Order(1)
+  void anIngressWrittenThroughTheApiIsServed() {
+    cluster.client.resource(Cluster.ingressClass("portcullis", TranslatorOptions.CONTROLLER_NAME)).create();
+    cluster.client.resource(Cluster.service(NS, "web")).create();
+    cluster.client.resource(Cluster.slice(NS, "web-1", "web", portA, "127.0.0.1")).create();
+    long start = System.nanoTime();
+    cluster.client.resource(Cluster.ingress(NS, "shop", "portcullis", "shop.test", "web")).create();
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> "a".equals(via("shop.test")));
+    System.out.printf("operator: API write to traffic served in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+    assertThat(via("other.test")).isEqualTo("404");
+  }
+
+  @Test
+  @Order(2)
+  void statusCarriesThePublishedAddress() {
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      Ingress i = ingress("shop");
+      return i.getStatus() != null && i.getStatus().getLoadBalancer() != null
+          && i.getStatus().getLoadBalancer().getIngress() != null && !i.getStatus().getLoadBalancer().getIngress().isEmpty();
+    });
+    List<IngressLoadBalancerIngress> lb = ingress("shop").getStatus().getLoadBalancer().getIngress();
+    assertThat(lb).extracting(IngressLoadBalancerIngress::getIp).containsExactly(PUBLISHED);
+  }
+
+  @Test
+  @Order(3)
+  void endpointChangesMoveTheTraffic() {
+    long start = System.nanoTime();
+    cluster.client.resource(Cluster.slice(NS, "web-1", "web", portB, "127.0.0.1")).update();
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(() -> "b".equals(via("shop.test")));
+    System.out.printf("operator: EndpointSlice write to traffic moved in %d ms%n", (System.nanoTime() - start) / 1_000_000);
+  }
+
+  @Test
+  @Order(4)
+  void problemsBecomeEventsOnce() throws Exception {
+    cluster.client.resource(Cluster.ingress(NS, "broken", "portcullis", "broken.test", "missing")).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> events("broken").stream()
+        .anyMatch(e -> "ServiceNotFound".equals(e.getReason())));
+    Event e = events("broken").stream().filter(x -> "ServiceNotFound".equals(x.getReason())).findFirst().orElseThrow();
+    assertThat(e.getType()).isEqualTo("Warning");
+    assertThat(e.getMessage()).contains("spec.rules[0].http.paths[0].backend.service").contains("shop/missing");
+    assertThat(e.getInvolvedObject().getKind()).isEqualTo("Ingress");
+    assertThat(via("broken.test")).isEqualTo("503");
+    // More reconciles (an unrelated change to the same Ingress) record no second Event.
+    cluster.client.network().v1().ingresses().inNamespace(NS).withName("broken")
+        .edit(i -> {
+          i.getMetadata().setLabels(java.util.Map.of("touched", "yes"));
+          return i;
+        });
+    Thread.sleep(1500);
+    assertThat(events("broken").stream().filter(x -> "ServiceNotFound".equals(x.getReason()))).hasSize(1);
+  }
+
+  List<Event> events(String ingress) {
+    return cluster.client.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> ingress.equals(e.getInvolvedObject().getName())).toList();
+  }
+
+  @Test
+  @Order(5)
+  void ingressesOfOtherClassesAreNeverTouched() throws Exception {
+    cluster.client.resource(Cluster.ingressClass("nginx", "k8s.io/ingress-nginx")).create();
+    cluster.client.resource(Cluster.ingress(NS, "theirs", "nginx", "theirs.test", "web")).create();
+    Thread.sleep(1500);
+    assertThat(via("theirs.test")).isEqualTo("404");
+    Ingress theirs = ingress("theirs");
+    assertThat(theirs.getStatus() == null || theirs.getStatus().getLoadBalancer() == null
+        || theirs.getStatus().getLoadBalancer().getIngress() == null
+        || theirs.getStatus().getLoadBalancer().getIngress().isEmpty()).isTrue();
+    assertThat(events("theirs")).isEmpty();
+  }
+
+  @Test
+  @Order(6)
+  void deletingTheIngressStopsTheRoute() {
+    cluster.client.network().v1().ingresses().inNamespace(NS).withName("broken").delete();
+    cluster.client.network().v1().ingresses().inNamespace(NS).withName("shop").delete();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "404".equals(via("shop.test")));
+  }
+
+  @Test
+  @Order(7)
+  void healthAndMetrics() throws Exception {
+    int health = operator.healthAddress().getPort();
+    assertThat(status(health, "/healthz")).isEqualTo(200);
+    assertThat(status(health, "/readyz")).isEqualTo(200);
+    String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    assertThat(metrics).contains("portcullis_route_table_version", "portcullis_data_planes_connected 1.0",
+        "portcullis_rebuild_seconds_count{path=\"full\"}", "portcullis_rebuild_seconds_count{path=\"endpoints\"}",
+        "portcullis_translation_problems{kind=\"Ingress\",severity=\"error\"}", "portcullis_push_lag_versions");
+  }
+
+  @Test
+  @Order(8)
+  void theDataPlaneKeepsServingWithoutTheOperatorAndResyncs() throws Exception {
+    cluster.client.resource(Cluster.ingress(NS, "shop", "portcullis", "shop.test", "web")).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "b".equals(via("shop.test")));
+    operator.close();
+    operator = null;
+    Thread.sleep(1000);
+    for (int i = 0; i < 10; i++) {
+      assertThat(via("shop.test")).as("served from the last table while the operator is away").isEqualTo("b");
+    }
+    // Changed while nobody watches; a new operator on the same address brings the data plane up to date.
+    cluster.client.resource(Cluster.ingress(NS, "later", "portcullis", "later.test", "web")).create();
+    operator = startOperator("operator-2", routePort);
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> "b".equals(via("later.test")));
+    assertThat(via("shop.test")).isEqualTo("b");
+    assertThat(dataPlane.alive()).isTrue();
+  }
+}

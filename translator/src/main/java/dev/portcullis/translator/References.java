@@ -1,0 +1,83 @@
+package dev.portcullis.translator;
+
+import dev.portcullis.translator.status.ObjectRef;
+import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBackend;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressTLS;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Which Ingresses use which Services and Secrets: the secondary-to-primary mappers that fold a
+ * change to a Service, EndpointSlice or Secret onto the Ingresses it affects, so that changes no
+ * Ingress cares about (most of a cluster's endpoint churn) cause no rebuild at all.
+ */
+public final class References {
+
+  private final Map<ObjectKey, Set<ObjectRef>> byService;
+  private final Map<ObjectKey, Set<ObjectRef>> bySecret;
+
+  private References(Map<ObjectKey, Set<ObjectRef>> byService, Map<ObjectKey, Set<ObjectRef>> bySecret) {
+    this.byService = byService;
+    this.bySecret = bySecret;
+  }
+
+  public static final References EMPTY = new References(Map.of(), Map.of());
+
+  /** The references of every Ingress in the snapshot (owned or not: ownership can change with a class). */
+  public static References of(ClusterSnapshot snapshot) {
+    Map<ObjectKey, Set<ObjectRef>> services = new HashMap<>();
+    Map<ObjectKey, Set<ObjectRef>> secrets = new HashMap<>();
+    for (Ingress ingress : snapshot.ingresses()) {
+      ObjectRef ref = ObjectRef.of(ingress);
+      String ns = ingress.getMetadata().getNamespace();
+      if (ingress.getSpec() == null) {
+        continue;
+      }
+      addBackend(services, ns, ingress.getSpec().getDefaultBackend(), ref);
+      List<IngressRule> rules = ingress.getSpec().getRules() == null ? List.of() : ingress.getSpec().getRules();
+      for (IngressRule rule : rules) {
+        if (rule.getHttp() != null && rule.getHttp().getPaths() != null) {
+          for (HTTPIngressPath path : rule.getHttp().getPaths()) {
+            addBackend(services, ns, path.getBackend(), ref);
+          }
+        }
+      }
+      List<IngressTLS> tls = ingress.getSpec().getTls() == null ? List.of() : ingress.getSpec().getTls();
+      for (IngressTLS t : tls) {
+        if (t.getSecretName() != null && !t.getSecretName().isEmpty()) {
+          secrets.computeIfAbsent(new ObjectKey(ns, t.getSecretName()), k -> new TreeSet<>()).add(ref);
+        }
+      }
+    }
+    return new References(freeze(services), freeze(secrets));
+  }
+
+  private static void addBackend(Map<ObjectKey, Set<ObjectRef>> into, String ns, IngressBackend backend, ObjectRef ref) {
+    if (backend != null && backend.getService() != null && backend.getService().getName() != null) {
+      into.computeIfAbsent(new ObjectKey(ns, backend.getService().getName()), k -> new TreeSet<>()).add(ref);
+    }
+  }
+
+  private static Map<ObjectKey, Set<ObjectRef>> freeze(Map<ObjectKey, Set<ObjectRef>> m) {
+    Map<ObjectKey, Set<ObjectRef>> out = new HashMap<>();
+    m.forEach((k, v) -> out.put(k, Collections.unmodifiableSet(v)));
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** The Ingresses whose backends name this Service (and so its EndpointSlices). */
+  public Set<ObjectRef> ingressesUsingService(String namespace, String name) {
+    return byService.getOrDefault(new ObjectKey(namespace, name), Set.of());
+  }
+
+  /** The Ingresses whose {@code spec.tls} names this Secret. */
+  public Set<ObjectRef> ingressesUsingSecret(String namespace, String name) {
+    return bySecret.getOrDefault(new ObjectKey(namespace, name), Set.of());
+  }
+}
