@@ -8,6 +8,7 @@ import dev.portcullis.translator.Translator;
 import dev.portcullis.translator.TranslatorOptions;
 import dev.portcullis.translator.manifest.ManifestProblem;
 import dev.portcullis.translator.manifest.ManifestReader;
+import dev.portcullis.translator.status.Disposition;
 import dev.portcullis.translator.status.Problem;
 import dev.portcullis.translator.status.Severity;
 import java.io.IOException;
@@ -121,9 +122,11 @@ public final class TranslateCommand implements Callable<Integer> {
 
     int errors = manifestProblems.size() + result.status().count(Severity.ERROR);
     int warnings = result.status().count(Severity.WARNING) - result.status().count(Severity.ERROR);
-    err.printf("translate: %d files, %d objects, %d hosts, %d routes, %d clusters; %d errors, %d warnings%n",
+    long ignored = result.status().objects().stream().filter(s -> s.disposition() == Disposition.IGNORED).count();
+    err.printf("translate: %d files, %d objects, %d hosts, %d routes, %d clusters; %d errors, %d warnings%s%n",
         inputs.size(), objects, result.table().virtualHosts().size(), result.table().routeCount(),
-        result.table().clusters().size(), errors, warnings);
+        result.table().clusters().size(), errors, warnings,
+        ignored == 0 ? "" : "; " + ignored + " Ingresses of other classes ignored (see status)");
     for (ManifestProblem p : manifestProblems) {
       err.println("  ERROR " + p);
     }

@@ -113,13 +113,16 @@ public final class PublishAddresses implements AutoCloseable {
   private List<IngressLoadBalancerIngress> fromService(Service svc) {
     TreeSet<String> addresses = new TreeSet<>();
     if (svc.getSpec() != null && svc.getSpec().getExternalIPs() != null) {
-      addresses.addAll(svc.getSpec().getExternalIPs());
+      svc.getSpec().getExternalIPs().stream().filter(a -> a != null && !a.isEmpty()).forEach(addresses::add);
     }
     String type = svc.getSpec() == null ? "ClusterIP" : Objects.requireNonNullElse(svc.getSpec().getType(), "ClusterIP");
     if (addresses.isEmpty() && "LoadBalancer".equals(type) && svc.getStatus() != null
         && svc.getStatus().getLoadBalancer() != null && svc.getStatus().getLoadBalancer().getIngress() != null) {
       for (LoadBalancerIngress lb : svc.getStatus().getLoadBalancer().getIngress()) {
-        addresses.add(lb.getIp() != null ? lb.getIp() : lb.getHostname());
+        String a = lb.getIp() != null ? lb.getIp() : lb.getHostname();
+        if (a != null && !a.isEmpty()) {
+          addresses.add(a);
+        }
       }
     }
     if (addresses.isEmpty() && "NodePort".equals(type)) {
@@ -129,7 +132,6 @@ public final class PublishAddresses implements AutoCloseable {
         && !"None".equals(svc.getSpec().getClusterIP())) {
       addresses.add(svc.getSpec().getClusterIP());
     }
-    addresses.remove(null);
     return addresses.stream().map(PublishAddresses::entry).toList();
   }
 
@@ -148,6 +150,9 @@ public final class PublishAddresses implements AutoCloseable {
         continue;
       }
       for (NodeAddress a : n.getStatus().getAddresses()) {
+        if (a.getAddress() == null || a.getAddress().isEmpty()) {
+          continue;
+        }
         if ("ExternalIP".equals(a.getType())) {
           external.add(a.getAddress());
         } else if ("InternalIP".equals(a.getType())) {

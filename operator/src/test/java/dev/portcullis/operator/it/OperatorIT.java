@@ -236,8 +236,16 @@ class OperatorIT {
     String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + health + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertThat(metrics).contains("portcullis_route_table_version", "portcullis_data_planes_connected 1.0",
-        "portcullis_rebuild_seconds_count{path=\"full\"}", "portcullis_rebuild_seconds_count{path=\"endpoints\"}",
         "portcullis_translation_problems{kind=\"Ingress\",severity=\"error\"}", "portcullis_push_lag_versions");
+    assertThat(value(metrics, "portcullis_rebuild_seconds_count{path=\"full\"}")).isPositive();
+    assertThat(value(metrics, "portcullis_rebuild_seconds_count{path=\"endpoints\"}"))
+        .as("the EndpointSlice change took the fast path").isPositive();
+    assertThat(value(metrics, "portcullis_route_table_version")).isPositive();
+  }
+
+  static double value(String metrics, String series) {
+    return metrics.lines().filter(l -> l.startsWith(series + " ")).findFirst()
+        .map(l -> Double.parseDouble(l.substring(series.length() + 1).trim())).orElse(-1.0);
   }
 
   @Test
