@@ -122,7 +122,7 @@ public final class KubernetesOperator implements AutoCloseable {
       if (synced) {
         loop.submit(source::snapshot, change);
       }
-    }).start();
+    }, this::fatal).start();
 
     scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "operator-maintenance");

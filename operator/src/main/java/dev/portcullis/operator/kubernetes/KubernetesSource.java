@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,8 @@ public final class KubernetesSource implements AutoCloseable {
   private final KubernetesClient client;
   private final Set<String> namespaces;
   private final BiConsumer<ChangeSet, HasMetadata> onChange;
+  private final Consumer<String> onStopped;
+  private volatile boolean closing;
   private final ChangeClassifier classifier = new ChangeClassifier();
   private final List<SharedIndexInformer<Ingress>> ingresses = new ArrayList<>();
   private final List<SharedIndexInformer<IngressClass>> ingressClasses = new ArrayList<>();
@@ -53,9 +56,18 @@ public final class KubernetesSource implements AutoCloseable {
    * @param onChange   told every change that can affect the table, with the object that changed
    */
   public KubernetesSource(KubernetesClient client, Set<String> namespaces, BiConsumer<ChangeSet, HasMetadata> onChange) {
+    this(client, namespaces, onChange, why -> LOG.error("{}", why));
+  }
+
+  /**
+   * @param onStopped told when an informer stops for good (it no longer follows the cluster)
+   */
+  public KubernetesSource(KubernetesClient client, Set<String> namespaces, BiConsumer<ChangeSet, HasMetadata> onChange,
+      Consumer<String> onStopped) {
     this.client = client;
     this.namespaces = Set.copyOf(namespaces);
     this.onChange = onChange;
+    this.onStopped = onStopped;
   }
 
   /** Starts the informers; they fill their caches in the background (see {@link #synced()}). */
@@ -72,6 +84,12 @@ public final class KubernetesSource implements AutoCloseable {
     for (SharedIndexInformer<? extends HasMetadata> informer : all) {
       addHandler(informer);
       informer.start();
+      informer.stopped().whenComplete((v, error) -> {
+        if (!closing) {
+          onStopped.accept("the " + informer.getApiTypeClass().getSimpleName() + " informer stopped"
+              + (error == null ? "" : ": " + error));
+        }
+      });
     }
     LOG.info("watching Ingress, IngressClass, Service, EndpointSlice and TLS Secrets in {}",
         namespaces.isEmpty() ? "all namespaces" : "namespaces " + namespaces);
@@ -171,6 +189,7 @@ public final class KubernetesSource implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     all().forEach(SharedIndexInformer::stop);
   }
 }
