@@ -1,0 +1,43 @@
+package dev.portcullis.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Active HTTP health checks of each endpoint. */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+public class HealthCheck {
+  @JsonPropertyDescription("The path to request.")
+  @Required
+  @Pattern("^/.*$")
+  @Size(max = 1024)
+  public String path;
+
+  @JsonPropertyDescription("Time between checks. Default: 5s.")
+  @Pattern(Timeouts.DURATION)
+  public String interval;
+
+  @JsonPropertyDescription("Time limit of a check. Default: 1s.")
+  @Pattern(Timeouts.DURATION)
+  public String timeout;
+
+  @JsonPropertyDescription("Passed checks in a row to become healthy. Default: 2.")
+  @Min(1)
+  @Max(10)
+  public Integer healthyThreshold;
+
+  @JsonPropertyDescription("Failed checks in a row to become unhealthy. Default: 3.")
+  @Min(1)
+  @Max(10)
+  public Integer unhealthyThreshold;
+
+  @JsonPropertyDescription("Statuses that pass. Default: 200-399.")
+  @Size(max = 16)
+  public List<Integer> expectedStatuses = new ArrayList<>();
+}

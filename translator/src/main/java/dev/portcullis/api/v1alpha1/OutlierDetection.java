@@ -1,0 +1,29 @@
+package dev.portcullis.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+
+/** Ejection of endpoints that keep failing. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class OutlierDetection {
+  @JsonPropertyDescription("Consecutive 5xx answers or connection failures that eject an endpoint. Default: 5.")
+  @Min(1)
+  @Max(1000)
+  public Integer consecutive5xx;
+
+  @JsonPropertyDescription("How often ejections are reconsidered. Default: 10s.")
+  @Pattern(Timeouts.DURATION)
+  public String interval;
+
+  @JsonPropertyDescription("The first ejection's length; each further one lasts longer. Default: 30s.")
+  @Pattern(Timeouts.DURATION)
+  public String baseEjectionTime;
+
+  @JsonPropertyDescription("The most endpoints, in percent, that may be ejected at once. Default: 50.")
+  @Min(0)
+  @Max(100)
+  public Integer maxEjectionPercent;
+}

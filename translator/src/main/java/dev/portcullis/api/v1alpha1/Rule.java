@@ -1,0 +1,75 @@
+package dev.portcullis.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One routing rule: what it matches, where it sends requests, and how. */
+@JsonInclude(JsonInclude.Include.NON_EMPTY)
+@ValidationRule(value = Rule.WEIGHTS_RULE, message = "backend weights must not all be zero")
+@ValidationRule(value = Rule.BACKENDS_RULE, message = "a rule needs backends, or a RequestRedirect filter")
+@ValidationRule(value = Rule.REDIRECT_XOR_REWRITE_RULE, message = "RequestRedirect and URLRewrite cannot be used together")
+@ValidationRule(value = Rule.ONE_FILTER_PER_TYPE_RULE, message = "each filter type may appear once per rule")
+@ValidationRule(value = Rule.PREFIX_REWRITE_RULE,
+    message = "ReplacePrefixMatch needs every match of the rule to be a PathPrefix match")
+public class Rule {
+
+  static final String WEIGHTS_RULE =
+      "!has(self.backends) || size(self.backends) == 0 || self.backends.exists(b, !has(b.weight) || b.weight > 0)";
+  static final String BACKENDS_RULE = "(has(self.backends) && size(self.backends) > 0)"
+      + " || (has(self.filters) && self.filters.exists(f, f.type == 'RequestRedirect'))";
+  static final String REDIRECT_XOR_REWRITE_RULE = "!has(self.filters)"
+      + " || !(self.filters.exists(f, f.type == 'RequestRedirect') && self.filters.exists(f, f.type == 'URLRewrite'))";
+  static final String ONE_FILTER_PER_TYPE_RULE = "!has(self.filters) || ['RequestHeaderModifier', "
+      + "'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'CORS'].all(t, self.filters.filter(f, f.type == t)"
+      + ".size() <= 1)";
+  static final String PREFIX_REWRITE_RULE = "!has(self.filters)"
+      + " || !self.filters.exists(f, has(f.path) && f.path.type == 'ReplacePrefixMatch')"
+      + " || !has(self.matches) || self.matches.all(m, !has(m.path) || !has(m.path.type) || m.path.type == 'PathPrefix')";
+
+  @JsonPropertyDescription("A name for the rule, used in status, logs and metrics.")
+  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  @Size(max = 63)
+  public String name;
+
+  @JsonPropertyDescription("The rule applies to a request that satisfies any one of these matches. Without any, it "
+      + "matches every request (PathPrefix /).")
+  @Size(max = 8)
+  public List<Match> matches = new ArrayList<>();
+
+  @JsonPropertyDescription("Where matching requests go, each backend getting its weight's share.")
+  @Size(max = 16)
+  public List<Backend> backends = new ArrayList<>();
+
+  @JsonPropertyDescription("Changes made to matching requests and their responses, in order.")
+  @Size(max = 16)
+  public List<Filter> filters = new ArrayList<>();
+
+  @JsonPropertyDescription("Time limits.")
+  public Timeouts timeouts;
+
+  @JsonPropertyDescription("Retries of failed requests (applied by the data plane from the resilience release on).")
+  public Retries retries;
+
+  @JsonPropertyDescription("How requests are spread over the endpoints of the backends.")
+  public LoadBalancer loadBalancer;
+
+  @JsonPropertyDescription("Active health checks of the endpoints.")
+  public HealthCheck healthCheck;
+
+  @JsonPropertyDescription("Passive ejection of endpoints that keep failing.")
+  public OutlierDetection outlierDetection;
+
+  @JsonPropertyDescription("Caching of responses at the edge.")
+  public Cache cache;
+
+  @JsonPropertyDescription("Limits on the request rate.")
+  public RateLimit rateLimit;
+
+  @JsonPropertyDescription("Which client addresses may use the rule.")
+  public Access access;
+}
