@@ -9,12 +9,15 @@ import java.util.List;
  * @param name             unique in the table, derived from the source, e.g. {@code service/default/web/port/80}
  * @param endpoints        ready endpoints; empty means requests routed here get a 503
  * @param balancer         how requests are spread over the endpoints
+ * @param hashKey          what ConsistentHash hashes (null for other policies)
  * @param connectTimeoutMs how long to wait for a TCP connection to an endpoint
+ * @param healthCheck      active health checks, or null
+ * @param outlierDetection passive ejection of failing endpoints, or null
  * @param source           the Service (and port) the cluster was made from
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy balancer, long connectTimeoutMs,
-    SourceRef source) {
+public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy balancer, HashKey hashKey,
+    long connectTimeoutMs, HealthCheck healthCheck, OutlierDetection outlierDetection, SourceRef source) {
 
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -24,6 +27,59 @@ public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy bala
     balancer = balancer == null ? BalancerPolicy.ROUND_ROBIN : balancer;
     if (connectTimeoutMs <= 0) {
       throw new ModelException("connectTimeoutMs", "must be positive, was " + connectTimeoutMs);
+    }
+    if ((balancer == BalancerPolicy.CONSISTENT_HASH) != (hashKey != null)) {
+      throw new ModelException("hashKey", "ConsistentHash needs a hash key, and only ConsistentHash takes one");
+    }
+  }
+
+  /** A round-robin cluster without health checking. */
+  public Cluster(String name, List<Endpoint> endpoints, BalancerPolicy balancer, long connectTimeoutMs, SourceRef source) {
+    this(name, endpoints, balancer, null, connectTimeoutMs, null, null, source);
+  }
+
+  /** The same cluster with other endpoints. */
+  public Cluster withEndpoints(List<Endpoint> endpoints) {
+    return new Cluster(name, endpoints, balancer, hashKey, connectTimeoutMs, healthCheck, outlierDetection, source);
+  }
+
+  /**
+   * What consistent hashing hashes: exactly one of a header, a cookie (generated when absent: sticky
+   * sessions) or the client address.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record HashKey(String header, String cookie, Long cookieTtlMs, String cookiePath, boolean sourceIp) {
+    public HashKey {
+      int keys = (header != null ? 1 : 0) + (cookie != null ? 1 : 0) + (sourceIp ? 1 : 0);
+      if (keys != 1) {
+        throw new ModelException("", "exactly one of header, cookie and sourceIp");
+      }
+    }
+  }
+
+  /** Active HTTP health checks. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record HealthCheck(String path, long intervalMs, long timeoutMs, int healthyThreshold, int unhealthyThreshold,
+      List<Integer> expectedStatuses) {
+    public HealthCheck {
+      Checks.notBlank(path, "path");
+      if (intervalMs <= 0 || timeoutMs <= 0) {
+        throw new ModelException("intervalMs", "interval and timeout must be positive");
+      }
+      Checks.inRange(healthyThreshold, 1, 10, "healthyThreshold");
+      Checks.inRange(unhealthyThreshold, 1, 10, "unhealthyThreshold");
+      expectedStatuses = Checks.list(expectedStatuses, "expectedStatuses");
+    }
+  }
+
+  /** Passive outlier detection. */
+  public record OutlierDetection(int consecutive5xx, long intervalMs, long baseEjectionTimeMs, int maxEjectionPercent) {
+    public OutlierDetection {
+      Checks.inRange(consecutive5xx, 1, 1000, "consecutive5xx");
+      Checks.inRange(maxEjectionPercent, 0, 100, "maxEjectionPercent");
+      if (intervalMs <= 0 || baseEjectionTimeMs <= 0) {
+        throw new ModelException("intervalMs", "interval and base ejection time must be positive");
+      }
     }
   }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * {@link Type#PREFIX} matches element by element: {@code /foo} matches {@code /foo},
  * {@code /foo/} and {@code /foo/bar}, never {@code /foobar}. A prefix is stored without its
  * trailing slash ({@code /foo/} and {@code /foo} are the same prefix); the root prefix is {@code /}.
+ * {@link Type#REGEX} is an RE2 expression that must match the whole path.
  */
 public record PathMatch(Type type, String value) {
 
@@ -16,12 +17,28 @@ public record PathMatch(Type type, String value) {
     @JsonProperty("Exact")
     EXACT,
     @JsonProperty("Prefix")
-    PREFIX
+    PREFIX,
+    @JsonProperty("RegularExpression")
+    REGEX
   }
 
   public PathMatch {
     Checks.notNull(type, "type");
     Checks.notBlank(value, "value");
+    if (type == Type.REGEX) {
+      if (value.length() > 1024) {
+        throw new ModelException("value", "must be at most 1024 characters");
+      }
+      Regex.compile(value, "value");
+    } else {
+      checkPath(value);
+      if (type == Type.PREFIX) {
+        value = canonicalPrefix(value);
+      }
+    }
+  }
+
+  private static void checkPath(String value) {
     if (value.charAt(0) != '/') {
       throw new ModelException("value", "must start with '/', was \"" + value + "\"");
     }
@@ -31,9 +48,6 @@ public record PathMatch(Type type, String value) {
         throw new ModelException("value", "must not contain whitespace, control characters, '?' or '#'");
       }
     }
-    if (type == Type.PREFIX) {
-      value = canonicalPrefix(value);
-    }
   }
 
   public static PathMatch exact(String value) {
@@ -42,6 +56,10 @@ public record PathMatch(Type type, String value) {
 
   public static PathMatch prefix(String value) {
     return new PathMatch(Type.PREFIX, value);
+  }
+
+  public static PathMatch regex(String value) {
+    return new PathMatch(Type.REGEX, value);
   }
 
   /** {@code /foo/} → {@code /foo}; {@code /} stays {@code /}. */

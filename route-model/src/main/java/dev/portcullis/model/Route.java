@@ -9,16 +9,45 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *                 (e.g. {@code ingress/default/shop/rule/0/path/1})
  * @param match    what the request must satisfy
  * @param action   what happens to a matching request
+ * @param filters  what changes on the way (null: nothing)
+ * @param policies retries, cache, rate limit, access (null: none)
  * @param timeouts time limits for proxied requests
  * @param source   the object and field the route was made from
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Route(String name, RouteMatch match, RouteAction action, Timeouts timeouts, SourceRef source) {
+public record Route(String name, RouteMatch match, RouteAction action, RouteFilters filters, RoutePolicies policies,
+    Timeouts timeouts, SourceRef source) {
 
   public Route {
     Checks.notBlank(name, "name");
     Checks.notNull(match, "match");
     Checks.notNull(action, "action");
+    filters = filters == null || filters.isEmpty() ? null : filters;
+    policies = policies == null || policies.isEmpty() ? null : policies;
     timeouts = timeouts == null ? Timeouts.DEFAULT : timeouts;
+    if (filters != null && filters.rewrite() != null && filters.rewrite().path() != null
+        && filters.rewrite().path().type() == RouteFilters.PathRewrite.Type.PREFIX
+        && match.path().type() != PathMatch.Type.PREFIX) {
+      throw new ModelException("filters.rewrite.path", "ReplacePrefixMatch needs a Prefix path match");
+    }
+    if (action instanceof RouteAction.Redirect r && r.path() != null
+        && r.path().type() == RouteFilters.PathRewrite.Type.PREFIX && match.path().type() != PathMatch.Type.PREFIX) {
+      throw new ModelException("action.path", "ReplacePrefixMatch needs a Prefix path match");
+    }
+  }
+
+  /** A route without filters or policies. */
+  public Route(String name, RouteMatch match, RouteAction action, Timeouts timeouts, SourceRef source) {
+    this(name, match, action, null, null, timeouts, source);
+  }
+
+  /** Filters, never null. */
+  public RouteFilters filtersOrNone() {
+    return filters == null ? RouteFilters.NONE : filters;
+  }
+
+  /** Policies, never null. */
+  public RoutePolicies policiesOrNone() {
+    return policies == null ? RoutePolicies.NONE : policies;
   }
 }

@@ -8,7 +8,8 @@ import java.util.List;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = RouteAction.Forward.class, name = "forward"),
-    @JsonSubTypes.Type(value = RouteAction.DirectResponse.class, name = "direct")
+    @JsonSubTypes.Type(value = RouteAction.DirectResponse.class, name = "direct"),
+    @JsonSubTypes.Type(value = RouteAction.Redirect.class, name = "redirect")
 })
 public sealed interface RouteAction {
 
@@ -40,6 +41,34 @@ public sealed interface RouteAction {
       body = body == null ? "" : body;
       if (body.length() > 4096) {
         throw new ModelException("body", "must be at most 4096 characters");
+      }
+    }
+  }
+
+  /**
+   * Answer with a redirect to the same request changed as given (each null part kept as it was).
+   *
+   * @param scheme     http or https
+   * @param hostname   the new host
+   * @param port       the new port (null: the scheme's default, left out of the URL)
+   * @param path       how the path changes
+   * @param statusCode 301, 302, 303, 307 or 308
+   */
+  @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+  record Redirect(String scheme, String hostname, Integer port, RouteFilters.PathRewrite path, int statusCode)
+      implements RouteAction {
+    public Redirect {
+      if (scheme != null && !scheme.equals("http") && !scheme.equals("https")) {
+        throw new ModelException("scheme", "must be http or https, was \"" + scheme + "\"");
+      }
+      if (port != null) {
+        Checks.inRange(port, 1, 65535, "port");
+      }
+      if (statusCode != 301 && statusCode != 302 && statusCode != 303 && statusCode != 307 && statusCode != 308) {
+        throw new ModelException("statusCode", "must be 301, 302, 303, 307 or 308, was " + statusCode);
+      }
+      if (scheme == null && hostname == null && port == null && path == null) {
+        throw new ModelException("", "a redirect needs a scheme, hostname, port or path");
       }
     }
   }

@@ -1,22 +1,33 @@
 package dev.portcullis.model.routing;
 
+import com.google.re2j.Pattern;
 import dev.portcullis.model.PathMatch;
 import dev.portcullis.model.Route;
+import dev.portcullis.model.RouteMatch;
 import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.ValueMatch;
 import dev.portcullis.model.VirtualHost;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
 
 /**
- * A route table compiled for lookup: by host through hash maps (exact, then wildcard, then the
- * catch-all), then by path through hash maps keyed by the path and by each of its element
- * prefixes, longest first. Never a scan over all routes.
+ * A route table compiled for lookup. The host is found through hash maps (exact, then wildcard,
+ * then the catch-all); within it, paths are tried from the most specific down: the exact path,
+ * then regular expressions, then the path's element prefixes, longest first, then {@code /}. Every
+ * path slot holds the routes with that path match, ordered as the Gateway API orders them: a method
+ * condition first, then more header conditions, then more query conditions, then table order (the
+ * translator's: oldest first). The first route whose conditions all hold wins; if none at a slot
+ * does, less specific paths are tried. Never a scan over all routes.
  *
  * <p>Immutable and safe to share between threads. Each route carries a payload {@code T} that the
- * compiler made for it (the data plane attaches its runtime view; tests attach the route itself).
+ * compiler made for it (the data plane attaches its runtime view; tests attach the route's name).
  *
  * @param <T> the payload per route
  */
@@ -50,18 +61,23 @@ public final class Router<T> {
     return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), catchAll);
   }
 
+  /** {@link #route(String, String, RequestView)} for a plain GET. */
+  public T route(String host, String path) {
+    return route(host, path, RequestView.GET);
+  }
+
   /**
    * The payload of the route for this request, or null when nothing matches (a 404).
    *
-   * @param host a host as returned by {@link #normalizeHost}
-   * @param path the request path, without query, already normalised
+   * @param host    a host as returned by {@link #normalizeHost}
+   * @param path    the request path, without query, already normalised
+   * @param request the rest of the request, for routes with method, header or query conditions
    */
-  public T route(String host, String path) {
+  public T route(String host, String path, RequestView request) {
     Host<T> h = host(host);
-    return h == null ? null : h.route(path);
+    return h == null ? null : h.route(path, request);
   }
 
-  /** The virtual host that handles this host name, or null. */
   Host<T> host(String host) {
     Host<T> h = exact.get(host);
     if (h != null) {
@@ -102,22 +118,109 @@ public final class Router<T> {
     for (int i = 0; i < host.length(); i++) {
       char c = host.charAt(i);
       if (c >= 'A' && c <= 'Z') {
-        return host.toLowerCase(java.util.Locale.ROOT);
+        return host.toLowerCase(Locale.ROOT);
       }
     }
     return host;
   }
 
+  /** The routes sharing one path match, in the order they are tried. */
+  static final class Slot<T> {
+    private final Condition[] conditions;
+    private final Object[] payloads;
+    private final boolean unconditional;
+
+    Slot(List<Condition> conditions, List<T> payloads) {
+      this.conditions = conditions.toArray(new Condition[0]);
+      this.payloads = payloads.toArray();
+      this.unconditional = this.conditions.length > 0 && this.conditions[0] == null;
+    }
+
+    @SuppressWarnings("unchecked")
+    T pick(RequestView request) {
+      if (unconditional) {
+        return (T) payloads[0];
+      }
+      for (int i = 0; i < conditions.length; i++) {
+        Condition c = conditions[i];
+        if (c == null || c.test(request)) {
+          return (T) payloads[i];
+        }
+      }
+      return null;
+    }
+  }
+
+  /** A route's conditions beyond the path; null stands for none. */
+  static final class Condition {
+    private final String method;
+    private final String[] headerNames;
+    private final Object[] headerTests;
+    private final String[] queryNames;
+    private final Object[] queryTests;
+
+    private Condition(RouteMatch m) {
+      method = m.method();
+      headerNames = m.headers().stream().map(ValueMatch::name).toArray(String[]::new);
+      headerTests = m.headers().stream().map(Condition::test).toArray();
+      queryNames = m.queryParams().stream().map(ValueMatch::name).toArray(String[]::new);
+      queryTests = m.queryParams().stream().map(Condition::test).toArray();
+    }
+
+    static Condition of(RouteMatch m) {
+      return m.pathOnly() ? null : new Condition(m);
+    }
+
+    private static Object test(ValueMatch v) {
+      return v.type() == ValueMatch.Type.EXACT ? v.value() : Pattern.compile(v.value());
+    }
+
+    boolean test(RequestView r) {
+      if (method != null && !method.equals(r.method())) {
+        return false;
+      }
+      for (int i = 0; i < headerNames.length; i++) {
+        if (!matches(headerTests[i], r.header(headerNames[i]))) {
+          return false;
+        }
+      }
+      for (int i = 0; i < queryNames.length; i++) {
+        if (!matches(queryTests[i], r.queryParam(queryNames[i]))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    private static boolean matches(Object test, String value) {
+      if (value == null) {
+        return false;
+      }
+      return test instanceof String s ? s.equals(value) : ((Pattern) test).matches(value);
+    }
+  }
+
+  /** Gateway API order within a path: method, then more headers, then more query parameters. */
+  private static final Comparator<Route> SPECIFICITY = Comparator
+      .comparing((Route r) -> r.match().method() == null)
+      .thenComparing(r -> -r.match().headers().size())
+      .thenComparing(r -> -r.match().queryParams().size());
+
   static final class Host<T> {
-    private final Map<String, T> exactPaths;
-    private final Map<String, T> prefixes;
+    private final Map<String, Slot<T>> exactPaths;
+    private final Pattern[] regexes;
+    private final List<Slot<T>> regexSlots;
+    private final Map<String, Slot<T>> prefixes;
     /** The lengths of the prefixes above, to skip lookups that cannot hit. */
     private final boolean[] prefixLength;
-    private final T root;
+    private final Slot<T> root;
     private final T fallback;
 
-    private Host(Map<String, T> exactPaths, Map<String, T> prefixes, boolean[] prefixLength, T root, T fallback) {
+    private Host(Map<String, Slot<T>> exactPaths, Pattern[] regexes, List<Slot<T>> regexSlots,
+        Map<String, Slot<T>> prefixes, boolean[] prefixLength, Slot<T> root, T fallback) {
       this.exactPaths = exactPaths;
+      this.regexes = regexes;
+      this.regexSlots = regexSlots;
       this.prefixes = prefixes;
       this.prefixLength = prefixLength;
       this.root = root;
@@ -125,57 +228,83 @@ public final class Router<T> {
     }
 
     static <T> Host<T> compile(VirtualHost vh, BiFunction<VirtualHost, Route, T> compiler) {
-      Map<String, T> exactPaths = new HashMap<>();
-      Map<String, T> prefixes = new HashMap<>();
-      TreeSet<Integer> lengths = new TreeSet<>();
-      T root = null;
+      Map<PathMatch, List<Route>> byPath = new LinkedHashMap<>();
       for (Route r : vh.routes()) {
-        PathMatch p = r.match().path();
-        T payload = compiler.apply(vh, r);
-        if (p.type() == PathMatch.Type.EXACT) {
-          exactPaths.putIfAbsent(p.value(), payload);
-        } else if (p.value().equals("/")) {
-          root = root == null ? payload : root;
-        } else {
-          prefixes.putIfAbsent(p.value(), payload);
-          lengths.add(p.value().length());
+        byPath.computeIfAbsent(r.match().path(), p -> new ArrayList<>()).add(r);
+      }
+      Map<String, Slot<T>> exactPaths = new HashMap<>();
+      List<Pattern> regexes = new ArrayList<>();
+      List<Slot<T>> regexSlots = new ArrayList<>();
+      Map<String, Slot<T>> prefixes = new HashMap<>();
+      TreeSet<Integer> lengths = new TreeSet<>();
+      Slot<T> root = null;
+      for (Map.Entry<PathMatch, List<Route>> e : byPath.entrySet()) {
+        List<Route> routes = new ArrayList<>(e.getValue());
+        routes.sort(SPECIFICITY); // stable: table order breaks ties
+        List<Condition> conditions = new ArrayList<>();
+        List<T> payloads = new ArrayList<>();
+        for (Route r : routes) {
+          conditions.add(Condition.of(r.match()));
+          payloads.add(compiler.apply(vh, r));
+        }
+        Slot<T> slot = new Slot<>(conditions, payloads);
+        PathMatch p = e.getKey();
+        switch (p.type()) {
+          case EXACT -> exactPaths.put(p.value(), slot);
+          case REGEX -> {
+            regexes.add(Pattern.compile(p.value()));
+            regexSlots.add(slot);
+          }
+          case PREFIX -> {
+            if (p.value().equals("/")) {
+              root = slot;
+            } else {
+              prefixes.put(p.value(), slot);
+              lengths.add(p.value().length());
+            }
+          }
         }
       }
       boolean[] has = new boolean[lengths.isEmpty() ? 0 : lengths.last() + 1];
       lengths.forEach(l -> has[l] = true);
       T fallback = vh.fallback() == null ? null : compiler.apply(vh, vh.fallback());
-      return new Host<>(Map.copyOf(exactPaths), Map.copyOf(prefixes), has, root, fallback);
+      return new Host<>(Map.copyOf(exactPaths), regexes.toArray(new Pattern[0]), List.copyOf(regexSlots),
+          Map.copyOf(prefixes), has, root, fallback);
     }
 
-    T route(String path) {
-      T hit = exactPaths.isEmpty() ? null : exactPaths.get(path);
-      if (hit != null) {
+    T route(String path, RequestView request) {
+      Slot<T> slot = exactPaths.isEmpty() ? null : exactPaths.get(path);
+      T hit;
+      if (slot != null && (hit = slot.pick(request)) != null) {
         return hit;
+      }
+      for (int i = 0; i < regexes.length; i++) {
+        if (regexes[i].matches(path) && (hit = regexSlots.get(i).pick(request)) != null) {
+          return hit;
+        }
       }
       if (prefixLength.length > 0) {
         // Candidate prefixes end at the path's end or just before one of its slashes, longest first.
         int len = path.length();
         if (len < prefixLength.length && prefixLength[len]) {
-          hit = prefixes.get(path);
-          if (hit != null) {
+          slot = prefixes.get(path);
+          if (slot != null && (hit = slot.pick(request)) != null) {
             return hit;
           }
         }
         for (int i = Math.min(len, prefixLength.length) - 1; i > 0; i--) {
           if (path.charAt(i) == '/' && prefixLength[i]) {
-            hit = prefixes.get(path.substring(0, i));
-            if (hit != null) {
+            slot = prefixes.get(path.substring(0, i));
+            if (slot != null && (hit = slot.pick(request)) != null) {
               return hit;
             }
           }
         }
       }
-      return root != null ? root : fallback;
-    }
-
-    @Override
-    public String toString() {
-      return "Host" + Arrays.asList(exactPaths.keySet(), prefixes.keySet());
+      if (root != null && (hit = root.pick(request)) != null) {
+        return hit;
+      }
+      return fallback;
     }
   }
 }

@@ -127,4 +127,62 @@ class RouterTest {
         Arguments.of("/", "default"),
         Arguments.of("/apix", "default"));
   }
+
+  /** A GET, HEAD... with headers and query parameters, for condition tests. */
+  record Request(String method, java.util.Map<String, String> headers, java.util.Map<String, String> query)
+      implements RequestView {
+    @Override
+    public String header(String lowerCaseName) {
+      return headers.get(lowerCaseName);
+    }
+
+    @Override
+    public String queryParam(String name) {
+      return query.get(name);
+    }
+  }
+
+  static Route conditional(String name, PathMatch path, String method, List<dev.portcullis.model.ValueMatch> headers,
+      List<dev.portcullis.model.ValueMatch> query) {
+    return new Route(name, new RouteMatch(path, headers, query, method), RouteAction.Forward.to("c"), null, null);
+  }
+
+  @org.junit.jupiter.api.Test
+  void conditionsFollowTheGatewayApiPrecedence() {
+    var canary = dev.portcullis.model.ValueMatch.header("x-canary", dev.portcullis.model.ValueMatch.Type.EXACT, "1");
+    var beta = dev.portcullis.model.ValueMatch.header("x-beta", dev.portcullis.model.ValueMatch.Type.REGEX, "yes|true");
+    var v2 = new dev.portcullis.model.ValueMatch("v", dev.portcullis.model.ValueMatch.Type.EXACT, "2");
+    List<Route> routes = List.of(
+        conditional("api", PathMatch.prefix("/api"), null, List.of(), List.of()),
+        conditional("api-canary", PathMatch.prefix("/api"), null, List.of(canary), List.of()),
+        conditional("api-canary-beta", PathMatch.prefix("/api"), null, List.of(canary, beta), List.of()),
+        conditional("api-post", PathMatch.prefix("/api"), "POST", List.of(), List.of()),
+        conditional("api-v2", PathMatch.prefix("/api"), null, List.of(), List.of(v2)),
+        conditional("users-only-canary", PathMatch.prefix("/api/users"), null, List.of(canary), List.of()),
+        conditional("regex", PathMatch.regex("/api/items/[0-9]+"), null, List.of(), List.of()),
+        conditional("exact", PathMatch.exact("/api/items/42"), null, List.of(), List.of()));
+    RouteTable table = new RouteTable(List.of(new VirtualHost("a.com", routes, null)),
+        List.of(new Cluster("c", List.of(), null, 1000, null)));
+    Router<String> r = Router.compile(table, (vh, route) -> route.name());
+    java.util.Map<String, String> none = java.util.Map.of();
+    assertThat(r.route("a.com", "/api/x", new Request("GET", none, none))).isEqualTo("api");
+    assertThat(r.route("a.com", "/api/x", new Request("POST", java.util.Map.of("x-canary", "1"), none)))
+        .as("a method condition beats header conditions").isEqualTo("api-post");
+    assertThat(r.route("a.com", "/api/x", new Request("GET", java.util.Map.of("x-canary", "1"), none)))
+        .isEqualTo("api-canary");
+    assertThat(r.route("a.com", "/api/x", new Request("GET", java.util.Map.of("x-canary", "1", "x-beta", "true"), none)))
+        .as("more header conditions win").isEqualTo("api-canary-beta");
+    assertThat(r.route("a.com", "/api/x", new Request("GET", java.util.Map.of("x-beta", "true"), none)))
+        .isEqualTo("api");
+    assertThat(r.route("a.com", "/api/x", new Request("GET", java.util.Map.of("x-canary", "1"), java.util.Map.of("v", "2"))))
+        .as("headers before query").isEqualTo("api-canary");
+    assertThat(r.route("a.com", "/api/x", new Request("GET", none, java.util.Map.of("v", "2")))).isEqualTo("api-v2");
+    assertThat(r.route("a.com", "/api/users/1", new Request("GET", none, none)))
+        .as("a longer path whose conditions fail falls back to a shorter one").isEqualTo("api");
+    assertThat(r.route("a.com", "/api/users/1", new Request("GET", java.util.Map.of("x-canary", "1"), none)))
+        .isEqualTo("users-only-canary");
+    assertThat(r.route("a.com", "/api/items/7", new Request("GET", none, none))).as("regex before prefix").isEqualTo("regex");
+    assertThat(r.route("a.com", "/api/items/42", new Request("GET", none, none))).as("exact before regex").isEqualTo("exact");
+    assertThat(r.route("a.com", "/api/items/7x", new Request("GET", none, none))).as("regex matches whole").isEqualTo("api");
+  }
 }

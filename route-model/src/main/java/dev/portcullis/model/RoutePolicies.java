@@ -1,0 +1,64 @@
+package dev.portcullis.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+
+/**
+ * A route's policies beyond routing: retries, caching, rate limits and client address rules.
+ * Null parts are off.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access) {
+
+  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null);
+
+  public boolean isEmpty() {
+    return retries == null && cache == null && rateLimit == null && access == null;
+  }
+
+  /**
+   * @param attempts     retries after the first attempt
+   * @param on           failures to retry: connect-failure, reset, timeout, 5xx, 502, 503, 504
+   * @param perTryTimeoutMs time limit of each attempt, 0 for the route's
+   */
+  public record Retries(int attempts, List<String> on, long perTryTimeoutMs) {
+    public Retries {
+      Checks.inRange(attempts, 0, 10, "attempts");
+      on = Checks.list(on, "on");
+      Checks.nonNegative(perTryTimeoutMs, "perTryTimeoutMs");
+    }
+  }
+
+  /** Shared caching of the route's responses, as their Cache-Control allows. */
+  public record CachePolicy(boolean enabled) {}
+
+  /**
+   * A token bucket per key, per data plane.
+   *
+   * @param key    ClientIP, Header or Route
+   * @param header the header when key is Header
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record RateLimit(int requestsPerSecond, int burst, String key, String header) {
+    public RateLimit {
+      Checks.inRange(requestsPerSecond, 1, 1_000_000, "requestsPerSecond");
+      Checks.inRange(burst, 1, 10_000_000, "burst");
+      Checks.notBlank(key, "key");
+    }
+  }
+
+  /** Client address rules: deny wins; when allow is not empty, only its CIDRs get in. */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record Access(List<String> allow, List<String> deny) {
+    public Access {
+      allow = Checks.list(allow, "allow");
+      deny = Checks.list(deny, "deny");
+      for (int i = 0; i < allow.size(); i++) {
+        Cidr.parse(allow.get(i), "allow[" + i + "]");
+      }
+      for (int i = 0; i < deny.size(); i++) {
+        Cidr.parse(deny.get(i), "deny[" + i + "]");
+      }
+    }
+  }
+}
