@@ -14,7 +14,10 @@ public final class ClusterRuntime {
   public ClusterRuntime(Cluster cluster) {
     this.cluster = cluster;
     this.balancer = switch (cluster.balancer()) {
-      case ROUND_ROBIN -> new RoundRobinBalancer(cluster.endpoints());
+      case RANDOM -> new RandomBalancer(cluster.endpoints());
+      // LeastRequest, EWMA and ConsistentHash arrive with the resilience work; until then the
+      // translator tells users (a warning on the route) that round robin is used.
+      case ROUND_ROBIN, LEAST_REQUEST, EWMA, CONSISTENT_HASH -> new RoundRobinBalancer(cluster.endpoints());
     };
   }
 
