@@ -16,6 +16,7 @@ public final class ErrorResponses {
 
   public static final Buffer BAD_REQUEST = body("bad request\n");
   public static final Buffer NOT_FOUND = body("no route\n");
+  public static final Buffer FORBIDDEN = body("forbidden\n");
   public static final Buffer METHOD_NOT_ALLOWED = body("method not allowed\n");
   public static final Buffer BAD_GATEWAY = body("upstream connect error\n");
   public static final Buffer UPSTREAM_RESET = body("upstream reset before response\n");
@@ -41,7 +42,9 @@ public final class ErrorResponses {
       return;
     }
     MultiMap headers = response.headers();
-    headers.clear();
+    if (status < 300 || status >= 400) {
+      headers.clear();
+    }
     headers.set(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
     headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
     if (request.version() != HttpVersion.HTTP_2 && !request.isEnded()) {

@@ -90,23 +90,68 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     String hostHeader = authority != null ? authority : hostHeader(request);
-    CompiledRoute route = current.router().route(Router.normalizeHost(hostHeader), path);
+    CompiledRoute route = current.router().route(Router.normalizeHost(hostHeader), path, new VertxRequestView(request));
     if (route == null) {
       ErrorResponses.send(request, 404, ErrorResponses.NOT_FOUND);
       return;
     }
-    if (route.isDirect()) {
-      ErrorResponses.send(request, route.directStatus(), route.directBody());
+    if (route.access() != null && !route.access().admits(clientAddress(request))) {
+      ErrorResponses.send(request, 403, ErrorResponses.FORBIDDEN);
       return;
     }
+    if (route.cors() != null && Filters.isPreflight(request)) {
+      Filters.preflight(route.cors(), request);
+      return;
+    }
+    String query = q < 0 ? null : uri.substring(q + 1);
+    switch (route.kind()) {
+      case DIRECT -> ErrorResponses.send(request, route.directStatus(), route.directBody());
+      case REDIRECT -> redirect(request, route, hostHeader, path, query);
+      case FORWARD -> forward(request, route, hostHeader, path, rawPath, uri, q);
+    }
+  }
+
+  private void forward(HttpServerRequest request, CompiledRoute route, String hostHeader, String path, String rawPath,
+      String uri, int q) {
     ClusterRuntime cluster = route.pickCluster();
     Endpoint endpoint = cluster.pick();
     if (endpoint == null) {
       ErrorResponses.send(request, 503, ErrorResponses.NO_ENDPOINTS);
       return;
     }
-    String upstreamUri = path == rawPath ? uri : (q < 0 ? path : path + uri.substring(q));
+    String upstreamUri;
+    if (route.rewrite() != null && route.rewrite().path() != null) {
+      String rewritten = Filters.rewritePath(route.rewrite().path(), path, route.matchedPrefix());
+      upstreamUri = q < 0 ? rewritten : rewritten + uri.substring(q);
+    } else {
+      upstreamUri = path == rawPath ? uri : (q < 0 ? path : path + uri.substring(q));
+    }
     new Exchange(request, route, cluster, endpoint, hostHeader).start(upstreamUri);
+  }
+
+  private static void redirect(HttpServerRequest request, CompiledRoute route, String hostHeader, String path,
+      String query) {
+    String location = Filters.location(route.redirect(), request, hostHeader, path, query, route.matchedPrefix());
+    HttpServerResponse response = request.response();
+    response.headers().set(HttpHeaders.LOCATION, location);
+    if (route.cors() != null) {
+      Filters.corsResponse(route.cors(), request, response.headers());
+    }
+    Filters.apply(route.responseHeaders(), response.headers());
+    ErrorResponses.send(request, route.redirect().statusCode(), Buffer.buffer());
+  }
+
+  /** The client's address as 4 or 16 bytes, or null. */
+  private static byte[] clientAddress(HttpServerRequest request) {
+    SocketAddress remote = request.remoteAddress();
+    if (remote == null || remote.hostAddress() == null) {
+      return null;
+    }
+    try {
+      return java.net.InetAddress.getByName(remote.hostAddress()).getAddress();
+    } catch (java.net.UnknownHostException e) {
+      return null;
+    }
   }
 
   private static String hostHeader(HttpServerRequest request) {
@@ -176,8 +221,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       this.upstream = upstream;
       MultiMap headers = upstream.headers();
       Headers.copy(request.headers(), headers, true);
-      // The upstream sees the Host the client asked for, as behind any other ingress controller.
-      HostAndPort authority = hostHeader.isEmpty() ? null : HostAndPort.parseAuthority(hostHeader, -1);
+      // The upstream sees the Host the client asked for (as behind any other ingress controller),
+      // unless the route rewrites it.
+      String upstreamHost = route.rewrite() != null && route.rewrite().hostname() != null
+          ? route.rewrite().hostname() : hostHeader;
+      HostAndPort authority = upstreamHost.isEmpty() ? null : HostAndPort.parseAuthority(upstreamHost, -1);
       upstream.authority(authority != null ? authority : HostAndPort.create(endpoint.address(), endpoint.port()));
       String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
       if (client != null) {
@@ -190,6 +238,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         headers.set(X_FORWARDED_HOST, hostHeader);
       }
       headers.set(X_FORWARDED_PORT, forwardedPort(hostHeader, scheme));
+      Filters.apply(route.requestHeaders(), headers);
 
       Timeouts timeouts = route.timeouts();
       if (timeouts.backendRequestMs() > 0) {
@@ -246,6 +295,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         response.setStatusMessage(upstreamResponse.statusMessage());
       }
       Headers.copy(upstreamResponse.headers(), response.headers(), false);
+      if (route.cors() != null) {
+        Filters.corsResponse(route.cors(), request, response.headers());
+      }
+      Filters.apply(route.responseHeaders(), response.headers());
       boolean bodiless = request.method() == HttpMethod.HEAD || status == 204 || status == 304
           || (status >= 100 && status < 200);
       if (!bodiless && !upstreamResponse.headers().contains(HttpHeaders.CONTENT_LENGTH)) {

@@ -57,6 +57,9 @@ public final class CompiledTable {
       Buffer body = Buffer.buffer(d.body().getBytes(StandardCharsets.UTF_8));
       return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body);
     }
+    if (route.action() instanceof RouteAction.Redirect) {
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null);
+    }
     List<RouteAction.ClusterWeight> refs = ((RouteAction.Forward) route.action()).clusters().stream()
         .filter(w -> w.weight() > 0).toList();
     ClusterRuntime[] runtimes = new ClusterRuntime[refs.size()];
