@@ -1,5 +1,6 @@
 package dev.portcullis.translator;
 
+import dev.portcullis.api.v1alpha1.ProxyRoute;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -29,6 +30,7 @@ public final class ClusterSnapshot {
   private final SortedMap<ObjectKey, Service> services;
   private final SortedMap<ObjectKey, EndpointSlice> endpointSlices;
   private final SortedMap<ObjectKey, Endpoints> endpoints;
+  private final SortedMap<ObjectKey, ProxyRoute> proxyRoutes;
   private final Map<ObjectKey, List<EndpointSlice>> slicesByService;
 
   private ClusterSnapshot(Builder b) {
@@ -37,6 +39,7 @@ public final class ClusterSnapshot {
     this.services = Collections.unmodifiableSortedMap(new TreeMap<>(b.services));
     this.endpointSlices = Collections.unmodifiableSortedMap(new TreeMap<>(b.endpointSlices));
     this.endpoints = Collections.unmodifiableSortedMap(new TreeMap<>(b.endpoints));
+    this.proxyRoutes = Collections.unmodifiableSortedMap(new TreeMap<>(b.proxyRoutes));
     Map<ObjectKey, List<EndpointSlice>> index = new TreeMap<>();
     for (Map.Entry<ObjectKey, EndpointSlice> e : endpointSlices.entrySet()) {
       Map<String, String> labels = e.getValue().getMetadata().getLabels();
@@ -57,6 +60,10 @@ public final class ClusterSnapshot {
 
   public Collection<Ingress> ingresses() {
     return ingresses.values();
+  }
+
+  public Collection<ProxyRoute> proxyRoutes() {
+    return proxyRoutes.values();
   }
 
   public Collection<IngressClass> ingressClasses() {
@@ -90,7 +97,8 @@ public final class ClusterSnapshot {
   }
 
   public int size() {
-    return ingresses.size() + ingressClasses.size() + services.size() + endpointSlices.size() + endpoints.size();
+    return ingresses.size() + ingressClasses.size() + services.size() + endpointSlices.size() + endpoints.size()
+        + proxyRoutes.size();
   }
 
   /** Collects objects; a second object of the same kind and name is refused. */
@@ -100,13 +108,14 @@ public final class ClusterSnapshot {
     private final Map<ObjectKey, Service> services = new TreeMap<>();
     private final Map<ObjectKey, EndpointSlice> endpointSlices = new TreeMap<>();
     private final Map<ObjectKey, Endpoints> endpoints = new TreeMap<>();
+    private final Map<ObjectKey, ProxyRoute> proxyRoutes = new TreeMap<>();
 
     private Builder() {}
 
     /** True for the kinds the translator reads. */
     public static boolean supports(HasMetadata object) {
       return object instanceof Ingress || object instanceof IngressClass || object instanceof Service
-          || object instanceof EndpointSlice || object instanceof Endpoints;
+          || object instanceof EndpointSlice || object instanceof Endpoints || object instanceof ProxyRoute;
     }
 
     /**
@@ -128,6 +137,8 @@ public final class ClusterSnapshot {
         return endpointSlices.putIfAbsent(key, o) == null;
       } else if (object instanceof Endpoints o) {
         return endpoints.putIfAbsent(key, o) == null;
+      } else if (object instanceof ProxyRoute o) {
+        return proxyRoutes.putIfAbsent(key, o) == null;
       }
       throw new IllegalArgumentException("unsupported kind " + object.getKind());
     }

@@ -1,5 +1,9 @@
 package dev.portcullis.translator;
 
+import dev.portcullis.api.v1alpha1.Backend;
+import dev.portcullis.api.v1alpha1.ProxyRoute;
+import dev.portcullis.api.v1alpha1.ProxyRouteSpec;
+import dev.portcullis.api.v1alpha1.Rule;
 import dev.portcullis.translator.status.ObjectRef;
 import io.fabric8.kubernetes.api.model.networking.v1.HTTPIngressPath;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -30,7 +34,7 @@ public final class References {
 
   public static final References EMPTY = new References(Map.of(), Map.of());
 
-  /** The references of every Ingress in the snapshot (owned or not: ownership can change with a class). */
+  /** The references of every Ingress and ProxyRoute in the snapshot (owned or not: ownership can change with a class). */
   public static References of(ClusterSnapshot snapshot) {
     Map<ObjectKey, Set<ObjectRef>> services = new HashMap<>();
     Map<ObjectKey, Set<ObjectRef>> secrets = new HashMap<>();
@@ -54,6 +58,29 @@ public final class References {
         if (t.getSecretName() != null && !t.getSecretName().isEmpty()) {
           secrets.computeIfAbsent(new ObjectKey(ns, t.getSecretName()), k -> new TreeSet<>()).add(ref);
         }
+      }
+    }
+    for (ProxyRoute route : snapshot.proxyRoutes()) {
+      ObjectRef ref = ObjectRef.of(route);
+      String ns = route.getMetadata().getNamespace();
+      ProxyRouteSpec spec = route.getSpec();
+      if (spec == null) {
+        continue;
+      }
+      if (spec.rules != null) {
+        for (Rule rule : spec.rules) {
+          if (rule != null && rule.backends != null) {
+            for (Backend b : rule.backends) {
+              if (b != null && b.service != null) {
+                services.computeIfAbsent(new ObjectKey(b.namespace != null ? b.namespace : ns, b.service),
+                    k -> new TreeSet<>()).add(ref);
+              }
+            }
+          }
+        }
+      }
+      if (spec.tls != null && spec.tls.secretName != null) {
+        secrets.computeIfAbsent(new ObjectKey(ns, spec.tls.secretName), k -> new TreeSet<>()).add(ref);
       }
     }
     return new References(freeze(services), freeze(secrets));

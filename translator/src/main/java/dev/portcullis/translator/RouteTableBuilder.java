@@ -1,12 +1,13 @@
 package dev.portcullis.translator;
 
 import dev.portcullis.model.Cluster;
-import dev.portcullis.model.PathMatch;
+import dev.portcullis.model.RouteMatch;
 import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.TlsRef;
 import dev.portcullis.model.VirtualHost;
+import dev.portcullis.translator.backend.BackendResolver;
 import dev.portcullis.translator.status.ObjectRef;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,12 +27,16 @@ public final class RouteTableBuilder {
   /** A route and the object that claimed its place. */
   public record Claim(Route route, ObjectRef owner) {}
 
+  /**
+   * Routes sorted by path for readable output; routes with the same path keep the order they were
+   * claimed in, which is precedence order (oldest object first), the router's tie-breaker.
+   */
   private static final Comparator<Route> ROUTE_ORDER = Comparator
       .comparing((Route r) -> r.match().path().value())
       .thenComparing(r -> r.match().path().type());
 
   private static final class HostEntry {
-    final Map<PathMatch, Claim> routes = new LinkedHashMap<>();
+    final Map<RouteMatch, Claim> routes = new LinkedHashMap<>();
     Claim fallback;
     TlsClaim tls;
   }
@@ -41,7 +46,9 @@ public final class RouteTableBuilder {
 
   private final Map<String, HostEntry> hosts = new TreeMap<>();
   private final Map<String, Cluster> clusters = new TreeMap<>();
+  private final Map<String, BackendResolver.Resolution> resolutions = new TreeMap<>();
   private Claim globalFallback;
+  private Set<String> built = Set.of();
 
   /** Makes sure the host exists, so that its requests reach a fallback rather than another host. */
   public void host(String hostname) {
@@ -55,7 +62,7 @@ public final class RouteTableBuilder {
    */
   public Claim addRoute(String hostname, Route route, ObjectRef owner) {
     HostEntry host = hosts.computeIfAbsent(hostname, h -> new HostEntry());
-    return host.routes.putIfAbsent(route.match().path(), new Claim(route, owner));
+    return host.routes.putIfAbsent(route.match(), new Claim(route, owner));
   }
 
   /** Offers the route for this host's unmatched requests; returns the earlier claim if one holds. */
@@ -91,6 +98,23 @@ public final class RouteTableBuilder {
     clusters.putIfAbsent(cluster.name(), cluster);
   }
 
+  /** Adds a resolved cluster, remembering how it was resolved (for the endpoint fast path). */
+  public void cluster(BackendResolver.Resolution resolution) {
+    clusters.putIfAbsent(resolution.cluster().name(), resolution.cluster());
+    resolutions.putIfAbsent(resolution.cluster().name(), resolution);
+  }
+
+  /** How the clusters in the last {@link #build} were resolved. */
+  public Map<String, BackendResolver.Resolution> resolutions() {
+    Map<String, BackendResolver.Resolution> used = new TreeMap<>();
+    resolutions.forEach((k, v) -> {
+      if (built.contains(k)) {
+        used.put(k, v);
+      }
+    });
+    return used;
+  }
+
   /**
    * Builds the table: hosts without a fallback of their own get the global one, the catch-all
    * host exists when a rule or the global fallback needs it, and clusters no route uses are pruned.
@@ -113,6 +137,7 @@ public final class RouteTableBuilder {
       vhosts.add(new VirtualHost(e.getKey(), routes, fallbackRoute, host.tls == null ? null : host.tls.tls()));
     }
     List<Cluster> kept = clusters.values().stream().filter(c -> used.contains(c.name())).toList();
+    built = used;
     return new RouteTable(vhosts, kept);
   }
 

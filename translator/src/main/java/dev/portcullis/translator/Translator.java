@@ -6,7 +6,11 @@ import dev.portcullis.translator.ingress.IngressProcessor;
 import dev.portcullis.translator.status.ObjectRef;
 import dev.portcullis.translator.status.ObjectStatus;
 import dev.portcullis.translator.status.StatusReport;
+import dev.portcullis.api.v1alpha1.ProxyRoute;
+import dev.portcullis.translator.proxyroute.ProxyRouteProcessor;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import java.util.Comparator;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.RouteTable;
 import java.util.ArrayList;
@@ -21,6 +25,13 @@ import java.util.Set;
  * no client; the same snapshot always gives the same table, byte for byte.
  */
 public final class Translator {
+
+  /** Oldest first (missing timestamps last), then namespace, name and kind. */
+  public static final Comparator<HasMetadata> PRECEDENCE = Comparator
+      .comparing((HasMetadata o) -> IngressProcessor.creation(o.getMetadata().getCreationTimestamp()))
+      .thenComparing(o -> o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace())
+      .thenComparing(o -> o.getMetadata().getName())
+      .thenComparing(HasMetadata::getKind);
 
   private final TranslatorOptions options;
 
@@ -37,17 +48,29 @@ public final class Translator {
     BackendResolver resolver = new BackendResolver(snapshot, options);
     IngressClassifier classifier = new IngressClassifier(snapshot, options);
     IngressProcessor ingresses = new IngressProcessor(builder, resolver, options);
+    ProxyRouteProcessor proxyRoutes = new ProxyRouteProcessor(builder, resolver, snapshot, options);
 
+    // One precedence order across kinds: the oldest object claims a host and path first.
+    List<HasMetadata> ordered = new ArrayList<>(snapshot.ingresses());
+    ordered.addAll(snapshot.proxyRoutes());
+    ordered.sort(PRECEDENCE);
     List<ObjectStatus> statuses = new ArrayList<>();
-    List<Ingress> ordered = snapshot.ingresses().stream().sorted(IngressProcessor.PRECEDENCE).toList();
-    for (Ingress ingress : ordered) {
-      ObjectReport report = new ObjectReport(ObjectRef.of(ingress));
-      if (classifier.classify(ingress, report)) {
-        ingresses.process(ingress, report);
+    for (HasMetadata object : ordered) {
+      ObjectReport report = new ObjectReport(ObjectRef.of(object));
+      if (object instanceof Ingress ingress) {
+        if (classifier.classify(ingress, report)) {
+          ingresses.process(ingress, report);
+        }
+      } else if (object instanceof ProxyRoute route) {
+        String className = route.getSpec() == null ? null : route.getSpec().ingressClassName;
+        if (classifier.classifyProxyRoute(className, report)) {
+          proxyRoutes.process(route, report);
+        }
       }
       statuses.add(report.toStatus());
     }
-    return new TranslationResult(builder.build(), new StatusReport(statuses), resolver.resolutions());
+    RouteTable table = builder.build();
+    return new TranslationResult(table, new StatusReport(statuses), builder.resolutions());
   }
 
   /**
@@ -63,7 +86,8 @@ public final class Translator {
     for (Cluster cluster : previous.table().clusters()) {
       BackendResolver.Resolution old = previous.resolutions().get(cluster.name());
       if (old == null) {
-        return Optional.empty();
+        clusters.add(cluster); // not from a Service (a refused reference): nothing to refresh
+        continue;
       }
       if (!services.contains(new ObjectKey(old.namespace(), old.service()))) {
         clusters.add(cluster);
@@ -73,8 +97,11 @@ public final class Translator {
       if (!fresh.problems().equals(old.problems())) {
         return Optional.empty();
       }
-      clusters.add(fresh.cluster());
-      resolutions.put(cluster.name(), fresh);
+      // The cluster keeps its name and policies (a route's balancing, say); only endpoints change.
+      Cluster refreshed = cluster.withEndpoints(fresh.cluster().endpoints());
+      clusters.add(refreshed);
+      resolutions.put(cluster.name(), new BackendResolver.Resolution(old.namespace(), old.service(), old.port(),
+          refreshed, fresh.problems()));
     }
     RouteTable table = new RouteTable(previous.table().virtualHosts(), clusters);
     return Optional.of(new TranslationResult(table, previous.status(), resolutions));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.portcullis.model.routing.RequestView;
 import dev.portcullis.model.routing.Router;
 import dev.portcullis.translator.manifest.ManifestReader;
 import java.io.IOException;
@@ -53,7 +54,10 @@ class GoldenTest {
     checkRequests(dir, result);
   }
 
-  /** {@code requests.yaml}: hand-written expectations, {@code - {host: a.com, path: /x, expect: <route name> | 404}}. */
+  /**
+   * {@code requests.yaml}: hand-written expectations,
+   * {@code - {host: a.com, path: /x, method: GET, headers: {x: y}, query: {v: "2"}, expect: <route name> | 404}}.
+   */
   static void checkRequests(Path dir, TranslationResult result) throws IOException {
     Path file = dir.resolve(REQUESTS);
     if (!Files.exists(file)) {
@@ -66,7 +70,31 @@ class GoldenTest {
       String host = r.path("host").asText("");
       String path = r.get("path").asText();
       String expect = r.get("expect").asText();
-      String actual = router.route(Router.normalizeHost(host), path);
+      RequestView request = new RequestView() {
+        @Override
+        public String method() {
+          return r.path("method").asText("GET");
+        }
+
+        @Override
+        public String header(String name) {
+          java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = r.path("headers").fields();
+          while (it.hasNext()) {
+            var e = it.next();
+            if (e.getKey().equalsIgnoreCase(name)) {
+              return e.getValue().asText();
+            }
+          }
+          return null;
+        }
+
+        @Override
+        public String queryParam(String name) {
+          JsonNode v = r.path("query").get(name);
+          return v == null ? null : v.asText();
+        }
+      };
+      String actual = router.route(Router.normalizeHost(host), path, request);
       assertThat(actual == null ? "404" : actual).as(dir.getFileName() + ": " + host + path).isEqualTo(expect);
     }
   }

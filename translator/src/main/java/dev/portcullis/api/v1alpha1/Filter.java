@@ -14,33 +14,41 @@ import java.util.List;
 
 /** A change to matching requests or their responses. Which fields apply depends on the type. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-@ValidationRule(value = Filter.HEADER_FIELDS_RULE,
-    message = "RequestHeaderModifier and ResponseHeaderModifier need set, add or remove, and only they take them")
-@ValidationRule(value = Filter.REWRITE_FIELDS_RULE, message = "URLRewrite needs hostname or path")
-@ValidationRule(value = Filter.REDIRECT_FIELDS_RULE, message = "RequestRedirect needs scheme, hostname, port or path")
-@ValidationRule(value = Filter.HOST_PATH_OWNERS_RULE, message = "hostname and path belong to URLRewrite and RequestRedirect")
-@ValidationRule(value = Filter.REDIRECT_OWNERS_RULE, message = "scheme, port and statusCode belong to RequestRedirect")
-@ValidationRule(value = Filter.STATUS_RULE, message = "statusCode must be 301, 302, 303, 307 or 308")
-@ValidationRule(value = Filter.CORS_FIELDS_RULE, message = "CORS needs allowOrigins")
-@ValidationRule(value = Filter.CORS_OWNERS_RULE,
-    message = "allowOrigins, allowMethods, allowHeaders, exposeHeaders, allowCredentials and maxAge belong to CORS")
-@ValidationRule(value = Filter.CORS_CREDENTIALS_RULE, message = "allowCredentials cannot be used with the origin *")
+@ValidationRule(value = Filter.HEADER_FIELDS_RULE, message = Filter.HEADER_FIELDS_MESSAGE)
+@ValidationRule(value = Filter.REWRITE_FIELDS_RULE, message = Filter.REWRITE_FIELDS_MESSAGE)
+@ValidationRule(value = Filter.REDIRECT_FIELDS_RULE, message = Filter.REDIRECT_FIELDS_MESSAGE)
+@ValidationRule(value = Filter.HOST_PATH_OWNERS_RULE, message = Filter.HOST_PATH_OWNERS_MESSAGE)
+@ValidationRule(value = Filter.REDIRECT_OWNERS_RULE, message = Filter.REDIRECT_OWNERS_MESSAGE)
+@ValidationRule(value = Filter.STATUS_RULE, message = Filter.STATUS_MESSAGE)
+@ValidationRule(value = Filter.CORS_FIELDS_RULE, message = Filter.CORS_FIELDS_MESSAGE)
+@ValidationRule(value = Filter.CORS_OWNERS_RULE, message = Filter.CORS_OWNERS_MESSAGE)
+@ValidationRule(value = Filter.CORS_CREDENTIALS_RULE, message = Filter.CORS_CREDENTIALS_MESSAGE)
 public class Filter {
 
-  static final String HEADER_FIELDS_RULE = "(self.type == 'RequestHeaderModifier' || self.type == 'ResponseHeaderModifier')"
+  public static final String HEADER_FIELDS_MESSAGE = "RequestHeaderModifier and ResponseHeaderModifier need set, add or remove, and only they take them";
+  public static final String REWRITE_FIELDS_MESSAGE = "URLRewrite needs hostname or path";
+  public static final String REDIRECT_FIELDS_MESSAGE = "RequestRedirect needs scheme, hostname, port or path";
+  public static final String HOST_PATH_OWNERS_MESSAGE = "hostname and path belong to URLRewrite and RequestRedirect";
+  public static final String REDIRECT_OWNERS_MESSAGE = "scheme, port and statusCode belong to RequestRedirect";
+  public static final String STATUS_MESSAGE = "statusCode must be 301, 302, 303, 307 or 308";
+  public static final String CORS_FIELDS_MESSAGE = "CORS needs allowOrigins";
+  public static final String CORS_OWNERS_MESSAGE = "allowOrigins, allowMethods, allowHeaders, exposeHeaders, allowCredentials and maxAge belong to CORS";
+  public static final String CORS_CREDENTIALS_MESSAGE = "allowCredentials cannot be used with the origin *";
+
+  public static final String HEADER_FIELDS_RULE = "(self.type == 'RequestHeaderModifier' || self.type == 'ResponseHeaderModifier')"
       + " == (has(self.set) || has(self.add) || has(self.remove))";
-  static final String REWRITE_FIELDS_RULE = "self.type != 'URLRewrite' || has(self.hostname) || has(self.path)";
-  static final String REDIRECT_FIELDS_RULE = "self.type != 'RequestRedirect' || has(self.scheme) || has(self.hostname)"
+  public static final String REWRITE_FIELDS_RULE = "self.type != 'URLRewrite' || has(self.hostname) || has(self.path)";
+  public static final String REDIRECT_FIELDS_RULE = "self.type != 'RequestRedirect' || has(self.scheme) || has(self.hostname)"
       + " || has(self.port) || has(self.path)";
-  static final String HOST_PATH_OWNERS_RULE = "self.type == 'URLRewrite' || self.type == 'RequestRedirect'"
+  public static final String HOST_PATH_OWNERS_RULE = "self.type == 'URLRewrite' || self.type == 'RequestRedirect'"
       + " || (!has(self.hostname) && !has(self.path))";
-  static final String REDIRECT_OWNERS_RULE = "self.type == 'RequestRedirect'"
+  public static final String REDIRECT_OWNERS_RULE = "self.type == 'RequestRedirect'"
       + " || (!has(self.scheme) && !has(self.port) && !has(self.statusCode))";
-  static final String STATUS_RULE = "!has(self.statusCode) || self.statusCode in [301, 302, 303, 307, 308]";
-  static final String CORS_FIELDS_RULE = "self.type != 'CORS' || (has(self.allowOrigins) && size(self.allowOrigins) > 0)";
-  static final String CORS_OWNERS_RULE = "self.type == 'CORS' || (!has(self.allowOrigins) && !has(self.allowMethods)"
+  public static final String STATUS_RULE = "!has(self.statusCode) || self.statusCode in [301, 302, 303, 307, 308]";
+  public static final String CORS_FIELDS_RULE = "self.type != 'CORS' || (has(self.allowOrigins) && size(self.allowOrigins) > 0)";
+  public static final String CORS_OWNERS_RULE = "self.type == 'CORS' || (!has(self.allowOrigins) && !has(self.allowMethods)"
       + " && !has(self.allowHeaders) && !has(self.exposeHeaders) && !has(self.allowCredentials) && !has(self.maxAge))";
-  static final String CORS_CREDENTIALS_RULE = "!(has(self.allowCredentials) && self.allowCredentials"
+  public static final String CORS_CREDENTIALS_RULE = "!(has(self.allowCredentials) && self.allowCredentials"
       + " && has(self.allowOrigins) && self.allowOrigins.exists(o, o == '*'))";
 
   /** The kinds of filter. */

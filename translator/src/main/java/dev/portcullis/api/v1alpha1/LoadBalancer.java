@@ -9,11 +9,12 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /** How requests are spread over endpoints. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = LoadBalancer.HASH_KEY_RULE,
-    message = "ConsistentHash takes exactly one key (header, cookie or sourceIP), and only ConsistentHash takes a key")
+@ValidationRule(value = LoadBalancer.HASH_KEY_RULE, message = LoadBalancer.HASH_KEY_MESSAGE)
 public class LoadBalancer {
 
-  static final String HASH_KEY_RULE = "(has(self.policy) && self.policy == 'ConsistentHash')"
+  public static final String HASH_KEY_MESSAGE = "ConsistentHash takes exactly one key (header, cookie or sourceIP), and only ConsistentHash takes a key";
+
+  public static final String HASH_KEY_RULE = "(has(self.policy) && self.policy == 'ConsistentHash')"
       + " ? ((has(self.header) ? 1 : 0) + (has(self.cookie) ? 1 : 0) + ((has(self.sourceIP) && self.sourceIP) ? 1 : 0)) == 1"
       + " : (!has(self.header) && !has(self.cookie) && !(has(self.sourceIP) && self.sourceIP))";
 

@@ -10,24 +10,29 @@ import java.util.List;
 
 /** One routing rule: what it matches, where it sends requests, and how. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-@ValidationRule(value = Rule.WEIGHTS_RULE, message = "backend weights must not all be zero")
-@ValidationRule(value = Rule.BACKENDS_RULE, message = "a rule needs backends, or a RequestRedirect filter")
-@ValidationRule(value = Rule.REDIRECT_XOR_REWRITE_RULE, message = "RequestRedirect and URLRewrite cannot be used together")
-@ValidationRule(value = Rule.ONE_FILTER_PER_TYPE_RULE, message = "each filter type may appear once per rule")
-@ValidationRule(value = Rule.PREFIX_REWRITE_RULE,
-    message = "ReplacePrefixMatch needs every match of the rule to be a PathPrefix match")
+@ValidationRule(value = Rule.WEIGHTS_RULE, message = Rule.WEIGHTS_MESSAGE)
+@ValidationRule(value = Rule.BACKENDS_RULE, message = Rule.BACKENDS_MESSAGE)
+@ValidationRule(value = Rule.REDIRECT_XOR_REWRITE_RULE, message = Rule.REDIRECT_XOR_REWRITE_MESSAGE)
+@ValidationRule(value = Rule.ONE_FILTER_PER_TYPE_RULE, message = Rule.ONE_FILTER_PER_TYPE_MESSAGE)
+@ValidationRule(value = Rule.PREFIX_REWRITE_RULE, message = Rule.PREFIX_REWRITE_MESSAGE)
 public class Rule {
 
-  static final String WEIGHTS_RULE =
+  public static final String WEIGHTS_MESSAGE = "backend weights must not all be zero";
+  public static final String BACKENDS_MESSAGE = "a rule needs backends, or a RequestRedirect filter";
+  public static final String REDIRECT_XOR_REWRITE_MESSAGE = "RequestRedirect and URLRewrite cannot be used together";
+  public static final String ONE_FILTER_PER_TYPE_MESSAGE = "each filter type may appear once per rule";
+  public static final String PREFIX_REWRITE_MESSAGE = "ReplacePrefixMatch needs every match of the rule to be a PathPrefix match";
+
+  public static final String WEIGHTS_RULE =
       "!has(self.backends) || size(self.backends) == 0 || self.backends.exists(b, !has(b.weight) || b.weight > 0)";
-  static final String BACKENDS_RULE = "(has(self.backends) && size(self.backends) > 0)"
+  public static final String BACKENDS_RULE = "(has(self.backends) && size(self.backends) > 0)"
       + " || (has(self.filters) && self.filters.exists(f, f.type == 'RequestRedirect'))";
-  static final String REDIRECT_XOR_REWRITE_RULE = "!has(self.filters)"
+  public static final String REDIRECT_XOR_REWRITE_RULE = "!has(self.filters)"
       + " || !(self.filters.exists(f, f.type == 'RequestRedirect') && self.filters.exists(f, f.type == 'URLRewrite'))";
-  static final String ONE_FILTER_PER_TYPE_RULE = "!has(self.filters) || ['RequestHeaderModifier', "
+  public static final String ONE_FILTER_PER_TYPE_RULE = "!has(self.filters) || ['RequestHeaderModifier', "
       + "'ResponseHeaderModifier', 'URLRewrite', 'RequestRedirect', 'CORS'].all(t, self.filters.filter(f, f.type == t)"
       + ".size() <= 1)";
-  static final String PREFIX_REWRITE_RULE = "!has(self.filters)"
+  public static final String PREFIX_REWRITE_RULE = "!has(self.filters)"
       + " || !self.filters.exists(f, has(f.path) && f.path.type == 'ReplacePrefixMatch')"
       + " || !has(self.matches) || self.matches.all(m, !has(m.path) || !has(m.path.type) || m.path.type == 'PathPrefix')";
 

@@ -83,6 +83,17 @@ public final class IngressClassifier {
     return false;
   }
 
+  /**
+   * Whether a ProxyRoute is ours: one that names a class is judged like an Ingress; one that names
+   * none is ours (no other controller reads ProxyRoutes; installations sharing a cluster set a class).
+   */
+  public boolean classifyProxyRoute(String className, ObjectReport report) {
+    if (className == null || className.isEmpty()) {
+      return true;
+    }
+    return byName(className, "spec.ingressClassName", "spec.ingressClassName", report);
+  }
+
   private boolean byName(String name, String where, String field, ObjectReport report) {
     Optional<IngressClass> c = snapshot.ingressClass(name);
     if (c.isPresent()) {

@@ -66,7 +66,8 @@ public final class IngressProcessor {
     this.options = options;
   }
 
-  private static Instant creation(String timestamp) {
+  /** A creationTimestamp as an instant; missing or unreadable ones sort last. */
+  public static Instant creation(String timestamp) {
     if (timestamp == null || timestamp.isEmpty()) {
       return Instant.MAX;
     }
@@ -304,7 +305,7 @@ public final class IngressProcessor {
       return new RouteAction.DirectResponse(503, UNSUPPORTED_BODY);
     }
     BackendResolver.Resolution resolution = resolver.resolve(namespace, backend.getService().getName(), ref);
-    builder.cluster(resolution.cluster());
+    builder.cluster(resolution);
     List<Problem> problems = new ArrayList<>(resolution.problems());
     for (Problem p : problems) {
       report.add(new Problem(p.severity(), field + ".service", p.reason(), p.message()));

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.portcullis.api.v1alpha1.ProxyRoute;
 import dev.portcullis.model.RouteTableJson;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -44,7 +45,8 @@ public final class ManifestReader {
       new Kind("networking.k8s.io/v1", "IngressClass", IngressClass.class, false),
       new Kind("v1", "Service", Service.class, true),
       new Kind("discovery.k8s.io/v1", "EndpointSlice", EndpointSlice.class, true),
-      new Kind("v1", "Endpoints", Endpoints.class, true));
+      new Kind("v1", "Endpoints", Endpoints.class, true),
+      new Kind(ProxyRoute.API_VERSION, ProxyRoute.KIND, ProxyRoute.class, true));
 
   /** Documents nest at most this deep; deeper ones are refused rather than risking the stack. */
   private static final int MAX_NESTING = 200;
