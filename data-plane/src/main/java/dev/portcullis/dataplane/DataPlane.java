@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +38,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private final Vertx vertx;
   private final AtomicReference<CompiledTable> table = new AtomicReference<>(CompiledTable.EMPTY);
   private volatile boolean applied;
+  private volatile Supplier<String> statusSource;
   private int httpPort;
   private int adminPort = -1;
 
@@ -83,7 +85,8 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
       if (config.adminPort() < 0) {
         return Future.succeededFuture();
       }
-      AdminServer admin = new AdminServer(config.adminBindAddress(), config.adminPort(), table::get, () -> applied);
+      AdminServer admin = new AdminServer(config.adminBindAddress(), config.adminPort(), table::get, () -> applied,
+          () -> statusSource);
       return vertx.deployVerticle(admin).onSuccess(id -> adminPort = admin.actualPort());
     }).compose(v -> {
       if (config.routeServer() == null) {
@@ -126,6 +129,11 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   @Override
   public String currentChecksum() {
     return applied ? table.get().checksum() : null;
+  }
+
+  /** What the admin port's /status serves (local mode: object conditions as JSON). */
+  public void statusSource(Supplier<String> source) {
+    this.statusSource = source;
   }
 
   public CompiledTable current() {

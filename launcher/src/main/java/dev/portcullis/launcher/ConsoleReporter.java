@@ -1,5 +1,6 @@
 package dev.portcullis.launcher;
 
+import dev.portcullis.api.v1alpha1.Condition;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
@@ -9,6 +10,7 @@ import dev.portcullis.model.push.Ack;
 import dev.portcullis.operator.source.FileSource;
 import dev.portcullis.translator.TranslationResult;
 import dev.portcullis.translator.manifest.ManifestProblem;
+import dev.portcullis.translator.status.ObjectRef;
 import dev.portcullis.translator.status.ObjectStatus;
 import dev.portcullis.translator.status.Problem;
 import dev.portcullis.translator.status.Severity;
@@ -75,6 +77,18 @@ final class ConsoleReporter {
     }
   }
 
+  /** A ProxyRoute's conditions, on one line, when they change. */
+  void conditions(ObjectRef object, List<Condition> conditions) {
+    StringBuilder sb = new StringBuilder();
+    for (Condition c : conditions) {
+      sb.append(sb.length() == 0 ? "" : ", ").append(c.type).append('=').append(c.status);
+      if (!"True".equals(c.status)) {
+        sb.append(" (").append(c.reason).append(": ").append(c.message).append(')');
+      }
+    }
+    LOG.info("{}: {}", object, sb);
+  }
+
   void nack(Ack ack) {
     LOG.error("the data plane refused route table version {}: {}; it keeps serving the previous one",
         ack.version(), ack.reason());
@@ -86,8 +100,7 @@ final class ConsoleReporter {
     List<String> lines = new ArrayList<>();
     for (VirtualHost vh : table.virtualHosts()) {
       for (Route r : vh.routes()) {
-        lines.add(line(vh.hostname(), (r.match().path().type().name().equals("EXACT") ? "= " : "") + r.match().path().value(),
-            r, clusters));
+        lines.add(line(vh.hostname(), describe(r.match()), r, clusters));
       }
       if (vh.fallback() != null) {
         lines.add(line(vh.hostname(), "(anything else)", vh.fallback(), clusters));
@@ -101,10 +114,28 @@ final class ConsoleReporter {
     return lines;
   }
 
+  private static String describe(dev.portcullis.model.RouteMatch m) {
+    String path = switch (m.path().type()) {
+      case EXACT -> "= " + m.path().value();
+      case PREFIX -> m.path().value();
+      case REGEX -> "~ " + m.path().value();
+    };
+    StringBuilder sb = new StringBuilder(path);
+    if (m.method() != null) {
+      sb.append(" ").append(m.method());
+    }
+    m.headers().forEach(h -> sb.append(" ").append(h.name()).append(h.type() == dev.portcullis.model.ValueMatch.Type.EXACT
+        ? ": " : " ~ ").append(h.value()));
+    m.queryParams().forEach(q -> sb.append(" ?").append(q.name()).append("=").append(q.value()));
+    return sb.toString();
+  }
+
   private static String line(String host, String path, Route r, Map<String, Cluster> clusters) {
     String target;
     if (r.action() instanceof RouteAction.DirectResponse d) {
       target = "answers " + d.status();
+    } else if (r.action() instanceof RouteAction.Redirect redirect) {
+      target = "redirects (" + redirect.statusCode() + ")";
     } else {
       target = ((RouteAction.Forward) r.action()).clusters().stream().map(w -> {
         Cluster c = clusters.get(w.cluster());

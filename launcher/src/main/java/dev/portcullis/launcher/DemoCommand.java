@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
 
 /** {@code portcullis demo}: three echo backends and local mode on the quickstart. */
 @Command(name = "demo", header = "Run the demo: three echo backends and local mode on examples/quickstart.",
@@ -27,7 +28,8 @@ import picocli.CommandLine.Mixin;
             + "request it received.",
         "",
         "Run from a source checkout, the demo serves examples/quickstart/ itself, so edits there are served live; "
-            + "elsewhere it serves a copy bundled in the jar."})
+            + "elsewhere it serves a copy bundled in the jar. Give another folder (say examples/proxyroute) to serve "
+            + "it with the same three backends."})
 public final class DemoCommand implements Callable<Integer> {
 
   /** The backends the quickstart's EndpointSlices point at. */
@@ -37,6 +39,10 @@ public final class DemoCommand implements Callable<Integer> {
   static final List<String> QUICKSTART_FILES = List.of("backends.yaml", "ingress.yaml");
 
   record Backend(String name, int port) {}
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "DIR",
+      description = "The folder to serve (default: examples/quickstart).")
+  Path dir;
 
   @Mixin
   ServeFlags serve = new ServeFlags();
@@ -54,17 +60,26 @@ public final class DemoCommand implements Callable<Integer> {
       System.err.println("demo: " + e.getMessage());
       return 1;
     }
-    Path dir = quickstart();
-    LocalMode local = LocalMode.start(LocalCommand.settings(dir, serve, translator));
+    Path served = dir != null ? dir : quickstart();
+    if (!Files.isDirectory(served)) {
+      vertx.close();
+      System.err.println("demo: not a folder: " + served);
+      return 2;
+    }
+    LocalMode local = LocalMode.start(LocalCommand.settings(served, serve, translator));
     LocalCommand.announce(local, serve);
     String base = "http://" + (serve.bind.equals("0.0.0.0") ? "127.0.0.1" : serve.bind) + ":" + local.httpPort();
     System.out.println();
-    System.out.println("Try:");
-    System.out.println("  curl -H 'Host: demo.local' " + base + "/          # answered by web");
-    System.out.println("  curl -H 'Host: demo.local' " + base + "/api/x     # answered by api");
-    System.out.println("  curl " + base + "/                                 # unknown host: fallback");
-    System.out.println("  curl -H 'Host: demo.local' '" + base + "/?status=503'   # backends obey ?status, ?delay, ?size");
-    System.out.println("Manifests: " + dir);
+    if (dir == null) {
+      System.out.println("Try:");
+      System.out.println("  curl -H 'Host: demo.local' " + base + "/          # answered by web");
+      System.out.println("  curl -H 'Host: demo.local' " + base + "/api/x     # answered by api");
+      System.out.println("  curl " + base + "/                                 # unknown host: fallback");
+      System.out.println("  curl -H 'Host: demo.local' '" + base + "/?status=503'   # backends obey ?status, ?delay, ?size");
+    } else {
+      System.out.println("Each manifest's comments say what to try; the routes are listed above.");
+    }
+    System.out.println("Manifests: " + served);
     System.out.flush();
     DataPlaneCommand.awaitShutdown(local, () -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
     return 0;

@@ -18,14 +18,15 @@ import picocli.CommandLine.Spec;
     description = {
         "Serve a folder of Kubernetes manifests without a cluster: every *.yaml, *.yml and *.json file under DIR "
             + "(subfolders too; hidden ones skipped; several documents per file allowed) holding Ingress, IngressClass, "
-            + "Service, EndpointSlice or v1 Endpoints objects. Objects without a namespace go to 'default'.",
+            + "ProxyRoute, Service, EndpointSlice or v1 Endpoints objects. Objects without a namespace go to 'default'.",
         "",
         "The folder is watched: a saved change is served within a second, without failing requests in flight. "
             + "A file or object that cannot be read is reported with its file, object, field and reason, and "
             + "everything else keeps serving (a broken file keeps its last good objects until it is fixed).",
         "",
         "Local mode runs the same translator, route server and push protocol as a cluster, all on this machine. "
-            + "Unlike the operator, it also serves Ingresses that name no ingress class."})
+            + "Unlike the operator, it also serves Ingresses that name no ingress class. ProxyRoute conditions (Accepted, "
+            + "ResolvedRefs, Programmed) are printed as they change and served by the admin port's /status."})
 public final class LocalCommand implements Callable<Integer> {
 
   @Spec

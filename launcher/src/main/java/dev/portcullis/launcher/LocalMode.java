@@ -2,7 +2,24 @@ package dev.portcullis.launcher;
 
 import dev.portcullis.dataplane.DataPlane;
 import dev.portcullis.dataplane.DataPlaneConfig;
+import dev.portcullis.api.v1alpha1.Condition;
+import dev.portcullis.api.v1alpha1.ProxyRoute;
+import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.model.push.PushMessage;
+import dev.portcullis.operator.routeserver.NodeState;
+import dev.portcullis.operator.status.ProgrammedTracker;
+import dev.portcullis.translator.TranslationResult;
+import dev.portcullis.translator.status.Conditions;
+import dev.portcullis.translator.status.Disposition;
+import dev.portcullis.translator.status.ObjectRef;
+import dev.portcullis.translator.status.ObjectStatus;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import dev.portcullis.operator.rebuild.RebuildLoop;
 import dev.portcullis.operator.routeserver.RouteServer;
 import dev.portcullis.operator.source.FileSource;
@@ -43,6 +60,9 @@ public final class LocalMode implements AutoCloseable {
       TranslatorOptions options) {}
 
   private final ConsoleReporter reporter = new ConsoleReporter();
+  private final ProgrammedTracker programmed = new ProgrammedTracker();
+  private final Map<ObjectRef, List<Condition>> conditions = new ConcurrentHashMap<>();
+  private volatile TranslationResult last;
   private RouteServer routeServer;
   private RebuildLoop loop;
   private FileSource source;
@@ -71,10 +91,16 @@ public final class LocalMode implements AutoCloseable {
       if (!ack.accepted()) {
         reporter.nack(ack);
       }
+      updateConditions();
     });
     loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos, fast) -> {
       PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table()) : routeServer.current();
+      if (changed) {
+        programmed.published(snapshot.version(), result.status());
+      }
+      last = result;
       reporter.rebuilt(result, changed, snapshot.version());
+      updateConditions();
     }, HOLD_OFF_MS);
     source = new FileSource(s.dir(), new ManifestReader(), load -> {
       reporter.loaded(load);
@@ -93,6 +119,56 @@ public final class LocalMode implements AutoCloseable {
     if (!dataPlane.ready()) {
       throw new IllegalStateException("the data plane did not receive a route table within 15 s");
     }
+    dataPlane.statusSource(this::statusJson);
+  }
+
+  /** Recomputes every object's conditions; the reporter prints those of ProxyRoutes that changed. */
+  private synchronized void updateConditions() {
+    TranslationResult result = last;
+    if (result == null) {
+      return;
+    }
+    String now = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(OffsetDateTime.now(ZoneOffset.UTC).withNano(0));
+    Map<String, NodeState> nodes = routeServer.nodes();
+    java.util.Set<ObjectRef> present = new java.util.HashSet<>();
+    for (ObjectStatus st : result.status().objects()) {
+      if (st.disposition() == Disposition.IGNORED) {
+        continue;
+      }
+      present.add(st.object());
+      List<Condition> previous = conditions.get(st.object());
+      List<Condition> next = Conditions.of(st, programmed.state(st.object(), st.generation(), nodes), now, previous);
+      if (!Conditions.same(previous, next)) {
+        conditions.put(st.object(), next);
+        if (ProxyRoute.KIND.equals(st.object().kind())) {
+          reporter.conditions(st.object(), next);
+        }
+      }
+    }
+    conditions.keySet().retainAll(present);
+  }
+
+  /** The admin port's /status: every object, what became of it, its conditions and problems. */
+  private String statusJson() {
+    TranslationResult result = last;
+    List<Map<String, Object>> out = new ArrayList<>();
+    if (result != null) {
+      for (ObjectStatus st : result.status().objects()) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("object", st.object());
+        if (st.generation() != null) {
+          entry.put("generation", st.generation());
+        }
+        entry.put("disposition", st.disposition());
+        List<Condition> c = conditions.get(st.object());
+        if (c != null) {
+          entry.put("conditions", c);
+        }
+        entry.put("problems", st.problems());
+        out.add(entry);
+      }
+    }
+    return RouteTableJson.toPrettyJson(out);
   }
 
   public int httpPort() {

@@ -1,5 +1,6 @@
 package dev.portcullis.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
@@ -14,6 +15,7 @@ public record RouteFilters(HeaderModifier requestHeaders, HeaderModifier respons
 
   public static final RouteFilters NONE = new RouteFilters(null, null, null, null);
 
+  @JsonIgnore
   public boolean isEmpty() {
     return requestHeaders == null && responseHeaders == null && rewrite == null && cors == null;
   }

@@ -1,5 +1,6 @@
 package dev.portcullis.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
@@ -12,6 +13,7 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
 
   public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null);
 
+  @JsonIgnore
   public boolean isEmpty() {
     return retries == null && cache == null && rateLimit == null && access == null;
   }

@@ -20,8 +20,22 @@ class RouteTableTest {
         RouteAction.Forward.to(web.name()), Timeouts.DEFAULT, ingress.withField("spec.rules[0].http.paths[0]"));
     Route gone = new Route("ingress/default/shop/rule/0/path/1", RouteMatch.path(PathMatch.exact("/gone")),
         new RouteAction.DirectResponse(503, "unavailable\n"), new Timeouts(1, 2, 3), ingress);
+    Route rich = new Route("proxyroute/default/shop/rule/0/match/0", new RouteMatch(PathMatch.regex("/items/[0-9]+"),
+        List.of(ValueMatch.header("X-Canary", ValueMatch.Type.EXACT, "1")),
+        List.of(new ValueMatch("v", ValueMatch.Type.REGEX, "2|two")), "GET"),
+        new RouteAction.Forward(List.of(new RouteAction.ClusterWeight(web.name(), 3))),
+        new RouteFilters(new RouteFilters.HeaderModifier(List.of(new RouteFilters.Header("x-a", "1")), List.of(),
+            List.of("X-B")), null, new RouteFilters.UrlRewrite("api.internal", null),
+            new RouteFilters.Cors(List.of("https://a.example.com"), List.of("GET"), List.of(), List.of(), true, 60)),
+        new RoutePolicies(new RoutePolicies.Retries(2, List.of("503"), 1000), new RoutePolicies.CachePolicy(true),
+            new RoutePolicies.RateLimit(10, 20, "ClientIP", null), new RoutePolicies.Access(List.of("10.0.0.0/8"),
+            List.of("::1"))),
+        Timeouts.DEFAULT, ingress);
+    Route moved = new Route("moved", RouteMatch.path(PathMatch.prefix("/old")), new RouteAction.Redirect("https", null,
+        null, new RouteFilters.PathRewrite(RouteFilters.PathRewrite.Type.PREFIX, "/new"), 301), null, null);
     TlsRef tls = new TlsRef("default", "shop-tls", ingress.withField("spec.tls[0]"));
-    return new RouteTable(List.of(new VirtualHost("shop.example.com", List.of(root, gone), null, tls)), List.of(web));
+    return new RouteTable(List.of(new VirtualHost("shop.example.com", List.of(root, gone, rich, moved), null, tls)),
+        List.of(web));
   }
 
   @Test

@@ -11,12 +11,18 @@ import java.util.List;
 /** Collects what happens to one object during a translation. */
 public final class ObjectReport {
   private final ObjectRef object;
+  private final Long generation;
   private final List<Problem> problems = new ArrayList<>();
   private boolean ignored;
   private int served;
 
   public ObjectReport(ObjectRef object) {
+    this(object, null);
+  }
+
+  public ObjectReport(ObjectRef object, Long generation) {
     this.object = object;
+    this.generation = generation;
   }
 
   public ObjectRef object() {
@@ -54,6 +60,6 @@ public final class ObjectReport {
     } else {
       d = served > 0 ? Disposition.DEGRADED : Disposition.REJECTED;
     }
-    return new ObjectStatus(object, d, problems);
+    return new ObjectStatus(object, generation, d, problems);
   }
 }

@@ -56,7 +56,7 @@ public final class Translator {
     ordered.sort(PRECEDENCE);
     List<ObjectStatus> statuses = new ArrayList<>();
     for (HasMetadata object : ordered) {
-      ObjectReport report = new ObjectReport(ObjectRef.of(object));
+      ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
       if (object instanceof Ingress ingress) {
         if (classifier.classify(ingress, report)) {
           ingresses.process(ingress, report);

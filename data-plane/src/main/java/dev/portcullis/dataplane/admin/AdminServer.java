@@ -20,6 +20,8 @@ import java.util.function.Supplier;
  *   <li>{@code GET /healthz}: 200 while the process serves</li>
  *   <li>{@code GET /readyz}: 200 once a route table is applied, 503 before</li>
  *   <li>{@code GET /config_dump}: the applied table with its version and checksum, as JSON</li>
+ *   <li>{@code GET /status}: in local mode, what became of each object (conditions and problems),
+ *       as JSON; in a cluster that lives on the objects themselves</li>
  * </ul>
  */
 public final class AdminServer extends VerticleBase {
@@ -28,13 +30,19 @@ public final class AdminServer extends VerticleBase {
   private final int port;
   private final Supplier<CompiledTable> table;
   private final Supplier<Boolean> ready;
+  private final Supplier<Supplier<String>> status;
   private HttpServer server;
 
-  public AdminServer(String host, int port, Supplier<CompiledTable> table, Supplier<Boolean> ready) {
+  /**
+   * @param status gives the /status source (a JSON supplier), or null when there is none
+   */
+  public AdminServer(String host, int port, Supplier<CompiledTable> table, Supplier<Boolean> ready,
+      Supplier<Supplier<String>> status) {
     this.host = host;
     this.port = port;
     this.table = table;
     this.ready = ready;
+    this.status = status;
   }
 
   @Override
@@ -72,7 +80,17 @@ public final class AdminServer extends VerticleBase {
             .onSuccess(body -> req.response().putHeader("content-type", "application/json").end(body))
             .onFailure(e -> text(req, 500, "config dump failed\n"));
       }
-      default -> text(req, 404, "not found; try /healthz, /readyz, /config_dump\n");
+      case "/status" -> {
+        Supplier<String> source = status.get();
+        if (source == null) {
+          text(req, 404, "no status here: in a cluster, object status lives on the objects (kubectl get pr)\n");
+        } else {
+          vertx.executeBlocking(source::get)
+              .onSuccess(json -> req.response().putHeader("content-type", "application/json").end(json))
+              .onFailure(e -> text(req, 500, "status failed\n"));
+        }
+      }
+      default -> text(req, 404, "not found; try /healthz, /readyz, /config_dump, /status\n");
     }
   }
 

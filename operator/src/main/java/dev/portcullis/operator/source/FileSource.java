@@ -1,5 +1,6 @@
 package dev.portcullis.operator.source;
 
+import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.translator.ClusterSnapshot;
 import dev.portcullis.translator.manifest.ManifestProblem;
 import dev.portcullis.translator.manifest.ManifestReader;
@@ -61,6 +62,8 @@ public final class FileSource implements AutoCloseable {
   private final Consumer<Load> listener;
   private final Map<Path, List<ManifestReader.Manifest>> lastGoodByFile = new HashMap<>();
   private final Map<ObjectId, HasMetadata> lastGoodByObject = new HashMap<>();
+  /** Per object: the hash of its content other than metadata, and its generation, as the API server keeps it. */
+  private final Map<ObjectId, long[]> generations = new HashMap<>();
   private Map<Path, Stamp> stamps = Map.of();
   private Map<Path, String> contents = Map.of();
   private WatchService watcher;
@@ -246,6 +249,7 @@ public final class FileSource implements AutoCloseable {
         }
       }
       goodByFile.put(e.getKey(), objects);
+      objects.forEach(m -> generation(m.object()));
       ManifestFiles.addAll(snapshot, objects, name, origins, problems);
     }
     lastGoodByFile.clear();
@@ -253,6 +257,26 @@ public final class FileSource implements AutoCloseable {
     lastGoodByObject.clear();
     goodByFile.values().forEach(list -> list.forEach(m -> lastGoodByObject.putIfAbsent(idOf(m.object()), m.object())));
     return new Load(snapshot.build(), read.keySet().stream().map(this::display).toList(), problems, skipped);
+  }
+
+  /**
+   * Sets metadata.generation as the API server would: 1 at first, one more each time the object's
+   * content (anything but its metadata) changes. Status conditions report it.
+   */
+  private void generation(HasMetadata object) {
+    long hash;
+    try {
+      com.fasterxml.jackson.databind.node.ObjectNode tree = RouteTableJson.mapper().valueToTree(object);
+      tree.remove("metadata");
+      tree.remove("status");
+      hash = java.util.Arrays.hashCode(RouteTableJson.mapper().writeValueAsBytes(tree));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+      hash = 0;
+    }
+    long h = hash;
+    long[] state = generations.compute(idOf(object), (k, v) -> v == null ? new long[] {h, 1}
+        : v[0] == h ? v : new long[] {h, v[1] + 1});
+    object.getMetadata().setGeneration(state[1]);
   }
 
   private static ObjectId idOf(HasMetadata o) {
