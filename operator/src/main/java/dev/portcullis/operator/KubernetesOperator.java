@@ -10,6 +10,8 @@ import dev.portcullis.operator.rebuild.RebuildLoop;
 import dev.portcullis.operator.routeserver.RouteServer;
 import dev.portcullis.operator.status.EventRecorder;
 import dev.portcullis.operator.status.IngressStatusReconciler;
+import dev.portcullis.operator.status.ProgrammedTracker;
+import dev.portcullis.operator.status.ProxyRouteStatusReconciler;
 import dev.portcullis.operator.status.PublishAddresses;
 import dev.portcullis.operator.status.StatusModel;
 import dev.portcullis.translator.TranslationResult;
@@ -77,6 +79,8 @@ public final class KubernetesOperator implements AutoCloseable {
   private PublishAddresses addresses;
   private StatusModel model;
   private IngressStatusReconciler reconciler;
+  private ProxyRouteStatusReconciler routeReconciler;
+  private final ProgrammedTracker programmed = new ProgrammedTracker();
   private RebuildLoop loop;
   private KubernetesSource source;
   private Operator josdk;
@@ -113,16 +117,24 @@ public final class KubernetesOperator implements AutoCloseable {
     addresses = new PublishAddresses(settings.publishAddresses(), client, settings.publishService(),
         () -> reconciler.trigger(model.owned()));
     model = new StatusModel(() -> addresses.current());
-    reconciler = new IngressStatusReconciler(model,
-        new EventRecorder(client, "portcullis-operator", settings.identity(), clock), metrics::reconciled);
+    EventRecorder events = new EventRecorder(client, "portcullis-operator", settings.identity(), clock);
+    reconciler = new IngressStatusReconciler(model, events, metrics::reconciled);
     addresses.start();
+    boolean proxyRoutes = KubernetesSource.proxyRoutesInstalled(client);
+    if (proxyRoutes) {
+      routeReconciler = new ProxyRouteStatusReconciler(model, programmed, routeServer, events, clock, metrics::reconciled);
+      routeServer.addAckListener(ack -> routeReconciler.acknowledged());
+    } else {
+      LOG.warn("the ProxyRoute CRD is not installed (kubectl apply -f crds/): ProxyRoutes are not watched; "
+          + "restart the operator once it is");
+    }
 
     loop = new RebuildLoop(new Translator(settings.translator()), this::rebuilt, settings.holdOffMs());
     source = new KubernetesSource(client, settings.watchNamespaces(), (change, object) -> {
       if (synced) {
         loop.submit(source::snapshot, change);
       }
-    }, this::fatal).start();
+    }, this::fatal).watchProxyRoutes(proxyRoutes).start();
 
     scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "operator-maintenance");
@@ -164,6 +176,16 @@ public final class KubernetesOperator implements AutoCloseable {
       }
       ov.withGenerationAware(false).withReconciliationMaxInterval(Duration.ofMinutes(30)).withName("ingress-status");
     });
+    if (routeReconciler != null) {
+      josdk.register(routeReconciler, ov -> {
+        if (settings.watchNamespaces().isEmpty()) {
+          ov.watchingAllNamespaces();
+        } else {
+          ov.settingNamespaces(settings.watchNamespaces());
+        }
+        ov.withGenerationAware(false).withReconciliationMaxInterval(Duration.ofMinutes(30)).withName("proxyroute-status");
+      });
+    }
     josdk.start();
     if (!settings.leaderElection()) {
       leader.set(true);
@@ -186,12 +208,17 @@ public final class KubernetesOperator implements AutoCloseable {
     metrics.rebuilt(result, nanos, fastPath);
     if (changed) {
       PushMessage.Snapshot snapshot = routeServer.publish(result.table());
+      programmed.published(snapshot.version(), result.status());
       metrics.published(snapshot);
       LOG.info("route table version {}: {} hosts, {} routes, {} clusters ({} rebuild in {} ms)", snapshot.version(),
           result.table().virtualHosts().size(), result.table().routeCount(), result.table().clusters().size(),
           fastPath ? "endpoint" : "full", nanos / 1_000_000);
     }
-    reconciler.trigger(model.update(result));
+    Set<dev.portcullis.translator.status.ObjectRef> statusChanged = model.update(result);
+    reconciler.trigger(statusChanged);
+    if (routeReconciler != null) {
+      routeReconciler.trigger(statusChanged);
+    }
   }
 
   private void renewCertificates() {

@@ -1,5 +1,6 @@
 package dev.portcullis.operator.kubernetes;
 
+import dev.portcullis.api.v1alpha1.ProxyRoute;
 import dev.portcullis.operator.rebuild.ChangeSet;
 import dev.portcullis.translator.ClusterSnapshot;
 import dev.portcullis.translator.ObjectKey;
@@ -43,6 +44,13 @@ public final class ChangeClassifier {
     if (any instanceof Ingress) {
       if (before != null && after != null && sameIngress((Ingress) before, (Ingress) after)) {
         return Optional.empty(); // our own status write, or another controller's
+      }
+      return Optional.of(ChangeSet.full());
+    }
+    if (any instanceof ProxyRoute) {
+      if (before != null && after != null && Objects.equals(before.getMetadata().getGeneration(),
+          after.getMetadata().getGeneration()) && Objects.equals(before.getMetadata().getLabels(), after.getMetadata().getLabels())) {
+        return Optional.empty(); // a status write: the spec (and so the generation) did not change
       }
       return Optional.of(ChangeSet.full());
     }

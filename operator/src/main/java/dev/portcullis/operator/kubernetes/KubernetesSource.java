@@ -3,6 +3,7 @@ package dev.portcullis.operator.kubernetes;
 import dev.portcullis.operator.rebuild.ChangeSet;
 import dev.portcullis.translator.ClusterSnapshot;
 import dev.portcullis.translator.References;
+import dev.portcullis.api.v1alpha1.ProxyRoute;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -50,6 +51,8 @@ public final class KubernetesSource implements AutoCloseable {
   private final List<SharedIndexInformer<Service>> services = new ArrayList<>();
   private final List<SharedIndexInformer<EndpointSlice>> endpointSlices = new ArrayList<>();
   private final List<SharedIndexInformer<Secret>> secrets = new ArrayList<>();
+  private final List<SharedIndexInformer<ProxyRoute>> proxyRoutes = new ArrayList<>();
+  private boolean watchProxyRoutes = true;
 
   /**
    * @param namespaces the namespaces to watch; empty for all
@@ -70,6 +73,29 @@ public final class KubernetesSource implements AutoCloseable {
     this.onStopped = onStopped;
   }
 
+  /** Whether to watch ProxyRoutes (off when their CRD is not installed). Call before {@link #start}. */
+  public KubernetesSource watchProxyRoutes(boolean watch) {
+    this.watchProxyRoutes = watch;
+    return this;
+  }
+
+  /**
+   * True if the ProxyRoute CRD is installed: a list of at most one object is answered rather than
+   * refused with 404 Not Found.
+   */
+  public static boolean proxyRoutesInstalled(KubernetesClient client) {
+    try {
+      client.resources(ProxyRoute.class).inAnyNamespace()
+          .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+      return true;
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
   /** Starts the informers; they fill their caches in the background (see {@link #synced()}). */
   public KubernetesSource start() {
     ingressClasses.add(client.network().v1().ingressClasses().runnableInformer(RESYNC_MS));
@@ -79,6 +105,9 @@ public final class KubernetesSource implements AutoCloseable {
       endpointSlices.add(informer(EndpointSlice.class, ns, false));
       // Only TLS Secrets, and filtered by the API server: other Secrets never reach this process.
       secrets.add(informer(Secret.class, ns, true));
+      if (watchProxyRoutes) {
+        proxyRoutes.add(informer(ProxyRoute.class, ns, false));
+      }
     }
     List<SharedIndexInformer<? extends HasMetadata>> all = all();
     for (SharedIndexInformer<? extends HasMetadata> informer : all) {
@@ -91,7 +120,8 @@ public final class KubernetesSource implements AutoCloseable {
         }
       });
     }
-    LOG.info("watching Ingress, IngressClass, Service, EndpointSlice and TLS Secrets in {}",
+    LOG.info("watching Ingress, IngressClass, {}Service, EndpointSlice and TLS Secrets in {}",
+        watchProxyRoutes ? "ProxyRoute, " : "",
         namespaces.isEmpty() ? "all namespaces" : "namespaces " + namespaces);
     return this;
   }
@@ -139,6 +169,7 @@ public final class KubernetesSource implements AutoCloseable {
     all.addAll(services);
     all.addAll(endpointSlices);
     all.addAll(secrets);
+    all.addAll(proxyRoutes);
     return all;
   }
 
@@ -154,6 +185,7 @@ public final class KubernetesSource implements AutoCloseable {
   public ClusterSnapshot snapshot() {
     ClusterSnapshot.Builder b = ClusterSnapshot.builder();
     ingresses.forEach(i -> b.addAll(i.getStore().list()));
+    proxyRoutes.forEach(i -> b.addAll(i.getStore().list()));
     ingressClasses.forEach(i -> b.addAll(i.getStore().list()));
     classifier.references(References.of(b.build()));
     services.forEach(i -> b.addAll(i.getStore().list()));

@@ -4,13 +4,11 @@ import dev.portcullis.translator.status.ObjectRef;
 import dev.portcullis.translator.status.Problem;
 import dev.portcullis.translator.status.Severity;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
-import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressLoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressStatus;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressStatusBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -29,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * Writes what users see on their Ingresses: {@code status.loadBalancer.ingress} and an Event per
  * problem. It runs on the leader only (JOSDK holds events back on other replicas and replays them
  * on a new leader), compares the desired status with the object's, writes only the difference
- * (a JSON merge patch that carries the resourceVersion, retried on conflict), and never touches an
- * Ingress that is not ours.
+ * (get, change, skip if unchanged, update the status with the resourceVersion, retry on conflict),
+ * and never touches an Ingress that is not ours.
  */
 public final class IngressStatusReconciler implements Reconciler<Ingress> {
 
@@ -89,15 +87,20 @@ public final class IngressStatusReconciler implements Reconciler<Ingress> {
     }
     List<IngressLoadBalancerIngress> addresses = desired.get().addresses();
     if (!Objects.equals(current(ingress), addresses)) {
-      PrimaryUpdateAndCacheUtils.mergePatchStatusAndCacheResource(ingress, context, i -> {
-        Ingress copy = new IngressBuilder(i).build();
-        IngressStatus status = new IngressStatusBuilder().withNewLoadBalancer().withIngress(addresses).endLoadBalancer()
-            .build();
-        copy.setStatus(status);
-        return copy;
-      });
-      statusWrites.incrementAndGet();
-      LOG.debug("wrote the status of Ingress {}/{}", ingress.getMetadata().getNamespace(), ingress.getMetadata().getName());
+      boolean wrote = StatusWriter.update(context.getClient(), context.getClient().network().v1().ingresses()
+              .inNamespace(ingress.getMetadata().getNamespace()).withName(ingress.getMetadata().getName()),
+          fresh -> Objects.equals(current(fresh), addresses),
+          fresh -> {
+            IngressStatus status = new IngressStatusBuilder().withNewLoadBalancer().withIngress(addresses).endLoadBalancer()
+                .build();
+            fresh.setStatus(status);
+            return fresh;
+          });
+      if (wrote) {
+        statusWrites.incrementAndGet();
+        LOG.debug("wrote the status of Ingress {}/{}", ingress.getMetadata().getNamespace(),
+            ingress.getMetadata().getName());
+      }
     }
     for (Problem p : desired.get().status().problems()) {
       if (p.severity() != Severity.INFO) {

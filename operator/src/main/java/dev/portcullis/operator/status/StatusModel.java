@@ -55,6 +55,13 @@ public final class StatusModel {
     return changed;
   }
 
+  /** Every object of ours of one kind. */
+  public Set<ObjectRef> owned(String kind) {
+    Set<ObjectRef> out = owned();
+    out.removeIf(r -> !kind.equals(r.kind()));
+    return out;
+  }
+
   /** Every object of ours, for when something all of them show (the address) changes. */
   public Set<ObjectRef> owned() {
     Map<ObjectRef, ObjectStatus> s = statuses;

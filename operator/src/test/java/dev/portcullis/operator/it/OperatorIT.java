@@ -3,6 +3,7 @@ package dev.portcullis.operator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.portcullis.api.v1alpha1.ProxyRoute;
 import dev.portcullis.operator.KubernetesOperator;
 import dev.portcullis.operator.pki.RoutePki;
 import dev.portcullis.translator.TranslatorOptions;
@@ -67,6 +68,9 @@ class OperatorIT {
   void start() throws Exception {
     System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
     cluster = new Cluster();
+    cluster.client.apiextensions().v1().customResourceDefinitions()
+        .load(Path.of(System.getProperty("portcullis.home", ".."), "crds", "proxyroutes.portcullis.dev-v1.yml").toFile())
+        .create();
     portA = freePort();
     portB = freePort();
     backendA = JavaProcess.dataPlaneJar("echo", "--name", "a", "--port", Integer.toString(portA));
@@ -130,10 +134,14 @@ class OperatorIT {
   }
 
   /** The echo backend that answered for this host, "404"/"503"…, or "down". */
-  String via(String host) {
+  String via(String host, String... headers) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/"))
-          .header("Host", host).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/"))
+          .header("Host", host).timeout(Duration.ofSeconds(5));
+      for (int i = 0; i < headers.length; i += 2) {
+        b.header(headers[i], headers[i + 1]);
+      }
+      HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
       Matcher m = BACKEND.matcher(r.body());
       return r.statusCode() == 200 && m.find() ? m.group(1) : Integer.toString(r.statusCode());
     } catch (Exception e) {
@@ -266,5 +274,73 @@ class OperatorIT {
         .until(() -> "b".equals(via("later.test")));
     assertThat(via("shop.test")).isEqualTo("b");
     assertThat(dataPlane.alive()).isTrue();
+  }
+
+  ProxyRoute proxyRoute(String name) {
+    return cluster.client.resources(ProxyRoute.class).inNamespace(NS).withName(name).get();
+  }
+
+  static String condition(ProxyRoute route, String type) {
+    if (route == null || route.getStatus() == null) {
+      return null;
+    }
+    return route.getStatus().conditions.stream().filter(c -> type.equals(c.type))
+        .map(c -> c.status + "/" + c.reason + "@" + c.observedGeneration).findFirst().orElse(null);
+  }
+
+  @Test
+  @Order(9)
+  void proxyRoutesAreServedAndGetConditions() throws Exception {
+    cluster.client.resource(Cluster.service(NS, "canary")).create();
+    cluster.client.resource(Cluster.slice(NS, "canary-1", "canary", portA, "127.0.0.1")).create();
+    ProxyRoute route = ManifestReaderHolder.read("""
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: split, namespace: shop}
+        spec:
+          hostnames: [pr.test]
+          rules:
+          - backends: [{service: web, port: 80}]
+          - name: canary
+            matches: [{headers: [{name: x-canary, value: "1"}]}]
+            backends: [{service: canary, port: 80}]
+        """);
+    cluster.client.resource(route).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "b".equals(via("pr.test")));
+    assertThat(via("pr.test", "X-Canary", "1")).isEqualTo("a");
+    await().atMost(Duration.ofSeconds(10)).until(() -> "True/Programmed@1".equals(condition(proxyRoute("split"), "Programmed")));
+    assertThat(condition(proxyRoute("split"), "Accepted")).isEqualTo("True/Accepted@1");
+    assertThat(condition(proxyRoute("split"), "ResolvedRefs")).isEqualTo("True/ResolvedRefs@1");
+
+    // A new generation is Programmed again only once the data plane serves it.
+    cluster.client.resources(ProxyRoute.class).inNamespace(NS).withName("split").edit(r -> {
+      r.getSpec().rules.get(0).backends.get(0).service = "missing";
+      return r;
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> "503".equals(via("pr.test")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "False/BackendNotFound@2".equals(
+        condition(proxyRoute("split"), "ResolvedRefs")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "True/Programmed@2".equals(condition(proxyRoute("split"), "Programmed")));
+
+    ProxyRoute invalid = ManifestReaderHolder.read("""
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: invalid, namespace: shop}
+        spec:
+          hostnames: [Bad_Host]
+          rules: [{backends: [{service: web, port: 80}]}]
+        """);
+    cluster.client.resource(invalid).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "False/Invalid@1".equals(condition(proxyRoute("invalid"), "Accepted")));
+    assertThat(proxyRoute("invalid").getStatus().conditions.get(0).message).contains("spec.hostnames[0]");
+    assertThat(via("pr.test", "X-Canary", "1")).as("one bad route hurts no other").isEqualTo("a");
+  }
+
+  /** Reads a manifest the way local mode does (the mock API server takes the object as written). */
+  static final class ManifestReaderHolder {
+    static ProxyRoute read(String yaml) {
+      return (ProxyRoute) new dev.portcullis.translator.manifest.ManifestReader().read(yaml, "test").objects().get(0)
+          .object();
+    }
   }
 }
