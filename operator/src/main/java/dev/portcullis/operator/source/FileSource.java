@@ -65,6 +65,10 @@ public final class FileSource implements AutoCloseable {
   /** Per object: the hash of its content other than metadata, and its generation, as the API server keeps it. */
   private final Map<ObjectId, long[]> generations = new HashMap<>();
   private Map<Path, Stamp> stamps = Map.of();
+  /** Files seen empty once; they are taken as empty if they still are at the next look. */
+  private final Set<Path> emptyBefore = new HashSet<>();
+  /** What {@link #load} returns when a file changed while it was being read. */
+  private static final Load TORN = new Load(ClusterSnapshot.EMPTY, List.of(), List.of(), List.of());
   private Map<Path, String> contents = Map.of();
   private WatchService watcher;
   private final Set<Path> watchedDirs = new HashSet<>();
@@ -91,8 +95,12 @@ public final class FileSource implements AutoCloseable {
     } catch (IOException | UnsupportedOperationException e) {
       LOG.info("no file watcher on this platform ({}); polling {} every {} ms", e, root, POLL_MS);
     }
-    stamps = scan();
-    listener.accept(load(stamps));
+    Load first;
+    do {
+      stamps = scan();
+      first = load(stamps);
+    } while (first == TORN);
+    listener.accept(first);
     thread = new Thread(this::watchLoop, "file-source");
     thread.setDaemon(true);
     thread.start();
@@ -114,8 +122,13 @@ public final class FileSource implements AutoCloseable {
           settled = now;
           now = scan();
         } while (!now.equals(settled) && !closed);
-        stamps = now;
         Load load = load(now);
+        if (load == TORN) {
+          // A file changed while it was read (an editor saving in place): read it again shortly.
+          Thread.sleep(SETTLE_MS);
+          continue;
+        }
+        stamps = now;
         if (load != null) {
           listener.accept(load);
         }
@@ -209,7 +222,17 @@ public final class FileSource implements AutoCloseable {
         continue;
       }
       try {
-        read.put(file, Files.readString(file, StandardCharsets.UTF_8));
+        String content = Files.readString(file, StandardCharsets.UTF_8);
+        if (!stamp(file).equals(e.getValue()) || (content.isBlank() && !contents.getOrDefault(file, "").isBlank()
+            && !emptyBefore.remove(file))) {
+          // Changed under us, or emptied: a writer truncates before it writes, so an empty file
+          // counts only once it is still empty at the next look.
+          if (content.isBlank()) {
+            emptyBefore.add(file);
+          }
+          return TORN;
+        }
+        read.put(file, content);
       } catch (NoSuchFileException gone) {
         // deleted between scan and read: the next scan notices
       } catch (IOException ex) {
@@ -257,6 +280,11 @@ public final class FileSource implements AutoCloseable {
     lastGoodByObject.clear();
     goodByFile.values().forEach(list -> list.forEach(m -> lastGoodByObject.putIfAbsent(idOf(m.object()), m.object())));
     return new Load(snapshot.build(), read.keySet().stream().map(this::display).toList(), problems, skipped);
+  }
+
+  private static Stamp stamp(Path file) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    return new Stamp(a.size(), a.lastModifiedTime().toMillis());
   }
 
   /**
