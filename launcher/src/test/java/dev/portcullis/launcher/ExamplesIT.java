@@ -1,7 +1,6 @@
 package dev.portcullis.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import dev.portcullis.translator.TranslatorOptions;
@@ -61,8 +60,8 @@ class ExamplesIT {
     for (int i = 0; i < 1000; i++) {
       counts.merge(backend(get("canary.local", "/")), 1, Integer::sum);
     }
-    assertThat(counts.getOrDefault("api", 0) / 1000.0).isCloseTo(0.10, within(0.04));
-    assertThat(counts.keySet()).containsExactlyInAnyOrder("web", "api");
+    // Any 10 consecutive requests hold one for api: 1000 requests, exactly 100, wherever the cycle started.
+    assertThat(counts).containsEntry("api", 100).containsEntry("web", 900);
   }
 
   @Test

@@ -7,7 +7,7 @@ import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteFilters;
 import dev.portcullis.model.Timeouts;
 import io.vertx.core.buffer.Buffer;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** A route ready for the hot path: its clusters resolved, its answers and filters prepared. */
 public final class CompiledRoute {
@@ -18,8 +18,9 @@ public final class CompiledRoute {
   private final Route route;
   private final Kind kind;
   private final ClusterRuntime[] clusters;
-  private final int[] cumulativeWeights;
-  private final int totalWeight;
+  /** Smooth weighted round robin, precomputed: which cluster each request of a cycle goes to. */
+  private final int[] schedule;
+  private final AtomicLong next = new AtomicLong();
   private final int directStatus;
   private final Buffer directBody;
   private final CorsPolicy cors;
@@ -30,13 +31,7 @@ public final class CompiledRoute {
     this.kind = route.action() instanceof RouteAction.Redirect ? Kind.REDIRECT
         : route.action() instanceof RouteAction.DirectResponse ? Kind.DIRECT : Kind.FORWARD;
     this.clusters = clusters;
-    this.cumulativeWeights = new int[weights.length];
-    int total = 0;
-    for (int i = 0; i < weights.length; i++) {
-      total += weights[i];
-      cumulativeWeights[i] = total;
-    }
-    this.totalWeight = total;
+    this.schedule = clusters.length > 1 ? schedule(weights) : new int[0];
     this.directStatus = directStatus;
     this.directBody = directBody;
     RouteFilters filters = route.filtersOrNone();
@@ -105,17 +100,58 @@ public final class CompiledRoute {
     return p.type() == PathMatch.Type.PREFIX ? p.value() : null;
   }
 
-  /** A cluster, chosen in proportion to the weights. */
+  /**
+   * A cluster, in exact proportion to the weights: every cycle of the schedule gives each cluster
+   * its weight's share, interleaved (nginx's smooth weighted round robin). One atomic counter,
+   * shared by the event loops; no locks.
+   */
   public ClusterRuntime pickCluster() {
     if (clusters.length == 1) {
       return clusters[0];
     }
-    int r = ThreadLocalRandom.current().nextInt(totalWeight);
-    for (int i = 0; i < cumulativeWeights.length; i++) {
-      if (r < cumulativeWeights[i]) {
-        return clusters[i];
+    return clusters[schedule[(int) Math.floorMod(next.getAndIncrement(), (long) schedule.length)]];
+  }
+
+  /** Longest schedule kept; larger weight sums are scaled down to it, proportions kept to 0.01%. */
+  static final int MAX_SCHEDULE = 10_000;
+
+  static int[] schedule(int[] weights) {
+    long gcd = 0;
+    long total = 0;
+    for (int w : weights) {
+      gcd = gcd(gcd, w);
+      total += w;
+    }
+    long[] w = new long[weights.length];
+    long sum = 0;
+    for (int i = 0; i < weights.length; i++) {
+      w[i] = weights[i] / Math.max(1, gcd);
+      sum += w[i];
+    }
+    if (sum > MAX_SCHEDULE) {
+      sum = 0;
+      for (int i = 0; i < w.length; i++) {
+        w[i] = weights[i] == 0 ? 0 : Math.max(1, Math.round((double) weights[i] * MAX_SCHEDULE / total));
+        sum += w[i];
       }
     }
-    return clusters[clusters.length - 1];
+    int[] out = new int[(int) sum];
+    long[] current = new long[w.length];
+    for (int n = 0; n < out.length; n++) {
+      int best = -1;
+      for (int i = 0; i < w.length; i++) {
+        current[i] += w[i];
+        if (w[i] > 0 && (best < 0 || current[i] > current[best])) {
+          best = i;
+        }
+      }
+      current[best] -= sum;
+      out[n] = best;
+    }
+    return out;
+  }
+
+  private static long gcd(long a, long b) {
+    return b == 0 ? a : gcd(b, a % b);
   }
 }
