@@ -213,6 +213,10 @@ public final class KubernetesOperator implements AutoCloseable {
       LOG.info("route table version {}: {} hosts, {} routes, {} clusters ({} rebuild in {} ms)", snapshot.version(),
           result.table().virtualHosts().size(), result.table().routeCount(), result.table().clusters().size(),
           fastPath ? "endpoint" : "full", nanos / 1_000_000);
+    } else if (routeServer.current() != null) {
+      // Same table, newer objects (a reordered list, a default written out): what the data planes
+      // run already is what these generations ask for.
+      programmed.published(routeServer.current().version(), result.status());
     }
     Set<dev.portcullis.translator.status.ObjectRef> statusChanged = model.update(result);
     reconciler.trigger(statusChanged);

@@ -1,6 +1,7 @@
 package dev.portcullis.translator;
 
 import dev.portcullis.model.Cluster;
+import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteMatch;
 import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
@@ -49,10 +50,53 @@ public final class RouteTableBuilder {
   private final Map<String, BackendResolver.Resolution> resolutions = new TreeMap<>();
   private Claim globalFallback;
   private Set<String> built = Set.of();
+  /** Undo actions of the object being processed, newest last; null outside {@link #begin}. */
+  private List<Runnable> journal;
+
+  /**
+   * Starts recording what one object adds, so that {@link #rollback} can take it all back when the
+   * object turns out to be unusable: one bad object never costs the others their routes.
+   */
+  public void begin() {
+    journal = new ArrayList<>();
+  }
+
+  /** Keeps what the object added. */
+  public void commit() {
+    journal = null;
+  }
+
+  /** Takes back everything added since {@link #begin}. */
+  public void rollback() {
+    if (journal != null) {
+      for (int i = journal.size() - 1; i >= 0; i--) {
+        journal.get(i).run();
+      }
+    }
+    journal = null;
+  }
+
+  private void undo(Runnable action) {
+    if (journal != null) {
+      journal.add(action);
+    }
+  }
+
+  private HostEntry entry(String hostname) {
+    HostEntry host = hosts.get(hostname);
+    if (host == null) {
+      // What the table would refuse at build time is refused here, on the object that asked.
+      new VirtualHost(hostname, List.of(), null);
+      host = new HostEntry();
+      hosts.put(hostname, host);
+      undo(() -> hosts.remove(hostname));
+    }
+    return host;
+  }
 
   /** Makes sure the host exists, so that its requests reach a fallback rather than another host. */
   public void host(String hostname) {
-    hosts.computeIfAbsent(hostname, h -> new HostEntry());
+    entry(hostname);
   }
 
   /**
@@ -61,27 +105,38 @@ public final class RouteTableBuilder {
    * @return null if the claim was taken, or the earlier claim that holds that path
    */
   public Claim addRoute(String hostname, Route route, ObjectRef owner) {
-    HostEntry host = hosts.computeIfAbsent(hostname, h -> new HostEntry());
-    return host.routes.putIfAbsent(route.match(), new Claim(route, owner));
+    HostEntry host = entry(hostname);
+    for (Claim c : host.routes.values()) {
+      if (c.route().name().equals(route.name()) && !c.route().match().equals(route.match())) {
+        throw new ModelException("name", "route name \"" + route.name() + "\" is used twice on host " + hostname);
+      }
+    }
+    Claim earlier = host.routes.putIfAbsent(route.match(), new Claim(route, owner));
+    if (earlier == null) {
+      undo(() -> host.routes.remove(route.match()));
+    }
+    return earlier;
   }
 
   /** Offers the route for this host's unmatched requests; returns the earlier claim if one holds. */
   public Claim offerHostFallback(String hostname, Route route, ObjectRef owner) {
-    HostEntry host = hosts.computeIfAbsent(hostname, h -> new HostEntry());
+    HostEntry host = entry(hostname);
     if (host.fallback != null) {
       return host.fallback;
     }
     host.fallback = new Claim(route, owner);
+    undo(() -> host.fallback = null);
     return null;
   }
 
   /** Offers the host's certificate; returns the earlier claim if one holds. */
   public TlsClaim offerTls(String hostname, TlsRef tls, ObjectRef owner) {
-    HostEntry host = hosts.computeIfAbsent(hostname, h -> new HostEntry());
+    HostEntry host = entry(hostname);
     if (host.tls != null) {
       return host.tls;
     }
     host.tls = new TlsClaim(tls, owner);
+    undo(() -> host.tls = null);
     return null;
   }
 
@@ -91,17 +146,25 @@ public final class RouteTableBuilder {
       return globalFallback;
     }
     globalFallback = new Claim(route, owner);
+    undo(() -> globalFallback = null);
     return null;
   }
 
   public void cluster(Cluster cluster) {
-    clusters.putIfAbsent(cluster.name(), cluster);
+    if (clusters.putIfAbsent(cluster.name(), cluster) == null) {
+      undo(() -> clusters.remove(cluster.name()));
+    }
   }
 
   /** Adds a resolved cluster, remembering how it was resolved (for the endpoint fast path). */
   public void cluster(BackendResolver.Resolution resolution) {
-    clusters.putIfAbsent(resolution.cluster().name(), resolution.cluster());
-    resolutions.putIfAbsent(resolution.cluster().name(), resolution);
+    String name = resolution.cluster().name();
+    if (clusters.putIfAbsent(name, resolution.cluster()) == null) {
+      undo(() -> clusters.remove(name));
+    }
+    if (resolutions.putIfAbsent(name, resolution) == null) {
+      undo(() -> resolutions.remove(name));
+    }
   }
 
   /** How the clusters in the last {@link #build} were resolved. */

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.Comparator;
 import dev.portcullis.model.Cluster;
+import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteTable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,15 +58,26 @@ public final class Translator {
     List<ObjectStatus> statuses = new ArrayList<>();
     for (HasMetadata object : ordered) {
       ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
-      if (object instanceof Ingress ingress) {
-        if (classifier.classify(ingress, report)) {
-          ingresses.process(ingress, report);
+      builder.begin();
+      try {
+        if (object instanceof Ingress ingress) {
+          if (classifier.classify(ingress, report)) {
+            ingresses.process(ingress, report);
+          }
+        } else if (object instanceof ProxyRoute route) {
+          String className = route.getSpec() == null ? null : route.getSpec().ingressClassName;
+          if (classifier.classifyProxyRoute(className, report)) {
+            proxyRoutes.process(route, report);
+          }
         }
-      } else if (object instanceof ProxyRoute route) {
-        String className = route.getSpec() == null ? null : route.getSpec().ingressClassName;
-        if (classifier.classifyProxyRoute(className, report)) {
-          proxyRoutes.process(route, report);
-        }
+        builder.commit();
+      } catch (RuntimeException e) {
+        // A check missing from validation must not cost every other object its routes: this
+        // object is rejected whole, and what it had added is taken back.
+        builder.rollback();
+        report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
+        String field = e instanceof ModelException m && m.field() != null && !m.field().isEmpty() ? m.field() : "spec";
+        report.error(field, "Invalid", "the object cannot be translated: " + e.getMessage());
       }
       statuses.add(report.toStatus());
     }

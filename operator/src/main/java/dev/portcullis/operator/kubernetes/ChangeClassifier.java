@@ -66,8 +66,9 @@ public final class ChangeClassifier {
       if (references.ingressesUsingService(ns, any.getMetadata().getName()).isEmpty()) {
         return Optional.empty();
       }
-      if (before != null && after != null && Objects.equals(((Service) before).getSpec(), ((Service) after).getSpec())) {
-        return Optional.empty();
+      if (before != null && after != null && Objects.equals(((Service) before).getSpec(), ((Service) after).getSpec())
+          && Objects.equals(annotation(before, ALLOWED_ROUTE_NAMESPACES), annotation(after, ALLOWED_ROUTE_NAMESPACES))) {
+        return Optional.empty(); // neither its ports nor who may route to it changed
       }
       return Optional.of(ChangeSet.full());
     }
@@ -103,5 +104,14 @@ public final class ChangeClassifier {
     return Objects.equals(a.getEndpoints(), b.getEndpoints()) && Objects.equals(a.getPorts(), b.getPorts())
         && Objects.equals(a.getAddressType(), b.getAddressType())
         && Objects.equals(a.getMetadata().getLabels(), b.getMetadata().getLabels());
+  }
+
+  /** The Service annotation that lets ProxyRoutes of other namespaces use it. */
+  static final String ALLOWED_ROUTE_NAMESPACES =
+      dev.portcullis.translator.proxyroute.ProxyRouteProcessor.ALLOWED_NAMESPACES;
+
+  private static String annotation(HasMetadata o, String key) {
+    Map<String, String> a = o.getMetadata().getAnnotations();
+    return a == null ? null : a.get(key);
   }
 }

@@ -79,6 +79,14 @@ class ChangeClassifierTest {
         .withPort(81).endPort().endSpec().build();
     var other = new ServiceBuilder(web).editMetadata().withName("other").endMetadata().build();
     assertThat(classify(web, web2)).hasValueSatisfying(c -> assertThat(c.isFull()).isTrue());
+    var consenting = new ServiceBuilder(web).editMetadata().withResourceVersion("3")
+        .addToAnnotations("portcullis.dev/allowed-route-namespaces", "team-a").endMetadata().build();
+    assertThat(classify(web, consenting)).as("cross-namespace consent granted")
+        .hasValueSatisfying(c -> assertThat(c.isFull()).isTrue());
+    assertThat(classify(consenting, web)).as("consent revoked").isPresent();
+    var relabelled = new ServiceBuilder(web).editMetadata().withResourceVersion("4").addToLabels("team", "x")
+        .endMetadata().build();
+    assertThat(classify(web, relabelled)).as("a label the translator does not read").isEmpty();
     assertThat(classify(null, other)).isEmpty();
     var tls = new SecretBuilder().withNewMetadata().withNamespace("shop").withName("site-tls").endMetadata()
         .withType("kubernetes.io/tls").build();
