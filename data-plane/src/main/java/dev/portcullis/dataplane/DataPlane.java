@@ -2,7 +2,9 @@ package dev.portcullis.dataplane;
 
 import dev.portcullis.dataplane.admin.AdminServer;
 import dev.portcullis.dataplane.config.ConfigClient;
+import dev.portcullis.dataplane.proxy.Drain;
 import dev.portcullis.dataplane.proxy.ProxyVerticle;
+import dev.portcullis.dataplane.upstream.HealthChecker;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.RouteTableJson;
@@ -37,6 +39,9 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private final DataPlaneConfig config;
   private final Vertx vertx;
   private final AtomicReference<CompiledTable> table = new AtomicReference<>(CompiledTable.EMPTY);
+  private final Drain drain = new Drain();
+  private final List<ProxyVerticle> proxyVerticles = new ArrayList<>();
+  private HealthChecker healthChecker;
   private volatile boolean applied;
   private volatile Supplier<String> statusSource;
   private int httpPort;
@@ -79,14 +84,17 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     }
     httpPort = port;
     for (int i = 0; i < config.eventLoops(); i++) {
-      proxies.add(vertx.deployVerticle(new ProxyVerticle(config.bindAddress(), port, table::get)));
+      ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, table::get, drain);
+      proxyVerticles.add(verticle);
+      proxies.add(vertx.deployVerticle(verticle));
     }
-    return Future.all(proxies).compose(v -> {
+    healthChecker = new HealthChecker();
+    return Future.all(proxies).compose(v -> vertx.deployVerticle(healthChecker)).compose(v -> {
       if (config.adminPort() < 0) {
         return Future.succeededFuture();
       }
-      AdminServer admin = new AdminServer(config.adminBindAddress(), config.adminPort(), table::get, () -> applied,
-          () -> statusSource);
+      AdminServer admin = new AdminServer(config.adminBindAddress(), config.adminPort(), table::get,
+          () -> applied && !drain.draining(), () -> statusSource);
       return vertx.deployVerticle(admin).onSuccess(id -> adminPort = admin.actualPort());
     }).compose(v -> {
       if (config.routeServer() == null) {
@@ -114,6 +122,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
             snapshot.table(), table.get()))
         .map(compiled -> {
           table.set(compiled);
+          healthChecker.tableChanged(compiled);
           applied = true;
           LOG.info("serving route table version {} ({} hosts, {} routes, {} clusters)", compiled.version(),
               compiled.table().virtualHosts().size(), compiled.table().routeCount(), compiled.table().clusters().size());
@@ -171,6 +180,40 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     } catch (TimeoutException e) {
       throw new IllegalStateException("data plane did not start within 60 s", e);
     }
+  }
+
+  /** True once {@link #drain} began. */
+  public boolean draining() {
+    return drain.draining();
+  }
+
+  /**
+   * Graceful shutdown, as on SIGTERM: readiness fails at once and HTTP/1.1 responses carry
+   * {@code Connection: close}, while the listener keeps serving for {@code periodMs} (load
+   * balancers and endpoint lists take that long to stop sending here); then the listener closes,
+   * idle connections are closed, and requests in flight get until {@code timeoutMs} to finish.
+   * Blocks the calling thread (never call it on an event loop); returns when all is stopped.
+   */
+  public void drain(long periodMs, long timeoutMs) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(periodMs + timeoutMs);
+    drain.begin();
+    LOG.info("draining: not ready, still serving for {} ms, then up to {} ms for requests in flight", periodMs,
+        timeoutMs);
+    try {
+      Thread.sleep(periodMs);
+      List<Future<Void>> stops = new ArrayList<>();
+      for (ProxyVerticle v : proxyVerticles) {
+        stops.add(v.shutdown(timeoutMs));
+      }
+      long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()) + 1000);
+      Future.join(stops).toCompletionStage().toCompletableFuture().get(left, TimeUnit.MILLISECONDS);
+      LOG.info("drained");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      LOG.warn("drain did not finish cleanly: {}", e.toString());
+    }
+    close();
   }
 
   @Override

@@ -13,11 +13,14 @@ import java.util.List;
  * @param connectTimeoutMs how long to wait for a TCP connection to an endpoint
  * @param healthCheck      active health checks, or null
  * @param outlierDetection passive ejection of failing endpoints, or null
+ * @param protocol         how the data plane speaks to the endpoints (null: HTTP/1.1)
+ * @param circuitBreaker   limits on what the cluster may be sent at once (null: the defaults)
  * @param source           the Service (and port) the cluster was made from
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy balancer, HashKey hashKey,
-    long connectTimeoutMs, HealthCheck healthCheck, OutlierDetection outlierDetection, SourceRef source) {
+    long connectTimeoutMs, HealthCheck healthCheck, OutlierDetection outlierDetection, Protocol protocol,
+    CircuitBreaker circuitBreaker, SourceRef source) {
 
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -25,6 +28,7 @@ public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy bala
     Checks.notBlank(name, "name");
     endpoints = Checks.list(endpoints, "endpoints");
     balancer = balancer == null ? BalancerPolicy.ROUND_ROBIN : balancer;
+    protocol = protocol == Protocol.HTTP1 ? null : protocol;
     if (connectTimeoutMs <= 0) {
       throw new ModelException("connectTimeoutMs", "must be positive, was " + connectTimeoutMs);
     }
@@ -33,14 +37,47 @@ public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy bala
     }
   }
 
-  /** A round-robin cluster without health checking. */
+  /** A cluster without hashing, health checking or limits of its own, spoken to in HTTP/1.1. */
   public Cluster(String name, List<Endpoint> endpoints, BalancerPolicy balancer, long connectTimeoutMs, SourceRef source) {
-    this(name, endpoints, balancer, null, connectTimeoutMs, null, null, source);
+    this(name, endpoints, balancer, null, connectTimeoutMs, null, null, null, null, source);
   }
 
   /** The same cluster with other endpoints. */
   public Cluster withEndpoints(List<Endpoint> endpoints) {
-    return new Cluster(name, endpoints, balancer, hashKey, connectTimeoutMs, healthCheck, outlierDetection, source);
+    return new Cluster(name, endpoints, balancer, hashKey, connectTimeoutMs, healthCheck, outlierDetection, protocol,
+        circuitBreaker, source);
+  }
+
+  /** The protocol spoken to the endpoints; never null. */
+  public Protocol effectiveProtocol() {
+    return protocol == null ? Protocol.HTTP1 : protocol;
+  }
+
+  /** The upstream protocol. */
+  public enum Protocol {
+    /** HTTP/1.1 over TCP, one request at a time per connection (the default). */
+    HTTP1,
+    /** HTTP/2 over TCP with prior knowledge (h2c): gRPC, and many streams per connection. */
+    H2C
+  }
+
+  /**
+   * What one data-plane replica sends a cluster at most; beyond it requests get a 503 at once
+   * instead of queueing behind an overloaded backend.
+   *
+   * @param maxConnections     upstream connections (over all endpoints)
+   * @param maxPendingRequests requests waiting for a connection
+   * @param maxRequests        requests in flight
+   */
+  public record CircuitBreaker(int maxConnections, int maxPendingRequests, int maxRequests) {
+    /** Envoy's limits, raised: they suit an ingress in front of a whole cluster's services. */
+    public static final CircuitBreaker DEFAULT = new CircuitBreaker(8192, 4096, 8192);
+
+    public CircuitBreaker {
+      Checks.inRange(maxConnections, 1, 1_000_000, "maxConnections");
+      Checks.inRange(maxPendingRequests, 0, 1_000_000, "maxPendingRequests");
+      Checks.inRange(maxRequests, 1, 1_000_000, "maxRequests");
+    }
   }
 
   /**

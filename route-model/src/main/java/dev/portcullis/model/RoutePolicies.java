@@ -19,15 +19,46 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
   }
 
   /**
-   * @param attempts     retries after the first attempt
-   * @param on           failures to retry: connect-failure, reset, timeout, 5xx, 502, 503, 504
-   * @param perTryTimeoutMs time limit of each attempt, 0 for the route's
+   * @param attempts        retries after the first attempt
+   * @param on              failures to retry: connect-failure, refused-stream, reset, timeout, 5xx,
+   *                        502, 503, 504 (connect failures and refused streams are retried even when
+   *                        not listed: the upstream never saw the request)
+   * @param perTryTimeoutMs time limit of each attempt until its response headers, 0 for none
+   * @param backoffBaseMs   the first retry waits up to this long (full jitter), each next one twice as long
+   * @param backoffMaxMs    the longest wait between attempts
    */
-  public record Retries(int attempts, List<String> on, long perTryTimeoutMs) {
+  public record Retries(int attempts, List<String> on, long perTryTimeoutMs, long backoffBaseMs, long backoffMaxMs) {
+    public static final List<String> CONDITIONS =
+        List.of("connect-failure", "refused-stream", "reset", "timeout", "5xx", "502", "503", "504");
+    public static final long DEFAULT_BACKOFF_BASE_MS = 25;
+    public static final long DEFAULT_BACKOFF_MAX_MS = 250;
+
+    /**
+     * What a route without a retry policy gets: like nginx's proxy_next_upstream "error timeout",
+     * a request the upstream never answered goes to another endpoint, twice at most.
+     */
+    public static final Retries DEFAULT = new Retries(2, List.of("connect-failure", "refused-stream", "reset"), 0,
+        DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS);
+
     public Retries {
       Checks.inRange(attempts, 0, 10, "attempts");
       on = Checks.list(on, "on");
+      for (int i = 0; i < on.size(); i++) {
+        if (!CONDITIONS.contains(on.get(i))) {
+          throw new ModelException("on[" + i + "]", "unknown retry condition \"" + on.get(i) + "\", expected one of "
+              + CONDITIONS);
+        }
+      }
       Checks.nonNegative(perTryTimeoutMs, "perTryTimeoutMs");
+      Checks.nonNegative(backoffBaseMs, "backoffBaseMs");
+      Checks.nonNegative(backoffMaxMs, "backoffMaxMs");
+      if (backoffMaxMs < backoffBaseMs) {
+        throw new ModelException("backoffMaxMs", "must not be below backoffBaseMs");
+      }
+    }
+
+    public Retries(int attempts, List<String> on, long perTryTimeoutMs) {
+      this(attempts, on, perTryTimeoutMs, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_MAX_MS);
     }
   }
 

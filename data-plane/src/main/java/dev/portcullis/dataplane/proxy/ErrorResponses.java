@@ -18,10 +18,12 @@ public final class ErrorResponses {
   public static final Buffer NOT_FOUND = body("no route\n");
   public static final Buffer FORBIDDEN = body("forbidden\n");
   public static final Buffer METHOD_NOT_ALLOWED = body("method not allowed\n");
+  public static final Buffer NOT_IMPLEMENTED = body("transfer coding not implemented\n");
   public static final Buffer BAD_GATEWAY = body("upstream connect error\n");
   public static final Buffer UPSTREAM_RESET = body("upstream reset before response\n");
   public static final Buffer NO_ENDPOINTS = body("no healthy upstream\n");
   public static final Buffer OVERLOADED = body("upstream overloaded\n");
+  public static final Buffer CIRCUIT_OPEN = body("upstream overloaded: circuit breaker open\n");
   public static final Buffer GATEWAY_TIMEOUT = body("upstream timeout\n");
 
   private static Buffer body(String s) {
@@ -47,11 +49,17 @@ public final class ErrorResponses {
     }
     headers.set(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
     headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
-    if (request.version() != HttpVersion.HTTP_2 && !request.isEnded()) {
-      // The request body is still coming: close after answering rather than read it all.
+    boolean close = request.version() != HttpVersion.HTTP_2 && (!request.isEnded() || status == 400 || status == 501);
+    if (close) {
+      // The request body is still coming, or its framing cannot be trusted: close after
+      // answering rather than read on.
       headers.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
       request.resume();
     }
-    response.setStatusCode(status).end(body);
+    response.setStatusCode(status).end(body).onComplete(v -> {
+      if (close) {
+        request.connection().close();
+      }
+    });
   }
 }

@@ -4,7 +4,10 @@ import dev.portcullis.dataplane.routing.CompiledRoute;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.dataplane.routing.PathNormalizer;
 import dev.portcullis.dataplane.upstream.ClusterRuntime;
-import dev.portcullis.model.Endpoint;
+import dev.portcullis.dataplane.upstream.ClusterRuntime.Outcome;
+import dev.portcullis.dataplane.upstream.EndpointState;
+import dev.portcullis.model.Cluster;
+import dev.portcullis.model.RoutePolicies;
 import dev.portcullis.model.Timeouts;
 import dev.portcullis.model.routing.Router;
 import io.netty.channel.ConnectTimeoutException;
@@ -22,11 +25,13 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.Pipe;
-import java.net.ConnectException;
-import java.util.concurrent.TimeoutException;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,15 +50,27 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("x-forwarded-host");
   static final CharSequence X_FORWARDED_PORT = HttpHeaders.createOptimized("x-forwarded-port");
   static final CharSequence X_REAL_IP = HttpHeaders.createOptimized("x-real-ip");
+  static final CharSequence TE = HttpHeaders.createOptimized("te");
+
+  /** Request bodies up to this size are read whole before they are sent, so they can be retried. */
+  static final int MAX_REPLAY_BODY = 64 * 1024;
 
   private final Vertx vertx;
-  private final HttpClient client;
+  private final HttpClient http1;
+  private final HttpClient h2c;
   private final Supplier<CompiledTable> table;
+  private final Drain drain;
 
-  public ProxyHandler(Vertx vertx, HttpClient client, Supplier<CompiledTable> table) {
+  /**
+   * @param http1 the client for HTTP/1.1 upstreams (and WebSocket upgrades)
+   * @param h2c   the client for HTTP/2 upstreams with prior knowledge
+   */
+  public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain) {
     this.vertx = vertx;
-    this.client = client;
+    this.http1 = http1;
+    this.h2c = h2c;
     this.table = table;
+    this.drain = drain;
   }
 
   @Override
@@ -63,7 +80,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       ErrorResponses.send(request, 405, ErrorResponses.METHOD_NOT_ALLOWED);
       return;
     }
+    int framing = framingError(request);
+    if (framing != 0) {
+      ErrorResponses.send(request, framing, framing == 501 ? ErrorResponses.NOT_IMPLEMENTED : ErrorResponses.BAD_REQUEST);
+      return;
+    }
     String uri = request.uri();
+    if (!visibleAscii(uri)) {
+      ErrorResponses.send(request, 400, ErrorResponses.BAD_REQUEST);
+      return;
+    }
     String authority;
     int pathStart;
     if (uri.startsWith("/")) {
@@ -90,7 +116,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     String hostHeader = authority != null ? authority : hostHeader(request);
-    CompiledRoute route = current.router().route(Router.normalizeHost(hostHeader), path, new VertxRequestView(request));
+    CompiledRoute route;
+    try {
+      // Routing ignores path parameters, as the servlet containers behind many routes do.
+      route = current.router().route(Router.normalizeHost(hostHeader), PathNormalizer.routingPath(path),
+          new VertxRequestView(request));
+    } catch (IllegalArgumentException e) {
+      // A query condition met a query that cannot be decoded (say, "%zz").
+      ErrorResponses.send(request, 400, ErrorResponses.BAD_REQUEST);
+      return;
+    }
     if (route == null) {
       ErrorResponses.send(request, 404, ErrorResponses.NOT_FOUND);
       return;
@@ -111,12 +146,57 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
   }
 
+  /**
+   * A status for a request whose body framing the proxy will not pass on (RFC 9112 section 6), or
+   * 0. Transfer-Encoding in HTTP/1.0, codings other than a lone "chunked", or Content-Length beside
+   * Transfer-Encoding could make the upstream see a different request boundary than the proxy did
+   * (request smuggling); several Host headers make the target ambiguous.
+   */
+  static int framingError(HttpServerRequest request) {
+    if (request.version() == HttpVersion.HTTP_2) {
+      return 0;
+    }
+    MultiMap headers = request.headers();
+    java.util.List<String> te = headers.getAll(HttpHeaders.TRANSFER_ENCODING);
+    if (!te.isEmpty()) {
+      if (request.version() == HttpVersion.HTTP_1_0 || headers.contains(HttpHeaders.CONTENT_LENGTH)) {
+        return 400;
+      }
+      if (te.size() != 1 || !te.get(0).trim().equalsIgnoreCase("chunked")) {
+        return 501;
+      }
+    }
+    java.util.List<String> lengths = headers.getAll(HttpHeaders.CONTENT_LENGTH);
+    if (lengths.size() > 1 || (lengths.size() == 1 && parseLength(lengths.get(0).trim()) < 0)) {
+      return 400;
+    }
+    int hosts = headers.getAll(HttpHeaders.HOST).size();
+    if (hosts > 1 || (hosts == 0 && request.version() == HttpVersion.HTTP_1_1)) {
+      return 400;
+    }
+    return 0;
+  }
+
+  /** True when the request target has only visible ASCII: no controls, spaces or DEL. */
+  static boolean visibleAscii(String uri) {
+    for (int i = 0; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private void forward(HttpServerRequest request, CompiledRoute route, String hostHeader, String path, String rawPath,
       String uri, int q) {
     ClusterRuntime cluster = route.pickCluster();
-    Endpoint endpoint = cluster.pick();
-    if (endpoint == null) {
+    if (cluster.endpoints().length == 0) {
       ErrorResponses.send(request, 503, ErrorResponses.NO_ENDPOINTS);
+      return;
+    }
+    if (!cluster.tryAdmit()) {
+      ErrorResponses.send(request, 503, ErrorResponses.CIRCUIT_OPEN);
       return;
     }
     String upstreamUri;
@@ -126,7 +206,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     } else {
       upstreamUri = path == rawPath ? uri : (q < 0 ? path : path + uri.substring(q));
     }
-    new Exchange(request, route, cluster, endpoint, hostHeader).start(upstreamUri);
+    new Exchange(request, route, cluster, hostHeader, upstreamUri).start();
   }
 
   private static void redirect(HttpServerRequest request, CompiledRoute route, String hostHeader, String path,
@@ -163,30 +243,83 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     return a == null ? "" : (a.port() > 0 ? a.host() + ":" + a.port() : a.host());
   }
 
-  /** One proxied request: its upstream request, timers, and whether the client has been answered. */
+  /** True for an HTTP/1.1 WebSocket handshake (RFC 6455 section 4.1). */
+  static boolean isWebSocketUpgrade(HttpServerRequest request) {
+    if (request.version() != HttpVersion.HTTP_1_1 || request.method() != HttpMethod.GET) {
+      return false;
+    }
+    String upgrade = request.getHeader(HttpHeaders.UPGRADE);
+    String connection = request.getHeader(HttpHeaders.CONNECTION);
+    return upgrade != null && upgrade.equalsIgnoreCase("websocket") && connection != null
+        && Headers.listed(connection, "upgrade");
+  }
+
+  /** RFC 9110 9.2.2: methods whose repetition has the same effect as one request. */
+  static boolean idempotent(HttpMethod method) {
+    return method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS
+        || method == HttpMethod.PUT || method == HttpMethod.DELETE || method == HttpMethod.TRACE;
+  }
+
+  /**
+   * One proxied request: its attempts (the first and any retries, each on its own endpoint), the
+   * timers, and whether the client has been answered. Lives on one event loop; no locks.
+   */
   private final class Exchange {
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final CompiledRoute route;
     private final ClusterRuntime cluster;
-    private final Endpoint endpoint;
     private final String hostHeader;
+    private final String upstreamUri;
+    private final RoutePolicies.Retries retries;
+    private final boolean websocket;
+    private String hashKey;
+    /** A sticky-session cookie to set on the response, or null. */
+    private String setCookie;
+    /** The whole request body when it was read first (small enough to replay), else null. */
+    private Buffer body;
+    /** True if the request has a body that is streamed: once sending starts it cannot be replayed. */
+    private boolean streamedBody;
+    private boolean bodyStarted;
+    /** The first chunk of a streamed HTTP/2 body, read to learn that there is a body at all. */
+    private Buffer firstChunk;
+    /** True once the upstream request is complete (its body sent whole). */
+    private boolean upstreamEnded;
+
+    private int attempts;
+    private int attemptId;
+    private EndpointState endpoint;
     private HttpClientRequest upstream;
+    private long attemptStart;
+    private long attemptTimer = -1;
+    private boolean attemptOpen;
+    /** The current attempt is a retry and holds a token of the retry budget. */
+    private boolean retryToken;
+    /** A token taken for the next attempt. */
+    private boolean nextToken;
+    private boolean responded;
+    private int responseStatus;
+    private long responseLatency;
+
     private long requestTimer = -1;
-    private long headersTimer = -1;
+    private long backoffTimer = -1;
+    private boolean websocketOpen;
+    private boolean admitted = true;
     private boolean done;
 
-    Exchange(HttpServerRequest request, CompiledRoute route, ClusterRuntime cluster, Endpoint endpoint,
-        String hostHeader) {
+    Exchange(HttpServerRequest request, CompiledRoute route, ClusterRuntime cluster, String hostHeader,
+        String upstreamUri) {
       this.request = request;
       this.response = request.response();
       this.route = route;
       this.cluster = cluster;
-      this.endpoint = endpoint;
       this.hostHeader = hostHeader;
+      this.upstreamUri = upstreamUri;
+      this.retries = route.retries();
+      this.websocket = isWebSocketUpgrade(request);
     }
 
-    void start(String upstreamUri) {
+    void start() {
       request.pause();
       Timeouts timeouts = route.timeouts();
       if (timeouts.requestMs() > 0) {
@@ -196,28 +329,163 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         });
       }
       response.closeHandler(v -> clientGone());
+      Cluster.HashKey key = cluster.cluster().hashKey();
+      if (key != null) {
+        hashKey = hashKey(key);
+      }
+      String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+      boolean hasBody;
+      if (contentLength != null) {
+        hasBody = !contentLength.equals("0");
+      } else if (request.version() == HttpVersion.HTTP_2) {
+        if (!request.isEnded() && !isGrpc()) {
+          // HTTP/2 says whether a body follows only by the first DATA frame or the end of the
+          // stream: wait for one of them rather than send a GET upstream as chunked.
+          peekBody();
+          return;
+        }
+        hasBody = !request.isEnded();
+      } else {
+        String te = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
+        hasBody = te != null && te.toLowerCase(Locale.ROOT).contains("chunked");
+      }
+      if (!hasBody) {
+        request.resume();
+        attempt();
+        return;
+      }
+      // The client waits for a 100 before it sends the body: the route admitted it, so invite it.
+      String expect = request.getHeader(HttpHeaders.EXPECT);
+      if (expect != null && expect.equalsIgnoreCase("100-continue")) {
+        response.writeContinue();
+      }
+      long length = parseLength(contentLength);
+      if (length > 0 && length <= MAX_REPLAY_BODY && !websocket) {
+        readBody((int) length);
+      } else {
+        streamedBody = true;
+        attempt();
+      }
+    }
+
+    private boolean isGrpc() {
+      String type = request.getHeader(HttpHeaders.CONTENT_TYPE);
+      return type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
+    }
+
+    private void peekBody() {
+      boolean[] decided = {false};
+      request.handler(chunk -> {
+        if (!decided[0]) {
+          decided[0] = true;
+          request.pause();
+          firstChunk = chunk;
+          streamedBody = true;
+          attempt();
+        }
+      });
+      request.endHandler(v -> {
+        if (!decided[0] && !done) {
+          decided[0] = true;
+          attempt();
+        }
+      });
+      request.exceptionHandler(e -> clientGone());
+      request.resume();
+    }
+
+    /** Reads a small body whole, then sends it: every attempt can replay it. */
+    private void readBody(int length) {
+      Buffer buffer = Buffer.buffer(length);
+      request.handler(chunk -> {
+        if (buffer.length() + chunk.length() <= MAX_REPLAY_BODY) {
+          buffer.appendBuffer(chunk);
+        }
+      });
+      request.exceptionHandler(e -> clientGone());
+      request.endHandler(v -> {
+        if (done) {
+          return;
+        }
+        body = buffer;
+        attempt();
+      });
+      request.resume();
+    }
+
+    /** The consistent-hashing key of the request; generates a sticky-session cookie when needed. */
+    private String hashKey(Cluster.HashKey key) {
+      if (key.header() != null) {
+        return request.getHeader(key.header());
+      }
+      if (key.sourceIp()) {
+        SocketAddress remote = request.remoteAddress();
+        return remote == null ? null : remote.hostAddress();
+      }
+      String value = cookie(request.headers().getAll(HttpHeaders.COOKIE), key.cookie());
+      if (value == null) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        value = Long.toHexString(random.nextLong() | Long.MIN_VALUE) + Long.toHexString(random.nextLong() | Long.MIN_VALUE);
+        setCookie = stickyCookie(key, value, request.isSSL());
+      }
+      return value;
+    }
+
+    /** Starts an attempt on an endpoint (another one than the last attempt's, when there is one). */
+    private void attempt() {
+      EndpointState e = cluster.pick(hashKey, endpoint);
+      if (e == null) {
+        answer(503, ErrorResponses.NO_ENDPOINTS);
+        return;
+      }
+      if (!cluster.tryPend()) {
+        answer(503, ErrorResponses.CIRCUIT_OPEN);
+        return;
+      }
+      endpoint = e;
+      attempts++;
+      retryToken = nextToken;
+      nextToken = false;
+      int id = ++attemptId;
+      cluster.started(e);
+      attemptOpen = true;
+      attemptStart = System.nanoTime();
+      Cluster.Protocol protocol = cluster.cluster().effectiveProtocol();
+      HttpClient client = websocket || protocol == Cluster.Protocol.HTTP1 ? http1 : h2c;
       RequestOptions options = new RequestOptions()
           .setMethod(request.method())
-          .setServer(SocketAddress.inetSocketAddress(endpoint.port(), endpoint.address()))
-          .setHost(endpoint.address())
-          .setPort(endpoint.port())
+          .setServer(SocketAddress.inetSocketAddress(e.endpoint().port(), e.endpoint().address()))
+          .setHost(e.endpoint().address())
+          .setPort(e.endpoint().port())
           .setURI(upstreamUri)
           .setConnectTimeout(cluster.cluster().connectTimeoutMs());
-      if (timeouts.idleMs() > 0) {
-        options.setIdleTimeout(timeouts.idleMs());
+      if (route.timeouts().idleMs() > 0 && !websocket) {
+        options.setIdleTimeout(route.timeouts().idleMs());
       }
       client.request(options).onComplete(ar -> {
-        if (ar.failed()) {
-          failed(ar.cause());
-        } else if (done) {
-          ar.result().reset();
+        cluster.pended();
+        if (id != attemptId || done) {
+          if (ar.succeeded()) {
+            ar.result().reset();
+          }
+        } else if (ar.failed()) {
+          failed(id, ar.cause(), true);
         } else {
-          send(ar.result());
+          try {
+            send(id, ar.result());
+          } catch (RuntimeException ex) {
+            // A header value HTTP/2 let through that HTTP/1.1 cannot carry, and the like.
+            LOG.debug("{} {} via {}: cannot be sent upstream: {}", request.method(), request.path(), route.name(),
+                ex.toString());
+            endAttempt(Outcome.NEUTRAL, 0, 0);
+            abandon();
+            answer(400, ErrorResponses.BAD_REQUEST);
+          }
         }
       });
     }
 
-    private void send(HttpClientRequest upstream) {
+    private void send(int id, HttpClientRequest upstream) {
       this.upstream = upstream;
       MultiMap headers = upstream.headers();
       Headers.copy(request.headers(), headers, true);
@@ -226,7 +494,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       String upstreamHost = route.rewrite() != null && route.rewrite().hostname() != null
           ? route.rewrite().hostname() : hostHeader;
       HostAndPort authority = upstreamHost.isEmpty() ? null : HostAndPort.parseAuthority(upstreamHost, -1);
-      upstream.authority(authority != null ? authority : HostAndPort.create(endpoint.address(), endpoint.port()));
+      upstream.authority(authority != null ? authority
+          : HostAndPort.create(endpoint.endpoint().address(), endpoint.endpoint().port()));
       String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
       if (client != null) {
         headers.set(X_FORWARDED_FOR, client);
@@ -238,67 +507,107 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         headers.set(X_FORWARDED_HOST, hostHeader);
       }
       headers.set(X_FORWARDED_PORT, forwardedPort(hostHeader, scheme));
+      String te = request.getHeader(TE);
+      if (te != null && Headers.listed(te, "trailers")) {
+        // The one TE value HTTP/2 allows, and the one gRPC needs.
+        headers.set(TE, "trailers");
+      }
+      if (websocket) {
+        headers.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+        headers.set(HttpHeaders.UPGRADE, request.getHeader(HttpHeaders.UPGRADE));
+      }
       Filters.apply(route.requestHeaders(), headers);
 
-      Timeouts timeouts = route.timeouts();
-      if (timeouts.backendRequestMs() > 0) {
-        headersTimer = vertx.setTimer(timeouts.backendRequestMs(), t -> {
-          headersTimer = -1;
-          timedOut();
+      long limit = retries.perTryTimeoutMs() > 0 ? retries.perTryTimeoutMs() : route.timeouts().backendRequestMs();
+      if (limit > 0) {
+        attemptTimer = vertx.setTimer(limit, t -> {
+          attemptTimer = -1;
+          attemptTimedOut(id);
         });
       }
+      if (websocket) {
+        upstreamEnded = true; // the handshake has no body; after it the connection is a tunnel
+        upstream.connect().onComplete(ar -> {
+          if (id != attemptId || done) {
+            if (ar.succeeded() && ar.result().statusCode() == 101) {
+              ar.result().netSocket().close();
+            }
+          } else if (ar.failed()) {
+            failed(id, ar.cause(), false);
+          } else if (ar.result().statusCode() == 101) {
+            upgraded(ar.result());
+          } else {
+            received(id, ar.result());
+          }
+        });
+        request.resume();
+        return;
+      }
       upstream.response().onComplete(ar -> {
-        cancel(headersTimer);
-        headersTimer = -1;
+        if (id != attemptId || done) {
+          return;
+        }
         if (ar.failed()) {
-          failed(ar.cause());
-        } else if (done) {
-          upstream.reset();
+          failed(id, ar.cause(), false);
         } else {
-          respond(ar.result());
+          received(id, ar.result());
         }
       });
-
-      String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-      boolean body;
-      if (contentLength != null) {
-        headers.set(HttpHeaders.CONTENT_LENGTH, contentLength);
-        body = !contentLength.equals("0");
-      } else if (request.version() == HttpVersion.HTTP_2) {
-        body = !request.isEnded();
-      } else {
-        String te = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
-        body = te != null && te.toLowerCase(java.util.Locale.ROOT).contains("chunked");
-      }
-      if (body) {
-        if (contentLength == null) {
+      if (body != null) {
+        headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+        upstreamEnded = true;
+        upstream.end(body);
+      } else if (streamedBody) {
+        String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (contentLength != null) {
+          headers.set(HttpHeaders.CONTENT_LENGTH, contentLength);
+        } else {
           upstream.setChunked(true);
+        }
+        bodyStarted = true;
+        if (firstChunk != null) {
+          upstream.write(firstChunk);
         }
         Pipe<Buffer> pipe = request.pipe();
         // A client that gives up mid-body must not look like a complete request upstream.
         pipe.endOnFailure(false);
-        pipe.to(upstream).onFailure(e -> {
-          if (!done) {
-            upstream.reset();
+        pipe.to(upstream).onComplete(ar -> {
+          if (ar.succeeded()) {
+            upstreamEnded = true;
+          } else if (id == attemptId) {
+            abandon();
           }
         });
       } else {
-        request.resume();
+        upstreamEnded = true;
         upstream.end();
       }
     }
 
-    private void respond(HttpClientResponse upstreamResponse) {
+    /** Response headers arrived: pass them on, or retry when the route retries this status. */
+    private void received(int id, HttpClientResponse upstreamResponse) {
+      cancelAttemptTimer();
+      long latency = System.nanoTime() - attemptStart;
       int status = upstreamResponse.statusCode();
+      if (route.retriesStatus(status) && mayRetry(true)) {
+        endAttempt(Outcome.RESPONSE, status, latency);
+        abandon();
+        retry(false);
+        return;
+      }
+      responded = true;
+      responseStatus = status;
+      responseLatency = latency;
       response.setStatusCode(status);
       if (request.version() != HttpVersion.HTTP_2 && upstreamResponse.statusMessage() != null) {
         response.setStatusMessage(upstreamResponse.statusMessage());
       }
       Headers.copy(upstreamResponse.headers(), response.headers(), false);
-      if (route.cors() != null) {
-        Filters.corsResponse(route.cors(), request, response.headers());
+      decorate();
+      if (!request.isEnded() && request.version() != HttpVersion.HTTP_2) {
+        // Answered before the upload ended: the rest of it is not read, so the connection ends too.
+        response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
       }
-      Filters.apply(route.responseHeaders(), response.headers());
       boolean bodiless = request.method() == HttpMethod.HEAD || status == 204 || status == 304
           || (status >= 100 && status < 200);
       if (!bodiless && !upstreamResponse.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
@@ -310,53 +619,232 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       Pipe<Buffer> pipe = upstreamResponse.pipe();
       pipe.endOnFailure(false);
+      pipe.endOnSuccess(false);
       pipe.to(response).onComplete(ar -> {
-        finish();
-        if (ar.failed()) {
-          // Upstream died or the client went away mid-body: cut both, never splice.
-          upstream.reset();
-          if (!response.ended()) {
-            response.reset();
+        if (ar.succeeded() && !response.ended() && !response.closed()) {
+          MultiMap trailers = upstreamResponse.trailers();
+          if (trailers != null && !trailers.isEmpty()) {
+            // gRPC's status travels in trailers.
+            response.trailers().addAll(trailers);
           }
+          boolean close = request.version() == HttpVersion.HTTP_1_0 && response.isChunked();
+          response.end().onComplete(v -> {
+            if (close || "close".equalsIgnoreCase(response.headers().get(HttpHeaders.CONNECTION))) {
+              // Vert.x would keep an HTTP/1.0 keep-alive connection open: the body's end is the close.
+              request.connection().close();
+            }
+          });
+          endAttempt(Outcome.RESPONSE, status, latency);
+          finish();
+          return;
+        }
+        // Upstream died or the client went away mid-body: cut both, never splice.
+        endAttempt(Outcome.NEUTRAL, status, latency);
+        finish();
+        abandon();
+        if (!response.ended()) {
+          response.reset();
         }
       });
+    }
+
+    /** Headers the proxy adds to every upstream answer: sticky cookie, CORS, the route's own, drain. */
+    private void decorate() {
+      MultiMap headers = response.headers();
+      if (setCookie != null) {
+        headers.add(HttpHeaders.SET_COOKIE, setCookie);
+      }
+      if (route.cors() != null) {
+        Filters.corsResponse(route.cors(), request, headers);
+      }
+      Filters.apply(route.responseHeaders(), headers);
+      if (drain.draining() && request.version() != HttpVersion.HTTP_2) {
+        // Going away: this client's next request should open a connection to another replica.
+        headers.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      }
+    }
+
+    /** The upstream accepted the WebSocket: switch the client too, then copy bytes both ways. */
+    private void upgraded(HttpClientResponse upstreamResponse) {
+      cancelAttemptTimer();
+      cancel(requestTimer);
+      requestTimer = -1;
+      responded = true;
+      responseStatus = 101;
+      responseLatency = System.nanoTime() - attemptStart;
+      response.setStatusCode(101);
+      Headers.copy(upstreamResponse.headers(), response.headers(), false);
+      response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
+      response.headers().set(HttpHeaders.UPGRADE, upstreamResponse.getHeader(HttpHeaders.UPGRADE));
+      if (setCookie != null) {
+        response.headers().add(HttpHeaders.SET_COOKIE, setCookie);
+      }
+      Filters.apply(route.responseHeaders(), response.headers());
+      NetSocket upstreamSocket = upstreamResponse.netSocket();
+      request.toNetSocket().onComplete(ar -> {
+        if (ar.failed()) {
+          upstreamSocket.close();
+          endAttempt(Outcome.NEUTRAL, 101, responseLatency);
+          finish();
+          return;
+        }
+        NetSocket clientSocket = ar.result();
+        websocketOpen = true;
+        int[] open = {2};
+        Handler<Void> closed = v -> {
+          if (--open[0] == 0) {
+            endAttempt(Outcome.RESPONSE, 101, responseLatency);
+            finish();
+          }
+        };
+        clientSocket.closeHandler(closed);
+        upstreamSocket.closeHandler(closed);
+        clientSocket.pipeTo(upstreamSocket).onFailure(e -> upstreamSocket.close());
+        upstreamSocket.pipeTo(clientSocket).onFailure(e -> clientSocket.close());
+      });
+    }
+
+    private void attemptTimedOut(int id) {
+      if (id != attemptId || done || !attemptOpen) {
+        return;
+      }
+      endAttempt(Outcome.TIMEOUT, 0, 0);
+      abandon();
+      if (route.retriesOn(CompiledRoute.RETRY_TIMEOUT) && mayRetry(true)) {
+        retry(false);
+      } else {
+        answer(504, ErrorResponses.GATEWAY_TIMEOUT);
+      }
+    }
+
+    /**
+     * An attempt failed before its response.
+     *
+     * @param connecting true when no connection could be had: the upstream never saw the request
+     */
+    private void failed(int id, Throwable cause, boolean connecting) {
+      if (id != attemptId || done) {
+        return;
+      }
+      cancelAttemptTimer();
+      LOG.debug("{} {} via {} to {} failed (attempt {}): {}", request.method(), request.path(), route.name(), endpoint,
+          attempts, cause.toString());
+      if (connecting && cause instanceof ConnectionPoolTooBusyException) {
+        endAttempt(Outcome.NEUTRAL, 0, 0);
+        answer(503, ErrorResponses.OVERLOADED);
+        return;
+      }
+      if (!connecting && cause instanceof java.util.concurrent.TimeoutException) {
+        // The upstream went silent for longer than the idle timeout.
+        endAttempt(Outcome.TIMEOUT, 0, 0);
+        if (route.retriesOn(CompiledRoute.RETRY_TIMEOUT) && mayRetry(true)) {
+          retry(false);
+        } else {
+          answer(504, ErrorResponses.GATEWAY_TIMEOUT);
+        }
+        return;
+      }
+      endAttempt(Outcome.GATEWAY_FAILURE, 0, 0);
+      boolean refused = cause instanceof StreamResetException r && r.getCode() == 7;
+      int condition = connecting ? CompiledRoute.RETRY_CONNECT_FAILURE
+          : refused ? CompiledRoute.RETRY_REFUSED_STREAM : CompiledRoute.RETRY_RESET;
+      boolean safe = connecting || refused;
+      if (route.retriesOn(condition) && mayRetry(!safe)) {
+        retry(safe);
+        return;
+      }
+      if (connecting && cause instanceof io.netty.channel.ConnectTimeoutException) {
+        answer(504, ErrorResponses.GATEWAY_TIMEOUT);
+      } else if (connecting) {
+        answer(502, ErrorResponses.BAD_GATEWAY);
+      } else {
+        answer(502, ErrorResponses.UPSTREAM_RESET);
+      }
+    }
+
+    /**
+     * True if another attempt may be made; one that could add load (the upstream may have acted
+     * on the request) takes a token from the retry budget.
+     *
+     * @param needsIdempotent true when the upstream may have acted on the request
+     */
+    private boolean mayRetry(boolean needsIdempotent) {
+      if (done || responded || attempts > retries.attempts()) {
+        return false;
+      }
+      boolean replayable = body != null || !streamedBody || !bodyStarted;
+      if (!replayable || (needsIdempotent && !idempotent(request.method()))) {
+        return false;
+      }
+      if (!needsIdempotent) {
+        // The upstream never saw the request: sending it elsewhere adds no load, only moves it.
+        return true;
+      }
+      if (!cluster.tryRetry()) {
+        return false;
+      }
+      nextToken = true;
+      return true;
+    }
+
+    /** The next attempt: at once when the last one never reached the upstream, else after a jittered backoff. */
+    private void retry(boolean immediately) {
+      if (upstream != null && streamedBody) {
+        // Nothing of the body was sent (or it could not be retried): keep it for the next attempt.
+        request.pause();
+      }
+      upstream = null;
+      if (immediately) {
+        attempt();
+        return;
+      }
+      long ceiling = Math.min(retries.backoffMaxMs(), retries.backoffBaseMs() << Math.min(attempts - 1, 20));
+      long delay = ceiling <= 0 ? 0 : ThreadLocalRandom.current().nextLong(ceiling + 1);
+      if (delay == 0) {
+        attempt();
+        return;
+      }
+      backoffTimer = vertx.setTimer(delay, t -> {
+        backoffTimer = -1;
+        if (!done) {
+          attempt();
+        }
+      });
+    }
+
+    /**
+     * Gives up the current attempt's upstream request. Its callbacks (which a reset may run at
+     * once) no longer count: they belong to an attempt that is over.
+     */
+    private void abandon() {
+      attemptId++;
+      if (upstream != null) {
+        upstream.reset();
+      }
+    }
+
+    /** Ends the current attempt's accounting (once). */
+    private void endAttempt(Outcome outcome, int status, long latency) {
+      if (!attemptOpen) {
+        return;
+      }
+      attemptOpen = false;
+      cancelAttemptTimer();
+      cluster.finished(endpoint, outcome, status, latency);
+      if (retryToken) {
+        retryToken = false;
+        cluster.retryDone();
+      }
     }
 
     private void timedOut() {
       if (done) {
         return;
       }
+      endAttempt(responded ? Outcome.NEUTRAL : Outcome.TIMEOUT, responseStatus, responseLatency);
       finish();
-      if (upstream != null) {
-        upstream.reset();
-      }
+      abandon();
       ErrorResponses.send(request, 504, ErrorResponses.GATEWAY_TIMEOUT);
-    }
-
-    private void failed(Throwable cause) {
-      if (done) {
-        return;
-      }
-      int status;
-      Buffer body;
-      if (cause instanceof ConnectTimeoutException) {
-        status = 504;
-        body = ErrorResponses.GATEWAY_TIMEOUT;
-      } else if (cause instanceof ConnectException) {
-        status = 502;
-        body = ErrorResponses.BAD_GATEWAY;
-      } else if (cause instanceof TimeoutException) {
-        status = 504;
-        body = ErrorResponses.GATEWAY_TIMEOUT;
-      } else if (cause instanceof ConnectionPoolTooBusyException) {
-        status = 503;
-        body = ErrorResponses.OVERLOADED;
-      } else {
-        status = 502;
-        body = ErrorResponses.UPSTREAM_RESET;
-      }
-      LOG.debug("{} {} via {} to {} failed: {}", request.method(), request.path(), route.name(), endpoint, cause.toString());
-      answer(status, body);
     }
 
     private void answer(int status, Buffer body) {
@@ -366,20 +854,44 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
     private void clientGone() {
       if (!done) {
+        endAttempt(Outcome.NEUTRAL, responseStatus, responseLatency);
         finish();
-        if (upstream != null) {
-          upstream.reset();
-        }
+      }
+      if (upstream != null && !upstreamEnded) {
+        // Never leave a half-sent request on a pooled connection.
+        abandon();
       }
     }
-
 
     private void finish() {
       done = true;
       cancel(requestTimer);
-      cancel(headersTimer);
+      cancel(backoffTimer);
+      cancelAttemptTimer();
       requestTimer = -1;
-      headersTimer = -1;
+      backoffTimer = -1;
+      if (retryToken) {
+        retryToken = false;
+        cluster.retryDone();
+      }
+      if (nextToken) {
+        nextToken = false;
+        cluster.retryDone();
+      }
+      if (admitted) {
+        admitted = false;
+        cluster.release();
+      }
+      if (upstream != null && !upstreamEnded && !websocketOpen) {
+        // The exchange is over but the upstream request is not complete (the answer came before
+        // the upload ended): the connection cannot be reused, so it goes.
+        abandon();
+      }
+    }
+
+    private void cancelAttemptTimer() {
+      cancel(attemptTimer);
+      attemptTimer = -1;
     }
 
     private void cancel(long timer) {
@@ -387,6 +899,58 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         vertx.cancelTimer(timer);
       }
     }
+  }
+
+  private static long parseLength(String contentLength) {
+    if (contentLength == null || contentLength.isEmpty() || contentLength.length() > 18) {
+      return -1;
+    }
+    for (int i = 0; i < contentLength.length(); i++) {
+      if (!Character.isDigit(contentLength.charAt(i))) {
+        return -1;
+      }
+    }
+    return Long.parseLong(contentLength);
+  }
+
+  /** The value of cookie {@code name} in the request's Cookie headers, or null. */
+  static String cookie(java.util.List<String> cookieHeaders, String name) {
+    for (String header : cookieHeaders) {
+      int i = 0;
+      int n = header.length();
+      while (i < n) {
+        int semi = header.indexOf(';', i);
+        int end = semi < 0 ? n : semi;
+        int s = i;
+        while (s < end && header.charAt(s) == ' ') {
+          s++;
+        }
+        int eq = header.indexOf('=', s);
+        if (eq > 0 && eq < end && eq - s == name.length() && header.regionMatches(s, name, 0, name.length())) {
+          String value = header.substring(eq + 1, end).trim();
+          if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
+            value = value.substring(1, value.length() - 1);
+          }
+          return value.isEmpty() ? null : value;
+        }
+        i = end + 1;
+      }
+    }
+    return null;
+  }
+
+  /** A sticky-session cookie: HttpOnly, SameSite=Lax, Secure over TLS, session-long unless it has a TTL. */
+  static String stickyCookie(Cluster.HashKey key, String value, boolean secure) {
+    StringBuilder b = new StringBuilder(key.cookie()).append('=').append(value)
+        .append("; Path=").append(key.cookiePath() == null ? "/" : key.cookiePath());
+    if (key.cookieTtlMs() != null && key.cookieTtlMs() > 0) {
+      b.append("; Max-Age=").append(Math.max(1, key.cookieTtlMs() / 1000));
+    }
+    b.append("; HttpOnly; SameSite=Lax");
+    if (secure) {
+      b.append("; Secure");
+    }
+    return b.toString();
   }
 
   /** The port the client used: from its Host header, else the scheme's default. */

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -24,13 +25,16 @@ public final class ProxyVerticle extends VerticleBase {
   private final String host;
   private final int port;
   private final Supplier<CompiledTable> table;
+  private final Drain drain;
   private HttpServer server;
   private HttpClient client;
+  private HttpClient h2c;
 
-  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table) {
+  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain) {
     this.host = host;
     this.port = port;
     this.table = table;
+    this.drain = drain;
   }
 
   @Override
@@ -46,19 +50,30 @@ public final class ProxyVerticle extends VerticleBase {
         .setMaxInitialLineLength(MAX_INITIAL_LINE)
         .setMaxHeaderSize(MAX_HEADER_SIZE),
         new PoolOptions().setHttp1MaxSize(512).setHttp2MaxSize(8).setMaxWaitQueueSize(4096));
+    // HTTP/2 with prior knowledge (gRPC and other h2c upstreams): many streams share a connection.
+    h2c = vertx.createHttpClient(new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false)
+        .setKeepAlive(true)
+        .setKeepAliveTimeout(60)
+        .setTcpNoDelay(true)
+        .setDecompressionSupported(false)
+        .setMaxHeaderSize(MAX_HEADER_SIZE),
+        new PoolOptions().setHttp2MaxSize(2).setMaxWaitQueueSize(4096));
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(host)
         .setPort(port)
         .setHttp2ClearTextEnabled(true)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
-        .setHandle100ContinueAutomatically(true)
+        // 100 Continue is sent once the request is routed and admitted (see ProxyHandler).
+        .setHandle100ContinueAutomatically(false)
         .setMaxInitialLineLength(MAX_INITIAL_LINE)
         .setMaxHeaderSize(MAX_HEADER_SIZE)
         .setTcpNoDelay(true)
         .setIdleTimeout(75)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
-    server.requestHandler(new ProxyHandler(vertx, client, table));
+    server.requestHandler(new ProxyHandler(vertx, client, h2c, table, drain));
     return server.listen();
   }
 
@@ -66,8 +81,16 @@ public final class ProxyVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /**
+   * Stops accepting connections, closes idle ones and waits for requests in flight to finish, up
+   * to the timeout; what is left then is closed.
+   */
+  public Future<Void> shutdown(long timeoutMs) {
+    return server.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
   @Override
   public Future<?> stop() {
-    return server.close().eventually(() -> client.close());
+    return server.close().eventually(() -> client.close()).eventually(() -> h2c.close());
   }
 }

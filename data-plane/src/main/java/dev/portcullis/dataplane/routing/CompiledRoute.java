@@ -5,6 +5,7 @@ import dev.portcullis.model.PathMatch;
 import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteFilters;
+import dev.portcullis.model.RoutePolicies;
 import dev.portcullis.model.Timeouts;
 import io.vertx.core.buffer.Buffer;
 import java.util.concurrent.atomic.AtomicLong;
@@ -25,6 +26,8 @@ public final class CompiledRoute {
   private final Buffer directBody;
   private final CorsPolicy cors;
   private final AccessPolicy access;
+  private final RoutePolicies.Retries retries;
+  private final int retryOn;
 
   CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody) {
     this.route = route;
@@ -37,6 +40,56 @@ public final class CompiledRoute {
     RouteFilters filters = route.filtersOrNone();
     this.cors = filters.cors() == null ? null : new CorsPolicy(filters.cors());
     this.access = route.policiesOrNone().access() == null ? null : new AccessPolicy(route.policiesOrNone().access());
+    RoutePolicies.Retries r = route.policiesOrNone().retries();
+    this.retries = r == null ? RoutePolicies.Retries.DEFAULT : r;
+    int mask = 0;
+    for (String on : retries.on()) {
+      mask |= retryBit(on);
+    }
+    // The upstream never saw these requests: always safe to send elsewhere.
+    this.retryOn = mask | RETRY_CONNECT_FAILURE | RETRY_REFUSED_STREAM;
+  }
+
+  public static final int RETRY_CONNECT_FAILURE = 1;
+  public static final int RETRY_REFUSED_STREAM = 2;
+  public static final int RETRY_RESET = 4;
+  public static final int RETRY_TIMEOUT = 8;
+  public static final int RETRY_5XX = 16;
+  public static final int RETRY_502 = 32;
+  public static final int RETRY_503 = 64;
+  public static final int RETRY_504 = 128;
+
+  private static int retryBit(String on) {
+    return switch (on) {
+      case "connect-failure" -> RETRY_CONNECT_FAILURE;
+      case "refused-stream" -> RETRY_REFUSED_STREAM;
+      case "reset" -> RETRY_RESET;
+      case "timeout" -> RETRY_TIMEOUT;
+      case "5xx" -> RETRY_5XX;
+      case "502" -> RETRY_502;
+      case "503" -> RETRY_503;
+      case "504" -> RETRY_504;
+      default -> 0;
+    };
+  }
+
+  /** The route's retry policy (the default one when it has none). */
+  public RoutePolicies.Retries retries() {
+    return retries;
+  }
+
+  /** True if the route retries on this condition (a RETRY_ bit). */
+  public boolean retriesOn(int condition) {
+    return (retryOn & condition) != 0;
+  }
+
+  /** True if the route retries a response with this status. */
+  public boolean retriesStatus(int status) {
+    if (status < 500 || retries.attempts() == 0) {
+      return false;
+    }
+    return (retryOn & RETRY_5XX) != 0 || (status == 502 && (retryOn & RETRY_502) != 0)
+        || (status == 503 && (retryOn & RETRY_503) != 0) || (status == 504 && (retryOn & RETRY_504) != 0);
   }
 
   public Route route() {

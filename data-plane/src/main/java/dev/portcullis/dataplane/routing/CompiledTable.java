@@ -44,7 +44,7 @@ public final class CompiledTable {
     Map<String, ClusterRuntime> clusters = new HashMap<>();
     for (Cluster c : table.clusters()) {
       ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
-      clusters.put(c.name(), old != null && old.cluster().equals(c) ? old : new ClusterRuntime(c));
+      clusters.put(c.name(), old != null && old.cluster().equals(c) ? old : new ClusterRuntime(c, old));
     }
     Map<Route, CompiledRoute> shared = new HashMap<>();
     Router<CompiledRoute> router = Router.compile(table, (vh, route) ->
@@ -89,5 +89,10 @@ public final class CompiledTable {
 
   public ClusterRuntime cluster(String name) {
     return clusters.get(name);
+  }
+
+  /** Every cluster's runtime. */
+  public java.util.Collection<ClusterRuntime> clusters() {
+    return clusters.values();
   }
 }

@@ -5,6 +5,12 @@ package dev.portcullis.dataplane.routing;
  * unreserved characters are decoded, other escapes upper-cased, and dot segments removed. Routing
  * and the upstream then see the same path, so {@code /public/../admin} cannot reach a route that
  * {@code /admin} would not. Encoded slashes ({@code %2F}) stay encoded: they are data, not structure.
+ *
+ * <p>Beyond RFC 3986, closing the gaps between what the proxy routes on and what common backends
+ * act on: runs of slashes are merged (as nginx does by default), a backslash is refused (some
+ * servers read it as a slash), and so is a dot segment with parameters ({@code /..;/}, which
+ * Tomcat and Spring read as {@code /../}). {@link #routingPath} drops path parameters
+ * ({@code ;jsessionid=...}) for routing only.
  */
 public final class PathNormalizer {
   private PathNormalizer() {}
@@ -12,7 +18,8 @@ public final class PathNormalizer {
   /**
    * The normalised path (the same instance when nothing changes), or null when the path is not a
    * valid absolute path: it must start with '/', escapes must be well-formed, and no raw control
-   * characters, spaces, '#' or non-ASCII characters are allowed.
+   * characters, spaces, '#', '\\' or non-ASCII characters are allowed, nor dot segments with
+   * parameters.
    */
   public static String normalize(String path) {
     if (path == null || path.isEmpty() || path.charAt(0) != '/') {
@@ -21,10 +28,10 @@ public final class PathNormalizer {
     boolean simple = true;
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
-      if (c <= 0x20 || c >= 0x7f || c == '#') {
+      if (c <= 0x20 || c >= 0x7f || c == '#' || c == '\\') {
         return null;
       }
-      if (c == '%' || (c == '.' && path.charAt(i - 1) == '/')) {
+      if (c == '%' || (c == '.' && path.charAt(i - 1) == '/') || (c == '/' && i > 0 && path.charAt(i - 1) == '/')) {
         simple = false;
       }
     }
@@ -35,8 +42,62 @@ public final class PathNormalizer {
     if (decoded == null) {
       return null;
     }
-    String result = removeDotSegments(decoded);
+    if (hasDotSegmentWithParameters(decoded)) {
+      return null;
+    }
+    String result = removeDotSegments(mergeSlashes(decoded));
     return result.equals(path) ? path : result;
+  }
+
+  /** The path without path parameters ({@code /a;x=1/b} routes as {@code /a/b}). */
+  public static String routingPath(String normalized) {
+    if (normalized.indexOf(';') < 0) {
+      return normalized;
+    }
+    StringBuilder sb = new StringBuilder(normalized.length());
+    boolean skipping = false;
+    for (int i = 0; i < normalized.length(); i++) {
+      char c = normalized.charAt(i);
+      if (c == '/') {
+        skipping = false;
+      } else if (c == ';') {
+        skipping = true;
+      }
+      if (!skipping) {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+
+  private static boolean hasDotSegmentWithParameters(String path) {
+    int i = path.indexOf("/.");
+    while (i >= 0) {
+      int j = i + 2;
+      if (j < path.length() && path.charAt(j) == '.') {
+        j++;
+      }
+      if (j < path.length() && path.charAt(j) == ';') {
+        return true;
+      }
+      i = path.indexOf("/.", i + 1);
+    }
+    return false;
+  }
+
+  private static String mergeSlashes(String path) {
+    if (path.indexOf("//") < 0) {
+      return path;
+    }
+    StringBuilder sb = new StringBuilder(path.length());
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '/' && sb.length() > 0 && sb.charAt(sb.length() - 1) == '/') {
+        continue;
+      }
+      sb.append(c);
+    }
+    return sb.toString();
   }
 
   private static String decodeUnreserved(String path) {

@@ -1,10 +1,15 @@
 package dev.portcullis.dataplane.upstream;
 
-import dev.portcullis.model.Endpoint;
-
-/** Picks an endpoint for each request. Implementations are shared by all event loops: no locks. */
+/**
+ * Picks an endpoint for each request among the available ones. Implementations are shared by all
+ * event loops: lock-free.
+ */
 public interface Balancer {
 
-  /** The endpoint for the next request, or null when there is none. */
-  Endpoint pick();
+  /**
+   * @param candidates the endpoints that may take the request (never empty)
+   * @param hashKey    the request's hash key for consistent hashing (null: none)
+   * @return the chosen endpoint
+   */
+  EndpointState pick(EndpointState[] candidates, String hashKey);
 }

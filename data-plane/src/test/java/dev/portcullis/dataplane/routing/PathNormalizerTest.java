@@ -17,7 +17,14 @@ class PathNormalizerTest {
       "/a/b/., /a/b/",
       "/.., /",
       "/../../etc/passwd, /etc/passwd",
-      "/a//b, /a//b",
+      "/a//b, /a/b",
+      "//admin, /admin",
+      "/a///b/, /a/b/",
+      "'/a\\b', INVALID",
+      "/public/..;/admin, INVALID",
+      "/public/.;x/admin, INVALID",
+      "/public/%2e%2e;/admin, INVALID",
+      "/a;jsessionid=1/b, /a;jsessionid=1/b",
       "/a/%2e%2e/b, /b",
       "/a/%2E%2e/b, /b",
       "/%7euser, /~user",
@@ -34,6 +41,12 @@ class PathNormalizerTest {
   })
   void normalizes(String in, String expected) {
     assertThat(PathNormalizer.normalize(in)).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "{0} routes as {1}")
+  @CsvSource({"/admin;x=1, /admin", "/a;b/c;d=e/, /a/c/", "/plain, /plain"})
+  void routesWithoutPathParameters(String in, String expected) {
+    assertThat(PathNormalizer.routingPath(in)).isEqualTo(expected);
   }
 
   @ParameterizedTest

@@ -18,6 +18,8 @@ public class Retries {
   public enum On {
     @JsonProperty("connect-failure")
     CONNECT_FAILURE,
+    @JsonProperty("refused-stream")
+    REFUSED_STREAM,
     @JsonProperty("reset")
     RESET,
     @JsonProperty("timeout")
@@ -32,17 +34,30 @@ public class Retries {
     S504
   }
 
-  @JsonPropertyDescription("Retries after the first attempt. Default: 0.")
+  @JsonPropertyDescription("Retries after the first attempt, each to another endpoint when there is one. "
+      + "Default: 2.")
   @Min(0)
   @Max(10)
   public Integer attempts;
 
-  @JsonPropertyDescription("Failures to retry: connect-failure, reset, timeout, 5xx, 502, 503, 504. "
-      + "Default: connect-failure.")
-  @Size(max = 7)
+  @JsonPropertyDescription("Failures to retry: connect-failure, refused-stream, reset, timeout, 5xx, 502, 503, 504. "
+      + "Connect failures and refused streams are always retried (the backend never saw the request); the others "
+      + "only for idempotent methods whose body is small enough to replay (64 KiB). Default: connect-failure, "
+      + "refused-stream, reset.")
+  @Size(max = 8)
   public List<On> on = new ArrayList<>();
 
-  @JsonPropertyDescription("Time limit of each attempt.")
+  @JsonPropertyDescription("Time limit of each attempt until its response headers. Default: the rule's "
+      + "backendRequest timeout.")
   @Pattern(Timeouts.DURATION)
   public String perTryTimeout;
+
+  @JsonPropertyDescription("The first retry waits a random time up to this; each next one up to twice as long. "
+      + "Retries after a connect failure go at once. Default: 25ms.")
+  @Pattern(Timeouts.DURATION)
+  public String backoffBase;
+
+  @JsonPropertyDescription("The longest wait between attempts. Default: 250ms.")
+  @Pattern(Timeouts.DURATION)
+  public String backoffMax;
 }

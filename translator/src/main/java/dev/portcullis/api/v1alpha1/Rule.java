@@ -36,8 +36,11 @@ public class Rule {
       + " || !self.filters.exists(f, has(f.path) && f.path.type == 'ReplacePrefixMatch')"
       + " || !has(self.matches) || self.matches.all(m, !has(m.path) || !has(m.path.type) || m.path.type == 'PathPrefix')";
 
-  @JsonPropertyDescription("A name for the rule, used in status, logs and metrics.")
-  @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+  /** Starts with a letter: unnamed rules are known by their index. */
+  public static final String NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
+
+  @JsonPropertyDescription("A name for the rule, used in status, logs and metrics. Starts with a letter.")
+  @Pattern(NAME_PATTERN)
   @Size(max = 63)
   public String name;
 
@@ -57,8 +60,23 @@ public class Rule {
   @JsonPropertyDescription("Time limits.")
   public Timeouts timeouts;
 
-  @JsonPropertyDescription("Retries of failed requests (applied by the data plane from the resilience release on).")
+  @JsonPropertyDescription("Retries of failed requests.")
   public Retries retries;
+
+  /** The protocol spoken to the backends. */
+  public enum BackendProtocol {
+    @com.fasterxml.jackson.annotation.JsonProperty("http1")
+    HTTP1,
+    @com.fasterxml.jackson.annotation.JsonProperty("h2c")
+    H2C
+  }
+
+  @JsonPropertyDescription("The protocol spoken to the backends: http1 (HTTP/1.1) or h2c (HTTP/2 without TLS, as "
+      + "gRPC needs). Default: h2c when the Service port's appProtocol is kubernetes.io/h2c, h2c or grpc, else http1.")
+  public BackendProtocol backendProtocol;
+
+  @JsonPropertyDescription("Limits on what each data-plane replica sends the backends at once.")
+  public CircuitBreaker circuitBreaker;
 
   @JsonPropertyDescription("How requests are spread over the endpoints of the backends.")
   public LoadBalancer loadBalancer;

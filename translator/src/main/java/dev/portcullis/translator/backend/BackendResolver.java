@@ -80,6 +80,12 @@ public final class BackendResolver {
     return Map.copyOf(cache);
   }
 
+  /**
+   * Least request with two random choices: like round robin when all endpoints are alike, and it
+   * steers away from a slow or hung endpoint at once (Envoy Gateway's default too).
+   */
+  public static final BalancerPolicy DEFAULT_BALANCER = BalancerPolicy.LEAST_REQUEST;
+
   /** The cluster name for a Service port reference: {@code service/<namespace>/<name>/port/<port>}. */
   public static String clusterName(String namespace, String service, PortRef port) {
     return "service/" + namespace + "/" + service + "/port/" + port;
@@ -98,20 +104,21 @@ public final class BackendResolver {
     SourceRef source = new SourceRef("Service", namespace, serviceName,
         "spec.ports[" + (port.number() != null ? "port=" : "name=") + port + "]");
     List<Problem> problems = new ArrayList<>();
-    BiFunction<List<Endpoint>, List<Problem>, Resolution> done = (endpoints, p) -> new Resolution(namespace,
-        serviceName, port, new Cluster(clusterName, endpoints, BalancerPolicy.ROUND_ROBIN, options.connectTimeoutMs(),
-        source), p);
-
     Optional<Service> found = snapshot.service(namespace, serviceName);
+    List<ServicePort> ports = found.isEmpty() || found.get().getSpec() == null
+        || found.get().getSpec().getPorts() == null ? List.of() : found.get().getSpec().getPorts();
+    ServicePort servicePort = findPort(ports, port);
+    Cluster.Protocol protocol = protocol(servicePort);
+    BiFunction<List<Endpoint>, List<Problem>, Resolution> done = (endpoints, p) -> new Resolution(namespace,
+        serviceName, port, new Cluster(clusterName, endpoints, DEFAULT_BALANCER, null, options.connectTimeoutMs(),
+        null, null, protocol, null, source), p);
+
     if (found.isEmpty()) {
       problems.add(Problem.error("", "ServiceNotFound",
           "Service " + namespace + "/" + serviceName + " not found; requests get 503 until it exists"));
       return done.apply(List.of(), problems);
     }
     Service service = found.get();
-    List<ServicePort> ports = service.getSpec() == null || service.getSpec().getPorts() == null
-        ? List.of() : service.getSpec().getPorts();
-    ServicePort servicePort = findPort(ports, port);
 
     if (service.getSpec() != null && "ExternalName".equals(service.getSpec().getType())) {
       return done.apply(externalName(service, port, servicePort, problems), problems);
@@ -139,8 +146,28 @@ public final class BackendResolver {
     return done.apply(List.copyOf(endpoints), problems);
   }
 
+  /**
+   * How the data plane talks to a Service port: HTTP/2 with prior knowledge when its appProtocol
+   * says so ({@code kubernetes.io/h2c}, as Gateway API defines it, or {@code h2c} / {@code grpc}),
+   * else HTTP/1.1.
+   */
+  static Cluster.Protocol protocol(ServicePort port) {
+    String app = port == null ? null : port.getAppProtocol();
+    if (app == null) {
+      return Cluster.Protocol.HTTP1;
+    }
+    return switch (app.toLowerCase(java.util.Locale.ROOT)) {
+      case "kubernetes.io/h2c", "h2c", "grpc" -> Cluster.Protocol.H2C;
+      default -> Cluster.Protocol.HTTP1;
+    };
+  }
+
+  /** Ports that carry UDP or SCTP (say, HTTP/3's 443/UDP next to 443/TCP) are never proxied to. */
   private static ServicePort findPort(List<ServicePort> ports, PortRef ref) {
     for (ServicePort p : ports) {
+      if (!isTcp(p.getProtocol())) {
+        continue;
+      }
       if (ref.number() != null && Objects.equals(p.getPort(), ref.number())) {
         return p;
       }
@@ -205,7 +232,10 @@ public final class BackendResolver {
     for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : slice.getEndpoints()) {
       // An unset condition means ready (API documentation of EndpointConditions.ready).
       boolean ready = e.getConditions() == null || !Boolean.FALSE.equals(e.getConditions().getReady());
-      if (!ready || e.getAddresses() == null) {
+      // A terminating endpoint (ready when the Service publishes not-ready addresses) gets no new
+      // requests; the data plane lets it finish those it has.
+      boolean terminating = e.getConditions() != null && Boolean.TRUE.equals(e.getConditions().getTerminating());
+      if (!ready || terminating || e.getAddresses() == null) {
         continue;
       }
       for (String address : e.getAddresses()) {

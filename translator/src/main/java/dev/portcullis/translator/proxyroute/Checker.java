@@ -61,6 +61,13 @@ final class Checker {
     }
   }
 
+  void positiveDuration(String value, String field) {
+    duration(value, field);
+    if (value != null && Durations.millis(value) == 0) {
+      fail(field, "must be longer than zero");
+    }
+  }
+
   /** A rule spanning fields, with the CRD's CEL message. */
   void rule(boolean holds, String field, String message) {
     if (!holds) {

@@ -6,6 +6,7 @@ import dev.portcullis.api.v1alpha1.LoadBalancer;
 import dev.portcullis.api.v1alpha1.Match;
 import dev.portcullis.api.v1alpha1.ProxyRoute;
 import dev.portcullis.api.v1alpha1.ProxyRouteSpec;
+import dev.portcullis.api.v1alpha1.Retries;
 import dev.portcullis.api.v1alpha1.Rule;
 import dev.portcullis.model.BalancerPolicy;
 import dev.portcullis.model.Cluster;
@@ -218,11 +219,15 @@ public final class ProxyRouteProcessor {
   private static RoutePolicies policies(Rule rule, String at, ObjectReport report) {
     RoutePolicies.Retries retries = null;
     if (rule.retries != null) {
-      retries = new RoutePolicies.Retries(rule.retries.attempts == null ? 0 : rule.retries.attempts,
-          (rule.retries.on == null || rule.retries.on.isEmpty() ? List.of("connect-failure")
-              : rule.retries.on.stream().map(o -> RouteTableJson.mapper().convertValue(o, String.class)).toList()),
-          rule.retries.perTryTimeout == null ? 0 : Durations.millis(rule.retries.perTryTimeout));
-      notYet(report, at + ".retries", "retries");
+      Retries r = rule.retries;
+      RoutePolicies.Retries d = RoutePolicies.Retries.DEFAULT;
+      retries = new RoutePolicies.Retries(r.attempts == null ? d.attempts() : r.attempts,
+          r.on == null || r.on.isEmpty() ? d.on()
+              : r.on.stream().map(o -> RouteTableJson.mapper().convertValue(o, String.class)).distinct().toList(),
+          r.perTryTimeout == null ? 0 : Durations.millis(r.perTryTimeout),
+          r.backoffBase == null ? d.backoffBaseMs() : Durations.millis(r.backoffBase),
+          r.backoffMax == null ? Math.max(d.backoffMaxMs(), r.backoffBase == null ? 0 : Durations.millis(r.backoffBase))
+              : Durations.millis(r.backoffMax));
     }
     RoutePolicies.CachePolicy cache = null;
     if (rule.cache != null && Boolean.TRUE.equals(rule.cache.enabled)) {
@@ -300,21 +305,23 @@ public final class ProxyRouteProcessor {
 
   /** A rule's cluster-level settings; the clusters it uses are its own variants of the Service's. */
   private record ClusterPolicy(BalancerPolicy balancer, Cluster.HashKey hashKey, Cluster.HealthCheck healthCheck,
-      Cluster.OutlierDetection outlier, String suffix) {
+      Cluster.OutlierDetection outlier, Cluster.Protocol protocol, Cluster.CircuitBreaker circuitBreaker,
+      String suffix) {
 
     BackendResolver.Resolution apply(BackendResolver.Resolution r) {
       Cluster c = r.cluster();
       Cluster variant = new Cluster(c.name() + "/" + suffix, c.endpoints(), balancer, hashKey, c.connectTimeoutMs(),
-          healthCheck, outlier, c.source());
+          healthCheck, outlier, protocol == null ? c.protocol() : protocol, circuitBreaker, c.source());
       return new BackendResolver.Resolution(r.namespace(), r.service(), r.port(), variant, r.problems());
     }
   }
 
   private static ClusterPolicy clusterPolicy(Rule rule, String at, ObjectReport report) {
-    if (rule.loadBalancer == null && rule.healthCheck == null && rule.outlierDetection == null) {
+    if (rule.loadBalancer == null && rule.healthCheck == null && rule.outlierDetection == null
+        && rule.backendProtocol == null && rule.circuitBreaker == null) {
       return null;
     }
-    BalancerPolicy balancer = BalancerPolicy.ROUND_ROBIN;
+    BalancerPolicy balancer = BackendResolver.DEFAULT_BALANCER;
     Cluster.HashKey hashKey = null;
     if (rule.loadBalancer != null && rule.loadBalancer.policy != null) {
       balancer = switch (rule.loadBalancer.policy) {
@@ -331,10 +338,6 @@ public final class ProxyRouteProcessor {
             lb.cookie == null || lb.cookie.ttl == null ? null : Durations.millis(lb.cookie.ttl),
             lb.cookie == null ? null : lb.cookie.path, Boolean.TRUE.equals(lb.sourceIP));
       }
-      if (balancer != BalancerPolicy.ROUND_ROBIN && balancer != BalancerPolicy.RANDOM) {
-        report.warning(at + ".loadBalancer.policy", "NotYetApplied", "policy " + rule.loadBalancer.policy
-            + " is accepted into the route table; this version of the data plane balances it round robin");
-      }
     }
     Cluster.HealthCheck health = null;
     if (rule.healthCheck != null) {
@@ -342,7 +345,6 @@ public final class ProxyRouteProcessor {
       health = new Cluster.HealthCheck(h.path, h.interval == null ? 5000 : Durations.millis(h.interval),
           h.timeout == null ? 1000 : Durations.millis(h.timeout), h.healthyThreshold == null ? 2 : h.healthyThreshold,
           h.unhealthyThreshold == null ? 3 : h.unhealthyThreshold, h.expectedStatuses);
-      notYet(report, at + ".healthCheck", "active health checking");
     }
     Cluster.OutlierDetection outlier = null;
     if (rule.outlierDetection != null) {
@@ -351,14 +353,25 @@ public final class ProxyRouteProcessor {
           o.interval == null ? 10_000 : Durations.millis(o.interval),
           o.baseEjectionTime == null ? 30_000 : Durations.millis(o.baseEjectionTime),
           o.maxEjectionPercent == null ? 50 : o.maxEjectionPercent);
-      notYet(report, at + ".outlierDetection", "outlier detection");
     }
-    if (balancer == BalancerPolicy.ROUND_ROBIN && health == null && outlier == null) {
+    Cluster.Protocol protocol = rule.backendProtocol == null ? null
+        : rule.backendProtocol == Rule.BackendProtocol.H2C ? Cluster.Protocol.H2C : Cluster.Protocol.HTTP1;
+    Cluster.CircuitBreaker breaker = null;
+    if (rule.circuitBreaker != null) {
+      var b = rule.circuitBreaker;
+      Cluster.CircuitBreaker d = Cluster.CircuitBreaker.DEFAULT;
+      breaker = new Cluster.CircuitBreaker(b.maxConnections == null ? d.maxConnections() : b.maxConnections,
+          b.maxPendingRequests == null ? d.maxPendingRequests() : b.maxPendingRequests,
+          b.maxRequests == null ? d.maxRequests() : b.maxRequests);
+    }
+    if (balancer == BackendResolver.DEFAULT_BALANCER && health == null && outlier == null && protocol == null
+        && breaker == null) {
       return null;
     }
     String digest = digest(RouteTableJson.toJson(List.of(balancer, hashKey == null ? "" : hashKey,
-        health == null ? "" : health, outlier == null ? "" : outlier)));
-    return new ClusterPolicy(balancer, hashKey, health, outlier, "policy/" + digest);
+        health == null ? "" : health, outlier == null ? "" : outlier, protocol == null ? "" : protocol,
+        breaker == null ? "" : breaker)));
+    return new ClusterPolicy(balancer, hashKey, health, outlier, protocol, breaker, "policy/" + digest);
   }
 
   private static String digest(byte[] bytes) {

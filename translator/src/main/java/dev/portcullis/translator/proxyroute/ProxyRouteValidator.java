@@ -50,6 +50,7 @@ public final class ProxyRouteValidator {
 
   static final Pattern HOSTNAME = Pattern.compile(ProxyRouteSpec.HOSTNAME_PATTERN);
   static final Pattern DNS_SUBDOMAIN = Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
+  static final Pattern RULE_NAME = Pattern.compile(Rule.NAME_PATTERN);
   static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
   static final Pattern SERVICE_NAME = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
   static final Pattern HEADER_NAME = Pattern.compile(Match.HEADER_NAME_PATTERN);
@@ -74,6 +75,10 @@ public final class ProxyRouteValidator {
       object.required(h, "spec.hostnames[" + i + "]");
       object.pattern(h, HOSTNAME, "spec.hostnames[" + i + "]", "a lower-case DNS name or wildcard (*.example.com)");
       object.maxLength(h, 253, "spec.hostnames[" + i + "]");
+      if (h != null && HOSTNAME.matcher(h).matches()) {
+        object.rule(dev.portcullis.model.Hostnames.isDnsName(h.startsWith("*.") ? h.substring(2) : h),
+            "spec.hostnames[" + i + "]", "each label of a hostname is at most 63 characters");
+      }
     }
     if (spec.tls != null) {
       object.required(spec.tls.secretName, "spec.tls.secretName");
@@ -105,7 +110,7 @@ public final class ProxyRouteValidator {
   }
 
   private static void rule(Rule rule, String at, Checker c) {
-    c.pattern(rule.name, DNS_LABEL, at + ".name", "a DNS label");
+    c.pattern(rule.name, RULE_NAME, at + ".name", "a DNS label that starts with a letter");
     c.maxLength(rule.name, 63, at + ".name");
     List<Match> matches = nonNull(rule.matches);
     List<Backend> backends = nonNull(rule.backends);
@@ -141,6 +146,9 @@ public final class ProxyRouteValidator {
       c.duration(rule.timeouts.request, at + ".timeouts.request");
       c.duration(rule.timeouts.backendRequest, at + ".timeouts.backendRequest");
       c.duration(rule.timeouts.idle, at + ".timeouts.idle");
+    }
+    if (rule.circuitBreaker != null) {
+      circuitBreaker(rule.circuitBreaker, at + ".circuitBreaker", c);
     }
     if (rule.retries != null) {
       retries(rule.retries, at + ".retries", c);
@@ -309,8 +317,21 @@ public final class ProxyRouteValidator {
 
   private static void retries(Retries r, String at, Checker c) {
     c.range(r.attempts, 0, 10, at + ".attempts");
-    c.size(r.on, 0, 7, at + ".on");
+    c.size(r.on, 0, 8, at + ".on");
     c.duration(r.perTryTimeout, at + ".perTryTimeout");
+    c.duration(r.backoffBase, at + ".backoffBase");
+    c.duration(r.backoffMax, at + ".backoffMax");
+    if (r.backoffBase != null && r.backoffMax != null && Durations.millis(r.backoffBase) >= 0
+        && Durations.millis(r.backoffMax) >= 0) {
+      c.rule(Durations.millis(r.backoffMax) >= Durations.millis(r.backoffBase), at + ".backoffMax",
+          "must not be shorter than backoffBase");
+    }
+  }
+
+  private static void circuitBreaker(dev.portcullis.api.v1alpha1.CircuitBreaker b, String at, Checker c) {
+    c.range(b.maxConnections, 1, 1_000_000, at + ".maxConnections");
+    c.range(b.maxPendingRequests, 0, 1_000_000, at + ".maxPendingRequests");
+    c.range(b.maxRequests, 1, 1_000_000, at + ".maxRequests");
   }
 
   private static void loadBalancer(LoadBalancer lb, String at, Checker c) {
@@ -332,8 +353,8 @@ public final class ProxyRouteValidator {
     c.required(h.path, at + ".path");
     c.rule(h.path == null || h.path.startsWith("/"), at + ".path", "must start with '/'");
     c.maxLength(h.path, 1024, at + ".path");
-    c.duration(h.interval, at + ".interval");
-    c.duration(h.timeout, at + ".timeout");
+    c.positiveDuration(h.interval, at + ".interval");
+    c.positiveDuration(h.timeout, at + ".timeout");
     c.range(h.healthyThreshold, 1, 10, at + ".healthyThreshold");
     c.range(h.unhealthyThreshold, 1, 10, at + ".unhealthyThreshold");
     c.size(h.expectedStatuses, 0, 16, at + ".expectedStatuses");
@@ -344,8 +365,8 @@ public final class ProxyRouteValidator {
 
   private static void outlier(OutlierDetection o, String at, Checker c) {
     c.range(o.consecutive5xx, 1, 1000, at + ".consecutive5xx");
-    c.duration(o.interval, at + ".interval");
-    c.duration(o.baseEjectionTime, at + ".baseEjectionTime");
+    c.positiveDuration(o.interval, at + ".interval");
+    c.positiveDuration(o.baseEjectionTime, at + ".baseEjectionTime");
     c.range(o.maxEjectionPercent, 0, 100, at + ".maxEjectionPercent");
   }
 
