@@ -81,7 +81,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
     System.out.println("Manifests: " + served);
     System.out.flush();
-    DataPlaneCommand.awaitShutdown(local, () -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    DataPlaneCommand.awaitShutdown(() -> local.drainAndClose(serve.drainPeriod, serve.drainTimeout),
+        () -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
     return 0;
   }
 

@@ -48,7 +48,7 @@ public final class LocalCommand implements Callable<Integer> {
     }
     LocalMode local = LocalMode.start(settings(dir, serve, translator));
     announce(local, serve);
-    DataPlaneCommand.awaitShutdown(local);
+    DataPlaneCommand.awaitShutdown(() -> local.drainAndClose(serve.drainPeriod, serve.drainTimeout));
     return 0;
   }
 

@@ -192,6 +192,17 @@ public final class LocalMode implements AutoCloseable {
     return reporter.problems();
   }
 
+  /**
+   * Stops gracefully: the data plane drains (see {@link DataPlane#drain}) on the table it has,
+   * then everything else stops.
+   */
+  public void drainAndClose(java.time.Duration period, java.time.Duration timeout) {
+    if (dataPlane != null) {
+      dataPlane.drain(period.toMillis(), timeout.toMillis());
+    }
+    close();
+  }
+
   @Override
   public void close() {
     if (source != null) {

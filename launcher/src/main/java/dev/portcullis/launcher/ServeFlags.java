@@ -1,5 +1,7 @@
 package dev.portcullis.launcher;
 
+import dev.portcullis.dataplane.cli.DurationConverter;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 
 /** The listener flags that {@code local} and {@code demo} share. */
@@ -31,6 +33,15 @@ final class ServeFlags {
       description = "Loopback port of the internal route server (default: any free port). It always binds "
           + "127.0.0.1 and requires a token generated at start.")
   int routePort;
+
+  @Option(names = "--drain-period", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "0s",
+      description = "On SIGTERM or Ctrl-C: how long to keep serving with /readyz failing and Connection: close on "
+          + "every HTTP/1.1 response before the listener closes (default: ${DEFAULT-VALUE}).")
+  Duration drainPeriod;
+
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
+      description = "Then: how long requests in flight get to finish (default: ${DEFAULT-VALUE}).")
+  Duration drainTimeout;
 
   @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0",
       description = "Data-plane event loops (default: one per CPU core).")

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import java.time.Duration;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -79,6 +80,18 @@ public final class DataPlaneCommand implements Callable<Integer> {
       description = "Event loops, one proxy instance each (default: one per CPU core).")
   int eventLoops;
 
+  @Option(names = "--drain-period", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:PORTCULLIS_DRAIN_PERIOD:-5s}",
+      description = "On SIGTERM: how long to keep serving with /readyz failing and Connection: close on every "
+          + "HTTP/1.1 response, while load balancers stop sending here (default: ${DEFAULT-VALUE}).")
+  Duration drainPeriod;
+
+  @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:PORTCULLIS_DRAIN_TIMEOUT:-20s}",
+      description = "Then: how long requests in flight get to finish after the listener closes (default: "
+          + "${DEFAULT-VALUE}). Keep period + timeout under the pod's terminationGracePeriodSeconds.")
+  Duration drainTimeout;
+
   @Override
   public Integer call() throws Exception {
     if (routeServer == null) {
@@ -101,7 +114,7 @@ public final class DataPlaneCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
     DataPlane dataPlane = DataPlane.start(config);
-    awaitShutdown(dataPlane);
+    awaitShutdown(() -> dataPlane.drain(drainPeriod.toMillis(), drainTimeout.toMillis()));
     return 0;
   }
 
@@ -119,7 +132,7 @@ public final class DataPlaneCommand implements Callable<Integer> {
     return token == null || token.isBlank() ? null : token;
   }
 
-  /** Blocks until the JVM is asked to stop, then closes what was started. */
+  /** Blocks until the JVM is asked to stop (SIGTERM, SIGINT), then closes what was started, in order. */
   public static void awaitShutdown(AutoCloseable... resources) throws InterruptedException {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

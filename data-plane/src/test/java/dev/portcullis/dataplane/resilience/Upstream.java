@@ -24,6 +24,8 @@ final class Upstream implements AutoCloseable {
   final AtomicInteger requests = new AtomicInteger();
   final AtomicInteger healthChecks = new AtomicInteger();
   final AtomicInteger inFlight = new AtomicInteger();
+  /** Requests that came with Transfer-Encoding: chunked. */
+  final AtomicInteger chunkedRequests = new AtomicInteger();
   private final Vertx vertx;
   private HttpServer server;
   private int port;
@@ -41,7 +43,10 @@ final class Upstream implements AutoCloseable {
 
   private void listen(int onPort) throws Exception {
     server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(onPort));
-    server.webSocketHandler(ws -> ws.handler(ws::write));
+    server.webSocketHandler(ws -> {
+      ws.textMessageHandler(ws::writeTextMessage);
+      ws.binaryMessageHandler(ws::writeBinaryMessage);
+    });
     server.requestHandler(this::handle);
     await(server.listen());
     port = server.actualPort();
@@ -55,6 +60,9 @@ final class Upstream implements AutoCloseable {
     }
     requests.incrementAndGet();
     inFlight.incrementAndGet();
+    if (req.headers().contains("transfer-encoding")) {
+      chunkedRequests.incrementAndGet();
+    }
     req.response().closeHandler(v -> { });
     req.body().onComplete(body -> {
       Mode m = mode;
