@@ -90,11 +90,25 @@ class ExamplesIT {
   }
 
   @Test
+  void stickySessionsHoldAcrossRequests() throws Exception {
+    HttpResponse<String> first = get("resilient.local", "/");
+    assertThat(first.statusCode()).isEqualTo(200);
+    String cookie = first.headers().firstValue("set-cookie").orElseThrow();
+    assertThat(cookie).contains("HttpOnly", "SameSite=Lax", "Max-Age=3600");
+    String backend = backend(first);
+    for (int i = 0; i < 10; i++) {
+      HttpResponse<String> r = get("resilient.local", "/", "Cookie", cookie.substring(0, cookie.indexOf(';')));
+      assertThat(backend(r)).isEqualTo(backend);
+      assertThat(r.headers().firstValue("set-cookie")).isEmpty();
+    }
+  }
+
+  @Test
   void statusShowsEveryRouteProgrammed() throws Exception {
     await().atMost(Duration.ofSeconds(10)).until(() -> {
       String status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local.adminPort() + "/status"))
           .build(), HttpResponse.BodyHandlers.ofString()).body();
-      return status.split("\"type\" : \"Programmed\",\\s*\"status\" : \"True\"", -1).length - 1 == 4;
+      return status.split("\"type\" : \"Programmed\",\\s*\"status\" : \"True\"", -1).length - 1 == 5;
     });
     String status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local.adminPort() + "/status"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();
