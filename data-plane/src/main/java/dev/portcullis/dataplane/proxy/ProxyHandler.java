@@ -487,6 +487,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
     private void send(int id, HttpClientRequest upstream) {
       this.upstream = upstream;
+      // Its failures arrive through the response future below.
+      upstream.exceptionHandler(e -> { });
       MultiMap headers = upstream.headers();
       Headers.copy(request.headers(), headers, true);
       // The upstream sees the Host the client asked for (as behind any other ingress controller),
@@ -586,6 +588,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
     /** Response headers arrived: pass them on, or retry when the route retries this status. */
     private void received(int id, HttpClientResponse upstreamResponse) {
+      // Failures after this point are handled where the body is piped (or the attempt abandoned).
+      upstreamResponse.exceptionHandler(e -> { });
       cancelAttemptTimer();
       long latency = System.nanoTime() - attemptStart;
       int status = upstreamResponse.statusCode();
