@@ -198,6 +198,23 @@ class RoutingFeaturesTest {
   }
 
   @Test
+  void aRuleWithAMethodConditionAnswersItsOwnPreflights() throws Exception {
+    RouteFilters cors = new RouteFilters(null, null, null, new RouteFilters.Cors(List.of("https://app.example.com"),
+        List.of("PUT"), List.of(), List.of(), false, 0));
+    serve(List.of(
+        route("put-api", new RouteMatch(PathMatch.prefix("/api"), List.of(), List.of(), "PUT"),
+            RouteAction.Forward.to("stable"), cors, null),
+        route("rest", prefix("/"), RouteAction.Forward.to("canary"), null, null)));
+    HttpTestClient.Response pre = http.send(HttpMethod.OPTIONS, "app.test", "/api", Map.of("Origin",
+        "https://app.example.com", "Access-Control-Request-Method", "PUT"), null);
+    assertThat(pre.status()).isEqualTo(204);
+    assertThat(pre.headers().get("access-control-allow-origin")).isEqualTo("https://app.example.com");
+    // A plain OPTIONS is not a preflight: it routes as itself, past the PUT-only rule.
+    HttpTestClient.Response options = http.send(HttpMethod.OPTIONS, "app.test", "/api", Map.of(), null);
+    assertThat(options.json().getString("backend")).isEqualTo("canary");
+  }
+
+  @Test
   void accessRulesUseTheClientAddress() throws Exception {
     serve(List.of(
         route("open", prefix("/"), RouteAction.Forward.to("stable"), null, null),

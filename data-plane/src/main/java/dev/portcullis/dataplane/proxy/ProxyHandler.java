@@ -119,8 +119,21 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     CompiledRoute route;
     try {
       // Routing ignores path parameters, as the servlet containers behind many routes do.
-      route = current.router().route(Router.normalizeHost(hostHeader), PathNormalizer.routingPath(path),
-          new VertxRequestView(request));
+      String host = Router.normalizeHost(hostHeader);
+      String routingPath = PathNormalizer.routingPath(path);
+      route = null;
+      if (Filters.isPreflight(request)) {
+        // A preflight asks about the request it announces: route it as that request, so that a
+        // rule with a method condition and CORS answers its own preflights.
+        CompiledRoute announced = current.router().route(host, routingPath,
+            new VertxRequestView(request, request.getHeader("access-control-request-method").trim()));
+        if (announced != null && announced.cors() != null) {
+          route = announced;
+        }
+      }
+      if (route == null) {
+        route = current.router().route(host, routingPath, new VertxRequestView(request));
+      }
     } catch (IllegalArgumentException e) {
       // A query condition met a query that cannot be decoded (say, "%zz").
       ErrorResponses.send(request, 400, ErrorResponses.BAD_REQUEST);

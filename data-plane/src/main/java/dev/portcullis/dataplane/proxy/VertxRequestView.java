@@ -7,14 +7,21 @@ import java.util.List;
 /** Route conditions' view of a Vert.x request; nothing is parsed unless a condition asks. */
 final class VertxRequestView implements RequestView {
   private final HttpServerRequest request;
+  private final String method;
 
   VertxRequestView(HttpServerRequest request) {
+    this(request, request.method().name());
+  }
+
+  /** The request as if its method were {@code method}: a CORS preflight routes as the request it announces. */
+  VertxRequestView(HttpServerRequest request, String method) {
     this.request = request;
+    this.method = method;
   }
 
   @Override
   public String method() {
-    return request.method().name();
+    return method;
   }
 
   @Override
