@@ -144,7 +144,8 @@ public final class OperatorCommand implements Callable<Integer> {
       if (n.isBlank()) {
         continue;
       }
-      if (Character.isDigit(n.charAt(0)) || n.contains(":")) {
+      // IP literals only: a name such as 10-0-0-5.nip.io stays a DNS name, and nothing is resolved.
+      if (org.bouncycastle.util.IPAddress.isValid(n.trim())) {
         ips.add(n.trim());
       } else {
         dns.add(n.trim());

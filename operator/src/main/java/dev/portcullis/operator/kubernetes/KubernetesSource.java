@@ -157,7 +157,10 @@ public final class KubernetesSource implements AutoCloseable {
     try {
       classifier.classify(before, after).ifPresent(c -> onChange.accept(c, after != null ? after : before));
     } catch (RuntimeException e) {
-      LOG.warn("handling a change to {} failed", after != null ? after : before, e);
+      // Name the object, never print it: a Secret's toString() carries its data.
+      HasMetadata o = after != null ? after : before;
+      LOG.warn("handling a change to {} {}/{} failed", o.getKind(), o.getMetadata().getNamespace(),
+          o.getMetadata().getName(), e);
       onChange.accept(ChangeSet.full(), after != null ? after : before);
     }
   }

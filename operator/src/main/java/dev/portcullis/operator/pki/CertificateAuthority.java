@@ -2,7 +2,6 @@ package dev.portcullis.operator.pki;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -112,11 +111,11 @@ public final class CertificateAuthority {
     List<GeneralName> names = new ArrayList<>();
     dnsNames.forEach(d -> names.add(new GeneralName(GeneralName.dNSName, d)));
     for (String ip : ipAddresses) {
-      try {
-        names.add(new GeneralName(GeneralName.iPAddress, InetAddress.getByName(ip).getHostAddress()));
-      } catch (IOException e) {
-        throw new GeneralSecurityException("not an IP address: " + ip, e);
+      // A literal, never resolved: a name here would silently become whatever DNS says.
+      if (!org.bouncycastle.util.IPAddress.isValid(ip)) {
+        throw new GeneralSecurityException("not an IP address literal: " + ip);
       }
+      names.add(new GeneralName(GeneralName.iPAddress, ip));
     }
     return issue(commonName, names, KeyPurposeId.id_kp_serverAuth, validity);
   }

@@ -86,7 +86,8 @@ public final class IngressStatusReconciler implements Reconciler<Ingress> {
       return UpdateControl.noUpdate();
     }
     List<IngressLoadBalancerIngress> addresses = desired.get().addresses();
-    if (!Objects.equals(current(ingress), addresses)) {
+    // Null: the address is not known yet (just started, or just became leader); leave it as it is.
+    if (addresses != null && !Objects.equals(current(ingress), addresses)) {
       boolean wrote = StatusWriter.update(context.getClient(), context.getClient().network().v1().ingresses()
               .inNamespace(ingress.getMetadata().getNamespace()).withName(ingress.getMetadata().getName()),
           fresh -> Objects.equals(current(fresh), addresses),

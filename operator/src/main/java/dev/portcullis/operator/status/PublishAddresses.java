@@ -36,6 +36,7 @@ public final class PublishAddresses implements AutoCloseable {
   private final Runnable onChange;
   private SharedIndexInformer<Service> service;
   private SharedIndexInformer<Node> nodes;
+  /** Null while unknown (the Service or its nodes not listed yet): nothing is written then. */
   private volatile List<IngressLoadBalancerIngress> current = List.of();
 
   /**
@@ -69,6 +70,7 @@ public final class PublishAddresses implements AutoCloseable {
     if (serviceName == null) {
       return this;
     }
+    current = null;
     service = client.services().inNamespace(serviceNamespace).withField("metadata.name", serviceName)
         .runnableInformer(0);
     service.addEventHandler(handler());
@@ -95,14 +97,24 @@ public final class PublishAddresses implements AutoCloseable {
     };
   }
 
-  /** The addresses to publish now (empty when unknown). */
+  /**
+   * The addresses to publish now, or null while they are not known yet: after a start or a
+   * failover the Service (and for NodePort its nodes) must be listed first, or every Ingress's
+   * address would be wiped and written again, which tools such as external-dns act on.
+   */
   public List<IngressLoadBalancerIngress> current() {
     return current;
   }
 
   private synchronized void recompute() {
-    Service svc = service == null ? null : service.getStore().getByKey(serviceNamespace + "/" + serviceName);
+    if (service == null || !service.hasSynced()) {
+      return;
+    }
+    Service svc = service.getStore().getByKey(serviceNamespace + "/" + serviceName);
     List<IngressLoadBalancerIngress> next = svc == null ? List.of() : fromService(svc);
+    if (next == null) {
+      return; // its nodes are not listed yet: the node events call back
+    }
     if (!next.equals(current)) {
       current = next;
       LOG.info("publishing {} as the Ingresses' address", describe(next));
@@ -126,7 +138,11 @@ public final class PublishAddresses implements AutoCloseable {
       }
     }
     if (addresses.isEmpty() && "NodePort".equals(type)) {
-      addresses.addAll(nodeAddresses());
+      List<String> nodeAddresses = nodeAddresses();
+      if (nodeAddresses == null) {
+        return null;
+      }
+      addresses.addAll(nodeAddresses);
     }
     if (addresses.isEmpty() && "ClusterIP".equals(type) && svc.getSpec() != null && svc.getSpec().getClusterIP() != null
         && !"None".equals(svc.getSpec().getClusterIP())) {
@@ -141,7 +157,10 @@ public final class PublishAddresses implements AutoCloseable {
       nodes = client.nodes().runnableInformer(0);
       nodes.addEventHandler(handler());
       nodes.start();
-      return List.of(); // the node events call back once listed
+      return null; // unknown: the node events call back once listed
+    }
+    if (!nodes.hasSynced()) {
+      return null;
     }
     List<String> external = new ArrayList<>();
     List<String> internal = new ArrayList<>();

@@ -19,6 +19,9 @@ class PublishAddressesTest {
   KubernetesClient client;
 
   static List<String> shown(PublishAddresses p) {
+    if (p.current() == null) {
+      return List.of("unknown");
+    }
     return p.current().stream().map(a -> a.getIp() != null ? "ip:" + a.getIp() : "host:" + a.getHostname()).toList();
   }
 
