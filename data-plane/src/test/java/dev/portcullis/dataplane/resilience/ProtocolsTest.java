@@ -159,6 +159,33 @@ class ProtocolsTest extends LiveProxy {
   }
 
   @Test
+  void aStreamTheUpstreamRefusesIsRetriedElsewhereEvenForAPost() throws Exception {
+    // Two h2c upstreams: one refuses every stream (RST_STREAM REFUSED_STREAM: it never processed
+    // the request), the other answers with what it received.
+    io.vertx.core.http.HttpServer refusing = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+        .setHost("127.0.0.1").setPort(0)).requestHandler(req -> req.response().reset(7));
+    io.vertx.core.http.HttpServer answering = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions()
+        .setHost("127.0.0.1").setPort(0)).requestHandler(req -> req.body().onSuccess(b ->
+        req.response().end("answered " + req.version() + " " + b)));
+    Upstream.await(refusing.listen());
+    Upstream.await(answering.listen());
+    try {
+      Cluster h2 = new Cluster("refusing", List.of(new Endpoint("127.0.0.1", refusing.actualPort()),
+          new Endpoint("127.0.0.1", answering.actualPort())), BalancerPolicy.ROUND_ROBIN, null, 1000, null, null,
+          Cluster.Protocol.H2C, null, null);
+      serve("refused.test", h2, null, Timeouts.DEFAULT);
+      for (int i = 0; i < 6; i++) {
+        Reply r = send("POST", "refused.test", "/", java.util.Map.of(), "order=" + i);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("answered HTTP_2 order=" + i);
+      }
+    } finally {
+      refusing.close();
+      answering.close();
+    }
+  }
+
+  @Test
   void webSocketMessagesAreEchoedEndToEnd() throws Exception {
     Upstream[] u = upstreams("ws");
     // The JDK's WebSocket client sends Host: 127.0.0.1:port, which routes to host 127.0.0.1.
