@@ -2,6 +2,8 @@ package dev.portcullis.dataplane;
 
 import dev.portcullis.dataplane.admin.AdminServer;
 import dev.portcullis.dataplane.config.ConfigClient;
+import dev.portcullis.dataplane.cache.CacheGate;
+import dev.portcullis.dataplane.cache.HttpCache;
 import dev.portcullis.dataplane.proxy.Drain;
 import dev.portcullis.dataplane.proxy.ProxyVerticle;
 import dev.portcullis.dataplane.upstream.HealthChecker;
@@ -40,6 +42,8 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private final Vertx vertx;
   private final AtomicReference<CompiledTable> table = new AtomicReference<>(CompiledTable.EMPTY);
   private final Drain drain = new Drain();
+  private final HttpCache cache;
+  private final CacheGate cacheGate;
   private final List<ProxyVerticle> proxyVerticles = new ArrayList<>();
   private HealthChecker healthChecker;
   private volatile boolean applied;
@@ -50,6 +54,8 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private DataPlane(DataPlaneConfig config, Vertx vertx) {
     this.config = config;
     this.vertx = vertx;
+    this.cache = new HttpCache(config.cacheBytes());
+    this.cacheGate = new CacheGate(cache);
   }
 
   /** Starts and waits until the listeners are bound; throws if they cannot be. */
@@ -84,7 +90,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     }
     httpPort = port;
     for (int i = 0; i < config.eventLoops(); i++) {
-      ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, table::get, drain);
+      ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, table::get, drain, cacheGate);
       proxyVerticles.add(verticle);
       proxies.add(vertx.deployVerticle(verticle));
     }
@@ -180,6 +186,11 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     } catch (TimeoutException e) {
       throw new IllegalStateException("data plane did not start within 60 s", e);
     }
+  }
+
+  /** The HTTP cache every event loop shares. */
+  public HttpCache cache() {
+    return cache;
   }
 
   /** True once {@link #drain} began. */

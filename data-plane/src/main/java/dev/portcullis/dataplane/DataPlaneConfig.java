@@ -15,9 +15,22 @@ import java.nio.file.Path;
  * @param token            the route server's bearer token (never logged), or null
  * @param routeTls         the files for mutual TLS with an https route server, or null
  * @param nodeId           this data plane's id in the push protocol
+ * @param cacheBytes       the HTTP cache's memory budget in bytes (0: the default, 256 MiB)
  */
 public record DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
-    int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId) {
+    int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes) {
+
+  public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
+
+  public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort, int eventLoops,
+      URI routeServer, String token, RouteTls routeTls, String nodeId) {
+    this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId, 0);
+  }
+
+  public DataPlaneConfig withCacheBytes(long bytes) {
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
+        routeTls, nodeId, bytes);
+  }
 
   /**
    * PEM files for the push stream's mutual TLS; re-read on every reconnection, so a renewed
@@ -39,6 +52,9 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
   }
 
   public DataPlaneConfig {
+    if (cacheBytes <= 0) {
+      cacheBytes = DEFAULT_CACHE_BYTES;
+    }
     if (eventLoops <= 0) {
       eventLoops = Runtime.getRuntime().availableProcessors();
     }
@@ -64,12 +80,12 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withRouteServer(URI uri, String token, String nodeId) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, routeTls,
-        nodeId);
+        nodeId, cacheBytes);
   }
 
   public DataPlaneConfig withRouteTls(RouteTls tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, tls,
-        nodeId);
+        nodeId, cacheBytes);
   }
 
   @Override

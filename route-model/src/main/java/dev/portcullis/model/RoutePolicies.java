@@ -62,8 +62,41 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
     }
   }
 
-  /** Shared caching of the route's responses, as their Cache-Control allows. */
-  public record CachePolicy(boolean enabled) {}
+  /**
+   * Shared caching of the route's responses (RFC 9111), as their Cache-Control allows.
+   *
+   * @param enabled           on or off
+   * @param defaultTtlMs      freshness of responses that state none (no max-age, s-maxage or
+   *                          Expires); 0: only what the response says, or the RFC's heuristic
+   * @param maxObjectSize     bodies larger than this many bytes are passed on, not stored
+   * @param keyHeaders        request headers (lower case) whose values are part of the cache key
+   * @param ignoreQueryParams query parameters left out of the cache key (say, utm_source)
+   * @param ignoreQuery       true: the whole query is left out of the key
+   * @param cacheAuthorized   store responses to requests with Authorization even when the response
+   *                          does not say public, s-maxage or must-revalidate
+   * @param cacheSetCookie    store responses that set cookies (and so hand the cookie to everyone)
+   */
+  public record CachePolicy(boolean enabled, long defaultTtlMs, long maxObjectSize, List<String> keyHeaders,
+      List<String> ignoreQueryParams, boolean ignoreQuery, boolean cacheAuthorized, boolean cacheSetCookie) {
+
+    public static final long DEFAULT_MAX_OBJECT_SIZE = 8L * 1024 * 1024;
+
+    public CachePolicy {
+      Checks.nonNegative(defaultTtlMs, "defaultTtlMs");
+      maxObjectSize = maxObjectSize == 0 ? DEFAULT_MAX_OBJECT_SIZE : maxObjectSize;
+      if (maxObjectSize < 0 || maxObjectSize > 1L << 30) {
+        throw new ModelException("maxObjectSize", "must be between 1 and 1 GiB, was " + maxObjectSize);
+      }
+      keyHeaders = Checks.list(keyHeaders, "keyHeaders").stream().map(h -> h.toLowerCase(java.util.Locale.ROOT))
+          .toList();
+      ignoreQueryParams = Checks.list(ignoreQueryParams, "ignoreQueryParams");
+    }
+
+    /** Caching on, with the defaults. */
+    public CachePolicy(boolean enabled) {
+      this(enabled, 0, 0, List.of(), List.of(), false, false, false);
+    }
+  }
 
   /**
    * A token bucket per key, per data plane.

@@ -25,6 +25,7 @@ public final class ErrorResponses {
   public static final Buffer OVERLOADED = body("upstream overloaded\n");
   public static final Buffer CIRCUIT_OPEN = body("upstream overloaded: circuit breaker open\n");
   public static final Buffer GATEWAY_TIMEOUT = body("upstream timeout\n");
+  public static final Buffer NOT_CACHED = body("not in cache (only-if-cached)\n");
 
   private static Buffer body(String s) {
     return Buffer.buffer(s.getBytes(StandardCharsets.UTF_8));

@@ -1,5 +1,8 @@
 package dev.portcullis.dataplane.proxy;
 
+import dev.portcullis.dataplane.cache.CacheGate;
+import dev.portcullis.dataplane.cache.CacheKeys;
+import dev.portcullis.dataplane.cache.CachedResponse;
 import dev.portcullis.dataplane.routing.CompiledRoute;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.dataplane.routing.PathNormalizer;
@@ -30,7 +33,9 @@ import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.Pipe;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -60,17 +65,20 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final HttpClient h2c;
   private final Supplier<CompiledTable> table;
   private final Drain drain;
+  private final CacheGate cacheGate;
 
   /**
    * @param http1 the client for HTTP/1.1 upstreams (and WebSocket upgrades)
    * @param h2c   the client for HTTP/2 upstreams with prior knowledge
    */
-  public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain) {
+  public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
+      CacheGate cacheGate) {
     this.vertx = vertx;
     this.http1 = http1;
     this.h2c = h2c;
     this.table = table;
     this.drain = drain;
+    this.cacheGate = cacheGate;
   }
 
   @Override
@@ -155,7 +163,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     switch (route.kind()) {
       case DIRECT -> ErrorResponses.send(request, route.directStatus(), route.directBody());
       case REDIRECT -> redirect(request, route, hostHeader, path, query);
-      case FORWARD -> forward(request, route, hostHeader, path, rawPath, uri, q);
+      case FORWARD -> forward(request, route, hostHeader, path, rawPath, uri, q, false);
     }
   }
 
@@ -201,25 +209,126 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     return true;
   }
 
+  /**
+   * @param afterFlight true when this request waited for another one's upstream request for the
+   *                    same cache key: it does not wait again
+   */
   private void forward(HttpServerRequest request, CompiledRoute route, String hostHeader, String path, String rawPath,
-      String uri, int q) {
+      String uri, int q, boolean afterFlight) {
+    CacheGate.Decision decision = null;
+    RoutePolicies.CachePolicy cachePolicy = route.cache();
+    if (cachePolicy != null && cacheGate != null) {
+      String uriKey = CacheKeys.uri(Router.normalizeHost(hostHeader), path, q < 0 ? null : uri.substring(q + 1),
+          cachePolicy);
+      decision = cacheGate.decide(request, cachePolicy, uriKey);
+      switch (decision.kind) {
+        case HIT -> {
+          serveStored(request, route, decision.entry, CacheGate.hit(decision.entry));
+          return;
+        }
+        case ONLY_IF_CACHED -> {
+          ErrorResponses.send(request, 504, ErrorResponses.NOT_CACHED);
+          return;
+        }
+        case STALE_WHILE_REVALIDATE -> {
+          serveStored(request, route, decision.entry, CacheGate.CACHE_NAME + "; hit; fwd=stale; ttl="
+              + decision.entry.freshnessLeftMs(System.currentTimeMillis()) / 1000);
+          // Refresh in the background, once per key at a time; nobody waits for it.
+          if (cacheGate.cache().startRefresh(decision.key)) {
+            ClusterRuntime refreshCluster = route.pickCluster();
+            if (refreshCluster.endpoints().length > 0 && refreshCluster.tryAdmit()) {
+              new Exchange(request, route, refreshCluster, hostHeader, upstreamUri(route, path, rawPath, uri, q),
+                  decision, true).start();
+            } else {
+              cacheGate.cache().land(decision.key);
+            }
+          }
+          return;
+        }
+        case FORWARD -> {
+          if (!afterFlight && decision.entry == null && request.method() == HttpMethod.GET) {
+            // Coalescing: one request upstream per key; the others wait for it, then look again.
+            boolean[] resumed = {false};
+            long[] timer = {-1};
+            Runnable again = () -> {
+              if (!resumed[0]) {
+                resumed[0] = true;
+                if (timer[0] >= 0) {
+                  vertx.cancelTimer(timer[0]);
+                }
+                forward(request, route, hostHeader, path, rawPath, uri, q, true);
+              }
+            };
+            if (cacheGate.cache().join(decision.key, again) != null) {
+              timer[0] = vertx.setTimer(COALESCE_WAIT_MS, t -> {
+                timer[0] = -1;
+                again.run();
+              });
+              return;
+            }
+            decision.leader = true;
+          } else {
+            decision.leader = false;
+          }
+        }
+        case BYPASS -> { }
+      }
+    }
     ClusterRuntime cluster = route.pickCluster();
     if (cluster.endpoints().length == 0) {
+      if (decision != null && cacheGate.staleIfError(decision, 503)) {
+        landFlight(decision);
+        serveStored(request, route, decision.entry, CacheGate.CACHE_NAME + "; hit; fwd=stale; detail=no-endpoints");
+        return;
+      }
+      landFlight(decision);
       ErrorResponses.send(request, 503, ErrorResponses.NO_ENDPOINTS);
       return;
     }
     if (!cluster.tryAdmit()) {
+      landFlight(decision);
       ErrorResponses.send(request, 503, ErrorResponses.CIRCUIT_OPEN);
       return;
     }
-    String upstreamUri;
+    new Exchange(request, route, cluster, hostHeader, upstreamUri(route, path, rawPath, uri, q), decision, false)
+        .start();
+  }
+
+  /** Waiting requests wait this long for the request in flight for their key, then go themselves. */
+  static final long COALESCE_WAIT_MS = 5_000;
+
+  private void landFlight(CacheGate.Decision decision) {
+    if (decision != null && decision.leader) {
+      decision.leader = false;
+      cacheGate.cache().land(decision.key);
+    }
+  }
+
+  private static String upstreamUri(CompiledRoute route, String path, String rawPath, String uri, int q) {
     if (route.rewrite() != null && route.rewrite().path() != null) {
       String rewritten = Filters.rewritePath(route.rewrite().path(), path, route.matchedPrefix());
-      upstreamUri = q < 0 ? rewritten : rewritten + uri.substring(q);
-    } else {
-      upstreamUri = path == rawPath ? uri : (q < 0 ? path : path + uri.substring(q));
+      return q < 0 ? rewritten : rewritten + uri.substring(q);
     }
-    new Exchange(request, route, cluster, hostHeader, upstreamUri).start();
+    return path == rawPath ? uri : (q < 0 ? path : path + uri.substring(q));
+  }
+
+  /** Answers from a stored response, with the route's response headers and CORS. */
+  private void serveStored(HttpServerRequest request, CompiledRoute route, CachedResponse entry, String cacheStatus) {
+    HttpServerResponse response = request.response();
+    Buffer body = cacheGate.writeHead(request, entry, cacheStatus);
+    if (route.cors() != null) {
+      Filters.corsResponse(route.cors(), request, response.headers());
+    }
+    Filters.apply(route.responseHeaders(), response.headers());
+    if (drain.draining() && request.version() != HttpVersion.HTTP_2) {
+      response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    request.resume();
+    if (body == null) {
+      response.end();
+    } else {
+      response.end(body);
+    }
   }
 
   private static void redirect(HttpServerRequest request, CompiledRoute route, String hostHeader, String path,
@@ -317,11 +426,17 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private long requestTimer = -1;
     private long backoffTimer = -1;
     private boolean websocketOpen;
+    /** The cache's decision for this request, or null on a route without caching. */
+    private final CacheGate.Decision cache;
+    /** A background refresh of a stale stored response: nobody is answered. */
+    private final boolean detached;
     private boolean admitted = true;
     private boolean done;
 
     Exchange(HttpServerRequest request, CompiledRoute route, ClusterRuntime cluster, String hostHeader,
-        String upstreamUri) {
+        String upstreamUri, CacheGate.Decision cache, boolean detached) {
+      this.cache = cache;
+      this.detached = detached;
       this.request = request;
       this.response = request.response();
       this.route = route;
@@ -333,6 +448,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
 
     void start() {
+      if (detached) {
+        attempt();
+        return;
+      }
       request.pause();
       Timeouts timeouts = route.timeouts();
       if (timeouts.requestMs() > 0) {
@@ -531,6 +650,24 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         headers.set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
         headers.set(HttpHeaders.UPGRADE, request.getHeader(HttpHeaders.UPGRADE));
       }
+      if (cache != null) {
+        cache.requestTime = System.currentTimeMillis();
+        if (cache.kind != CacheGate.Kind.BYPASS && cache.revalidates()) {
+          // Validate the stored response; the client's own conditions are checked against the result.
+          headers.remove(HttpHeaders.IF_NONE_MATCH);
+          headers.remove(HttpHeaders.IF_MODIFIED_SINCE);
+          if (cache.entry.etag() != null) {
+            headers.set(HttpHeaders.IF_NONE_MATCH, cache.entry.etag());
+          }
+          if (cache.entry.lastModified() != null) {
+            headers.set(HttpHeaders.IF_MODIFIED_SINCE, cache.entry.lastModified());
+          }
+        }
+        if (detached) {
+          headers.remove(HttpHeaders.CACHE_CONTROL);
+          headers.remove("pragma");
+        }
+      }
       Filters.apply(route.requestHeaders(), headers);
 
       long limit = retries.perTryTimeoutMs() > 0 ? retries.perTryTimeoutMs() : route.timeouts().backendRequestMs();
@@ -612,6 +749,40 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         retry(false);
         return;
       }
+      List<Map.Entry<String, String>> storable = null;
+      if (cache != null) {
+        if (cache.kind == CacheGate.Kind.BYPASS) {
+          cacheGate.invalidateAfter(request, status, upstreamResponse.headers(), Router.normalizeHost(hostHeader),
+              cache.uriKey, cache.policy());
+        } else if (status == 304 && cache.revalidates()) {
+          // The stored response is still good: refresh its header fields and answer from it.
+          CachedResponse updated = cacheGate.revalidated(cache, upstreamResponse.headers(), System.currentTimeMillis());
+          endAttempt(Outcome.RESPONSE, status, latency);
+          responded = true;
+          finish();
+          if (!detached) {
+            serveStored(request, route, updated, CacheGate.CACHE_NAME + "; fwd=stale; fwd-status=304");
+          }
+          return;
+        } else if (!detached && cacheGate.staleIfError(cache, status)) {
+          endAttempt(Outcome.RESPONSE, status, latency);
+          responded = true;
+          finish();
+          abandon();
+          serveStored(request, route, cache.entry, CacheGate.CACHE_NAME + "; hit; fwd=stale; fwd-status=" + status);
+          return;
+        }
+        if (cache.kind != CacheGate.Kind.BYPASS) {
+          storable = cacheGate.storable(cache, request, status, upstreamResponse.headers());
+          if (storable == null) {
+            cacheGate.forget(cache); // a newer answer that may not be stored: the old one goes too
+          }
+        }
+      }
+      if (detached) {
+        refreshed(upstreamResponse, status, latency, storable);
+        return;
+      }
       responded = true;
       responseStatus = status;
       responseLatency = latency;
@@ -621,6 +792,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       Headers.copy(upstreamResponse.headers(), response.headers(), false);
       decorate();
+      if (cache != null && cache.kind != CacheGate.Kind.BYPASS) {
+        response.headers().add("cache-status", CacheGate.CACHE_NAME + "; fwd=" + cache.forwardReason()
+            + (cache.entry != null ? "; fwd-status=" + status : "") + (storable != null ? "; stored" : ""));
+      }
       if (!request.isEnded() && request.version() != HttpVersion.HTTP_2) {
         // Answered before the upload ended: the rest of it is not read, so the connection ends too.
         response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
@@ -637,7 +812,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       Pipe<Buffer> pipe = upstreamResponse.pipe();
       pipe.endOnFailure(false);
       pipe.endOnSuccess(false);
-      pipe.to(response).onComplete(ar -> {
+      TeeStream tee = storable == null ? null : new TeeStream(response, cache.policy().maxObjectSize());
+      List<Map.Entry<String, String>> toStore = storable;
+      pipe.to(tee != null ? tee : response).onComplete(ar -> {
+        if (ar.succeeded() && tee != null && tee.complete()) {
+          cacheGate.store(cache, request, status, upstreamResponse.statusMessage(), toStore, tee.body(),
+              System.currentTimeMillis());
+        }
         if (ar.succeeded() && !response.ended() && !response.closed()) {
           MultiMap trailers = upstreamResponse.trailers();
           if (trailers != null && !trailers.isEmpty()) {
@@ -859,14 +1040,40 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       endAttempt(responded ? Outcome.NEUTRAL : Outcome.TIMEOUT, responseStatus, responseLatency);
-      finish();
       abandon();
-      ErrorResponses.send(request, 504, ErrorResponses.GATEWAY_TIMEOUT);
+      answer(504, ErrorResponses.GATEWAY_TIMEOUT);
     }
 
     private void answer(int status, Buffer body) {
       finish();
+      if (detached) {
+        return;
+      }
+      if (cache != null && !responded && status >= 500 && cacheGate.staleIfError(cache, status)) {
+        serveStored(request, route, cache.entry, CacheGate.CACHE_NAME + "; hit; fwd=stale; detail=upstream-" + status);
+        return;
+      }
       ErrorResponses.send(request, status, body);
+    }
+
+    /** A background refresh got its answer: store it when it may be, and tell no client. */
+    private void refreshed(HttpClientResponse upstreamResponse, int status, long latency,
+        List<Map.Entry<String, String>> storable) {
+      if (storable == null) {
+        endAttempt(Outcome.RESPONSE, status, latency);
+        finish();
+        abandon();
+        return;
+      }
+      TeeStream sink = new TeeStream(null, cache.policy().maxObjectSize());
+      upstreamResponse.pipe().to(sink).onComplete(ar -> {
+        if (ar.succeeded() && sink.complete()) {
+          cacheGate.store(cache, request, status, upstreamResponse.statusMessage(), storable, sink.body(),
+              System.currentTimeMillis());
+        }
+        endAttempt(Outcome.RESPONSE, status, latency);
+        finish();
+      });
     }
 
     private void clientGone() {
@@ -898,6 +1105,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (admitted) {
         admitted = false;
         cluster.release();
+      }
+      if (cache != null) {
+        landFlight(cache);
       }
       if (upstream != null && !upstreamEnded && !websocketOpen) {
         // The exchange is over but the upstream request is not complete (the answer came before

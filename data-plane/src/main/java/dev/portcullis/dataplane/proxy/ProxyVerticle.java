@@ -1,5 +1,6 @@
 package dev.portcullis.dataplane.proxy;
 
+import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -26,15 +27,17 @@ public final class ProxyVerticle extends VerticleBase {
   private final int port;
   private final Supplier<CompiledTable> table;
   private final Drain drain;
+  private final CacheGate cache;
   private HttpServer server;
   private HttpClient client;
   private HttpClient h2c;
 
-  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain) {
+  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
     this.host = host;
     this.port = port;
     this.table = table;
     this.drain = drain;
+    this.cache = cache;
   }
 
   @Override
@@ -73,7 +76,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setTcpNoDelay(true)
         .setIdleTimeout(75)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
-    server.requestHandler(new ProxyHandler(vertx, client, h2c, table, drain));
+    server.requestHandler(new ProxyHandler(vertx, client, h2c, table, drain, cache));
     return server.listen();
   }
 

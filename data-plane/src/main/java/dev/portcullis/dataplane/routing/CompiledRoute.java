@@ -73,6 +73,12 @@ public final class CompiledRoute {
     };
   }
 
+  /** The route's cache policy when caching is on, else null. */
+  public RoutePolicies.CachePolicy cache() {
+    RoutePolicies.CachePolicy c = route.policiesOrNone().cache();
+    return c != null && c.enabled() ? c : null;
+  }
+
   /** The route's retry policy (the default one when it has none). */
   public RoutePolicies.Retries retries() {
     return retries;

@@ -231,8 +231,12 @@ public final class ProxyRouteProcessor {
     }
     RoutePolicies.CachePolicy cache = null;
     if (rule.cache != null && Boolean.TRUE.equals(rule.cache.enabled)) {
-      cache = new RoutePolicies.CachePolicy(true);
-      notYet(report, at + ".cache", "caching");
+      var c = rule.cache;
+      cache = new RoutePolicies.CachePolicy(true, c.defaultTtl == null ? 0 : Durations.millis(c.defaultTtl),
+          c.maxObjectSize == null ? 0 : c.maxObjectSize,
+          c.keyIncludes == null || c.keyIncludes.headers == null ? List.of() : c.keyIncludes.headers,
+          c.ignoreQueryParams, c.keyIncludes != null && Boolean.FALSE.equals(c.keyIncludes.query),
+          Boolean.TRUE.equals(c.cacheAuthorized), Boolean.TRUE.equals(c.cacheSetCookie));
     }
     RoutePolicies.RateLimit rateLimit = null;
     if (rule.rateLimit != null) {

@@ -150,6 +150,9 @@ public final class ProxyRouteValidator {
     if (rule.circuitBreaker != null) {
       circuitBreaker(rule.circuitBreaker, at + ".circuitBreaker", c);
     }
+    if (rule.cache != null) {
+      cache(rule.cache, at + ".cache", c);
+    }
     if (rule.retries != null) {
       retries(rule.retries, at + ".retries", c);
     }
@@ -325,6 +328,19 @@ public final class ProxyRouteValidator {
         && Durations.millis(r.backoffMax) >= 0) {
       c.rule(Durations.millis(r.backoffMax) >= Durations.millis(r.backoffBase), at + ".backoffMax",
           "must not be shorter than backoffBase");
+    }
+  }
+
+  private static void cache(dev.portcullis.api.v1alpha1.Cache cache, String at, Checker c) {
+    c.duration(cache.defaultTtl, at + ".defaultTtl");
+    c.range(cache.maxObjectSize, 1, 1L << 30, at + ".maxObjectSize");
+    c.size(cache.ignoreQueryParams, 0, 32, at + ".ignoreQueryParams");
+    if (cache.keyIncludes != null) {
+      c.size(cache.keyIncludes.headers, 0, 16, at + ".keyIncludes.headers");
+      for (int i = 0; cache.keyIncludes.headers != null && i < cache.keyIncludes.headers.size(); i++) {
+        c.pattern(cache.keyIncludes.headers.get(i), HEADER_NAME, at + ".keyIncludes.headers[" + i + "]",
+            "a valid header name");
+      }
     }
   }
 
