@@ -100,7 +100,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
         return Future.succeededFuture();
       }
       AdminServer admin = new AdminServer(config.adminBindAddress(), config.adminPort(), table::get,
-          () -> applied && !drain.draining(), () -> statusSource);
+          () -> applied && !drain.draining(), () -> statusSource, cache, config.adminToken());
       return vertx.deployVerticle(admin).onSuccess(id -> adminPort = admin.actualPort());
     }).compose(v -> {
       if (config.routeServer() == null) {

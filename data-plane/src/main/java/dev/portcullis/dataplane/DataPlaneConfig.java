@@ -16,21 +16,31 @@ import java.nio.file.Path;
  * @param routeTls         the files for mutual TLS with an https route server, or null
  * @param nodeId           this data plane's id in the push protocol
  * @param cacheBytes       the HTTP cache's memory budget in bytes (0: the default, 256 MiB)
+ * @param adminToken       the bearer token the admin port's write operations (cache purge) require;
+ *                         null disables them. Never logged.
  */
 public record DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
-    int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes) {
+    int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes,
+    String adminToken) {
 
   public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
 
   public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort, int eventLoops,
       URI routeServer, String token, RouteTls routeTls, String nodeId) {
-    this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId, 0);
+    this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId, 0,
+        null);
   }
 
   public DataPlaneConfig withCacheBytes(long bytes) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, bytes);
+        routeTls, nodeId, bytes, adminToken);
   }
+
+  public DataPlaneConfig withAdminToken(String adminToken) {
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
+        routeTls, nodeId, cacheBytes, adminToken);
+  }
+
 
   /**
    * PEM files for the push stream's mutual TLS; re-read on every reconnection, so a renewed
@@ -80,12 +90,12 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withRouteServer(URI uri, String token, String nodeId) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, routeTls,
-        nodeId, cacheBytes);
+        nodeId, cacheBytes, adminToken);
   }
 
   public DataPlaneConfig withRouteTls(RouteTls tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, tls,
-        nodeId, cacheBytes);
+        nodeId, cacheBytes, adminToken);
   }
 
   @Override
@@ -93,6 +103,7 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
     // The token stays out of every log line and dump.
     return "DataPlaneConfig[bind=" + bindAddress + ":" + httpPort + ", admin=" + adminBindAddress + ":" + adminPort
         + ", eventLoops=" + eventLoops + ", routeServer=" + routeServer + ", routeTls=" + routeTls
-        + ", nodeId=" + nodeId + "]";
+        + ", nodeId=" + nodeId + ", cacheBytes=" + cacheBytes + ", adminToken=" + (adminToken == null ? "none" : "set")
+        + "]";
   }
 }

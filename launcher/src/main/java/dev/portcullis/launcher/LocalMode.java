@@ -57,7 +57,19 @@ public final class LocalMode implements AutoCloseable {
    * @param options    translator settings
    */
   public record Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
-      TranslatorOptions options) {}
+      TranslatorOptions options, long cacheBytes, String adminToken) {
+
+    public Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
+        TranslatorOptions options) {
+      this(dir, bind, adminBind, httpPort, adminPort, routePort, eventLoops, options, 0, null);
+    }
+
+    /** Never prints the admin token. */
+    @Override
+    public String toString() {
+      return "Settings[" + dir + ", " + bind + ":" + httpPort + "]";
+    }
+  }
 
   private final ConsoleReporter reporter = new ConsoleReporter();
   private final ProgrammedTracker programmed = new ProgrammedTracker();
@@ -111,7 +123,7 @@ public final class LocalMode implements AutoCloseable {
 
     URI server = URI.create("http://127.0.0.1:" + routeServer.address().getPort());
     dataPlane = DataPlane.start(new DataPlaneConfig(s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.eventLoops(),
-        server, token, null, "local"));
+        server, token, null, "local", s.cacheBytes(), s.adminToken()));
     long deadline = System.nanoTime() + 15_000_000_000L;
     while (!dataPlane.ready() && System.nanoTime() < deadline) {
       Thread.sleep(20);

@@ -1,5 +1,6 @@
 package dev.portcullis.launcher;
 
+import dev.portcullis.dataplane.cli.ByteSizeConverter;
 import dev.portcullis.dataplane.cli.DurationConverter;
 import java.time.Duration;
 import picocli.CommandLine.Option;
@@ -42,6 +43,27 @@ final class ServeFlags {
   @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "10s",
       description = "Then: how long requests in flight get to finish (default: ${DEFAULT-VALUE}).")
   Duration drainTimeout;
+
+  @Option(names = "--cache-memory", paramLabel = "BYTES", converter = ByteSizeConverter.class, defaultValue = "256Mi",
+      description = "Memory budget of the HTTP cache of routes that enable caching (default: ${DEFAULT-VALUE}; "
+          + "suffixes Ki, Mi, Gi).")
+  long cacheMemory;
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE",
+      description = "A file holding the token that the admin port's POST /cache/purge requires (as "
+          + "Authorization: Bearer). Without it, purging is off.")
+  java.nio.file.Path adminTokenFile;
+
+  String adminToken() {
+    if (adminTokenFile == null) {
+      return null;
+    }
+    try {
+      return java.nio.file.Files.readString(adminTokenFile).trim();
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read --admin-token-file " + adminTokenFile + ": " + e.getMessage());
+    }
+  }
 
   @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0",
       description = "Data-plane event loops (default: one per CPU core).")

@@ -1,6 +1,12 @@
 package dev.portcullis.dataplane.admin;
 
+import dev.portcullis.dataplane.cache.CacheKeys;
+import dev.portcullis.dataplane.cache.HttpCache;
 import dev.portcullis.dataplane.routing.CompiledTable;
+import dev.portcullis.model.routing.Router;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.model.push.PushMessage;
 import io.vertx.core.Future;
@@ -22,6 +28,9 @@ import java.util.function.Supplier;
  *   <li>{@code GET /config_dump}: the applied table with its version and checksum, as JSON</li>
  *   <li>{@code GET /status}: in local mode, what became of each object (conditions and problems),
  *       as JSON; in a cluster that lives on the objects themselves</li>
+ *   <li>{@code GET /cache/stats}: the HTTP cache's counters and size, as JSON</li>
+ *   <li>{@code POST /cache/purge?url=URL}, {@code ?prefix=URL} or {@code ?all=true}: drops stored
+ *       responses; needs {@code Authorization: Bearer} the admin token, and is off without one</li>
  * </ul>
  */
 public final class AdminServer extends VerticleBase {
@@ -31,6 +40,8 @@ public final class AdminServer extends VerticleBase {
   private final Supplier<CompiledTable> table;
   private final Supplier<Boolean> ready;
   private final Supplier<Supplier<String>> status;
+  private final HttpCache cache;
+  private final byte[] adminToken;
   private HttpServer server;
 
   /**
@@ -38,11 +49,23 @@ public final class AdminServer extends VerticleBase {
    */
   public AdminServer(String host, int port, Supplier<CompiledTable> table, Supplier<Boolean> ready,
       Supplier<Supplier<String>> status) {
+    this(host, port, table, ready, status, null, null);
+  }
+
+  /**
+   * @param cache      the HTTP cache, or null
+   * @param adminToken the token write operations need, or null to refuse them all
+   */
+  public AdminServer(String host, int port, Supplier<CompiledTable> table, Supplier<Boolean> ready,
+      Supplier<Supplier<String>> status, HttpCache cache, String adminToken) {
     this.host = host;
     this.port = port;
     this.table = table;
     this.ready = ready;
     this.status = status;
+    this.cache = cache;
+    this.adminToken = adminToken == null || adminToken.isEmpty() ? null
+        : adminToken.getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
@@ -58,6 +81,10 @@ public final class AdminServer extends VerticleBase {
   }
 
   private void handle(HttpServerRequest req) {
+    if (req.path().equals("/cache/purge")) {
+      purge(req);
+      return;
+    }
     if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
       text(req, 405, "method not allowed\n");
       return;
@@ -90,7 +117,77 @@ public final class AdminServer extends VerticleBase {
               .onFailure(e -> text(req, 500, "status failed\n"));
         }
       }
-      default -> text(req, 404, "not found; try /healthz, /readyz, /config_dump, /status\n");
+      case "/cache/stats" -> {
+        if (cache == null) {
+          text(req, 404, "no cache\n");
+          return;
+        }
+        HttpCache.Stats st = cache.stats();
+        String json = "{\"hits\":" + st.hits.sum() + ",\"misses\":" + st.misses.sum() + ",\"staleServed\":"
+            + st.staleServed.sum() + ",\"revalidations\":" + st.revalidations.sum() + ",\"coalesced\":"
+            + st.coalesced.sum() + ",\"stores\":" + st.stores.sum() + ",\"evictions\":" + st.evictions.sum()
+            + ",\"entries\":" + cache.entries() + ",\"bytes\":" + cache.bytes() + ",\"maxBytes\":" + cache.maxBytes()
+            + "}\n";
+        req.response().putHeader("content-type", "application/json").end(json);
+      }
+      default -> text(req, 404, "not found; try /healthz, /readyz, /config_dump, /status, /cache/stats\n");
+    }
+  }
+
+  /** Drops stored responses: one URL (every variant of it), every URL under a prefix, or all. */
+  private void purge(HttpServerRequest req) {
+    if (req.method() != HttpMethod.POST) {
+      text(req, 405, "use POST\n");
+      return;
+    }
+    if (cache == null) {
+      text(req, 404, "no cache\n");
+      return;
+    }
+    if (adminToken == null) {
+      text(req, 403, "purging is off: start the data plane with an admin token (--admin-token-file)\n");
+      return;
+    }
+    String auth = req.getHeader("authorization");
+    byte[] given = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? auth.substring(7).trim().getBytes(StandardCharsets.UTF_8) : new byte[0];
+    if (!MessageDigest.isEqual(given, adminToken)) {
+      req.response().putHeader("www-authenticate", "Bearer");
+      text(req, 401, "a valid admin token is required\n");
+      return;
+    }
+    String url = req.getParam("url");
+    String prefix = req.getParam("prefix");
+    if ("true".equals(req.getParam("all"))) {
+      text(req, 200, "purged " + cache.purgeAll() + " keys\n");
+    } else if (url != null || prefix != null) {
+      String key = key(url != null ? url : prefix);
+      if (key == null) {
+        text(req, 400, "not an absolute http(s) URL: " + (url != null ? "url" : "prefix") + "\n");
+        return;
+      }
+      int n = url != null ? cache.invalidate(key) : cache.purgePrefix(key);
+      text(req, 200, "purged " + n + " keys\n");
+    } else {
+      text(req, 400, "say what to purge: ?url=URL, ?prefix=URL or ?all=true\n");
+    }
+  }
+
+  /** The cache key of an absolute URL (host without port, lower case; path as sent; query). */
+  private static String key(String url) {
+    try {
+      URI u = URI.create(url);
+      if (u.getHost() == null || !("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))) {
+        return null;
+      }
+      String path = dev.portcullis.dataplane.routing.PathNormalizer.normalize(
+          u.getRawPath() == null || u.getRawPath().isEmpty() ? "/" : u.getRawPath());
+      if (path == null) {
+        return null;
+      }
+      return CacheKeys.uri(Router.normalizeHost(u.getHost()), path, u.getRawQuery(), null);
+    } catch (IllegalArgumentException e) {
+      return null;
     }
   }
 

@@ -92,6 +92,17 @@ public final class DataPlaneCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}). Keep period + timeout under the pod's terminationGracePeriodSeconds.")
   Duration drainTimeout;
 
+  @Option(names = "--cache-memory", paramLabel = "BYTES", converter = ByteSizeConverter.class,
+      defaultValue = "${env:PORTCULLIS_CACHE_MEMORY:-256Mi}",
+      description = "Memory budget of the HTTP cache (default: ${DEFAULT-VALUE}; suffixes Ki, Mi, Gi). Keep it well "
+          + "under the container's memory limit.")
+  long cacheMemory;
+
+  @Option(names = "--admin-token-file", paramLabel = "FILE", defaultValue = "${env:PORTCULLIS_ADMIN_TOKEN_FILE}",
+      description = "A file holding the token that the admin port's POST /cache/purge requires (as "
+          + "Authorization: Bearer). Without it, purging is off.")
+  Path adminTokenFile;
+
   @Override
   public Integer call() throws Exception {
     if (routeServer == null) {
@@ -109,7 +120,10 @@ public final class DataPlaneCommand implements Callable<Integer> {
     String node = nodeId == null || nodeId.isBlank() ? InetAddress.getLocalHost().getHostName() : nodeId;
     DataPlaneConfig config;
     try {
-      config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, tls, node);
+      String adminToken = adminTokenFile == null ? null
+          : Files.readString(adminTokenFile, StandardCharsets.UTF_8).trim();
+      config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, tls, node,
+          cacheMemory, adminToken);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -508,6 +508,48 @@ class CacheTest extends LiveProxy {
     assertThat(r.body()).isEqualTo("0123456789");
   }
 
+  // --- control ---
+
+  HttpResponse<String> admin(String method, String pathAndQuery, String token) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dataPlane.adminPort()
+        + pathAndQuery)).method(method, HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void purgingNeedsTheAdminTokenAndDropsByUrlPrefixOrAll() throws Exception {
+    String p = path("purge");
+    String q = p + "/child";
+    origin.answer(p).header("cache-control", "max-age=600").header("vary", "accept-language");
+    origin.answer(q).header("cache-control", "max-age=600");
+    get(p, "Accept-Language", "en");
+    get(p, "Accept-Language", "de");
+    get(q);
+    String url = "http://cache.test" + p;
+    assertThat(admin("POST", "/cache/purge?url=" + url, null).statusCode()).isEqualTo(401);
+    assertThat(admin("POST", "/cache/purge?url=" + url, "wrong").statusCode()).isEqualTo(401);
+    assertThat(admin("GET", "/cache/purge?url=" + url, ADMIN_TOKEN).statusCode()).isEqualTo(405);
+    assertThat(admin("POST", "/cache/purge?url=not-a-url", ADMIN_TOKEN).statusCode()).isEqualTo(400);
+    HttpResponse<String> purged = admin("POST", "/cache/purge?url=" + url, ADMIN_TOKEN);
+    assertThat(purged.statusCode()).isEqualTo(200);
+    assertThat(purged.body()).isEqualTo("purged 1 keys\n"); // one key, both of its Vary variants
+    get(p, "Accept-Language", "en");
+    get(q);
+    assertThat(origin.count(p)).isEqualTo(3);
+    assertThat(origin.count(q)).as("another URL stays").isEqualTo(1);
+    assertThat(admin("POST", "/cache/purge?prefix=" + url, ADMIN_TOKEN).body()).startsWith("purged 2");
+    get(q);
+    assertThat(origin.count(q)).isEqualTo(2);
+    assertThat(admin("POST", "/cache/purge?all=true", ADMIN_TOKEN).statusCode()).isEqualTo(200);
+    get(q);
+    assertThat(origin.count(q)).isEqualTo(3);
+    String stats = admin("GET", "/cache/stats", null).body();
+    assertThat(stats).contains("\"hits\":", "\"misses\":", "\"coalesced\":", "\"evictions\":", "\"bytes\":");
+  }
+
   // --- coalescing and memory ---
 
   @Test

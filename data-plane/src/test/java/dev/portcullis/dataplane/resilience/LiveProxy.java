@@ -39,6 +39,8 @@ abstract class LiveProxy {
     System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host,connection");
   }
 
+  static final String ADMIN_TOKEN = "test-admin-token";
+
   Vertx vertx;
   DataPlane dataPlane;
   HttpClient client;
@@ -48,7 +50,7 @@ abstract class LiveProxy {
   @BeforeAll
   void start() throws Exception {
     vertx = Vertx.vertx();
-    dataPlane = DataPlane.start(DataPlaneConfig.loopback(2));
+    dataPlane = DataPlane.start(DataPlaneConfig.loopback(2).withAdminToken(ADMIN_TOKEN));
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   }
 
