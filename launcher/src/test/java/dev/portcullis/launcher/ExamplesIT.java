@@ -104,11 +104,20 @@ class ExamplesIT {
   }
 
   @Test
+  void cachedPagesAreServedFromTheCache() throws Exception {
+    HttpResponse<String> first = get("cached.local", "/page?utm_source=mail");
+    assertThat(first.headers().firstValue("cache-status")).hasValue("Portcullis; fwd=uri-miss; stored");
+    HttpResponse<String> second = get("cached.local", "/page?utm_source=web");
+    assertThat(second.headers().firstValue("cache-status").orElseThrow()).startsWith("Portcullis; hit; ttl=");
+    assertThat(second.body()).isEqualTo(first.body());
+  }
+
+  @Test
   void statusShowsEveryRouteProgrammed() throws Exception {
     await().atMost(Duration.ofSeconds(10)).until(() -> {
       String status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local.adminPort() + "/status"))
           .build(), HttpResponse.BodyHandlers.ofString()).body();
-      return status.split("\"type\" : \"Programmed\",\\s*\"status\" : \"True\"", -1).length - 1 == 5;
+      return status.split("\"type\" : \"Programmed\",\\s*\"status\" : \"True\"", -1).length - 1 == 6;
     });
     String status = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local.adminPort() + "/status"))
         .build(), HttpResponse.BodyHandlers.ofString()).body();
