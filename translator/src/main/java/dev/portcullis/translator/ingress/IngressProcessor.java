@@ -3,6 +3,7 @@ package dev.portcullis.translator.ingress;
 import dev.portcullis.model.Hostnames;
 import dev.portcullis.model.PathMatch;
 import dev.portcullis.model.Route;
+import dev.portcullis.model.RoutePolicies;
 import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteMatch;
 import dev.portcullis.model.SourceRef;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -78,6 +80,24 @@ public final class IngressProcessor {
     }
   }
 
+  /** Turns the shared HTTP cache on for every route of the Ingress: {@code "true"} or {@code "false"}. */
+  public static final String CACHE_ANNOTATION = "portcullis.dev/cache";
+
+  /** What an Ingress's annotations ask of its routes beyond routing (null: nothing). */
+  private static RoutePolicies policies(Ingress ingress, ObjectReport report) {
+    Map<String, String> annotations = ingress.getMetadata().getAnnotations();
+    String cache = annotations == null ? null : annotations.get(CACHE_ANNOTATION);
+    if (cache == null || cache.trim().equalsIgnoreCase("false")) {
+      return null;
+    }
+    if (!cache.trim().equalsIgnoreCase("true")) {
+      report.warning("metadata.annotations[" + CACHE_ANNOTATION + "]", "InvalidAnnotation", "\"" + cache
+          + "\" is neither true nor false; caching stays off");
+      return null;
+    }
+    return new RoutePolicies(null, new RoutePolicies.CachePolicy(true), null, null);
+  }
+
   public void process(Ingress ingress, ObjectReport report) {
     String namespace = ingress.getMetadata().getNamespace();
     String name = ingress.getMetadata().getName();
@@ -86,6 +106,7 @@ public final class IngressProcessor {
     IngressSpec spec = ingress.getSpec();
     List<IngressRule> rules = spec == null || spec.getRules() == null ? List.of() : spec.getRules();
     IngressBackend defaultBackend = spec == null ? null : spec.getDefaultBackend();
+    RoutePolicies policies = policies(ingress, report);
 
     if (rules.isEmpty() && defaultBackend == null) {
       report.error("spec", "InvalidIngress", "an Ingress needs rules or a defaultBackend; nothing is served");
@@ -115,8 +136,8 @@ public final class IngressProcessor {
           continue;
         }
         RouteAction action = backend(namespace, path.getBackend(), field + ".backend", report);
-        Route route = new Route(routePrefix + "/rule/" + i + "/path/" + j, RouteMatch.path(match), action,
-            options.routeTimeouts(), source.withField(field));
+        Route route = new Route(routePrefix + "/rule/" + i + "/path/" + j, RouteMatch.path(match), action, null,
+            policies, options.routeTimeouts(), source.withField(field));
         RouteTableBuilder.Claim holder = builder.addRoute(host, route, report.object());
         if (holder != null) {
           report.error(field, "PathConflict", describe(match) + " on host " + host + " is already routed by "
@@ -132,8 +153,8 @@ public final class IngressProcessor {
     if (defaultBackend != null) {
       String field = "spec.defaultBackend";
       RouteAction action = backend(namespace, defaultBackend, field, report);
-      Route route = new Route(routePrefix + "/defaultBackend", RouteMatch.path(PathMatch.prefix("/")), action,
-          options.routeTimeouts(), source.withField(field));
+      Route route = new Route(routePrefix + "/defaultBackend", RouteMatch.path(PathMatch.prefix("/")), action, null,
+          policies, options.routeTimeouts(), source.withField(field));
       boolean used = false;
       for (String host : hosts) {
         RouteTableBuilder.Claim holder = builder.offerHostFallback(host, route, report.object());
