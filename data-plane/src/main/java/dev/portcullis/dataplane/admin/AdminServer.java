@@ -166,8 +166,14 @@ public final class AdminServer extends VerticleBase {
         text(req, 400, "not an absolute http(s) URL: " + (url != null ? "url" : "prefix") + "\n");
         return;
       }
-      int n = url != null ? cache.invalidate(key) : cache.purgePrefix(key);
-      text(req, 200, "purged " + n + " keys\n");
+      if (url != null) {
+        text(req, 200, "purged " + cache.invalidate(key) + " keys\n");
+      } else {
+        // A prefix walks every key: not on the event loop.
+        vertx.executeBlocking(() -> cache.purgePrefix(key))
+            .onSuccess(n -> text(req, 200, "purged " + n + " keys\n"))
+            .onFailure(e -> text(req, 500, "purge failed\n"));
+      }
     } else {
       text(req, 400, "say what to purge: ?url=URL, ?prefix=URL or ?all=true\n");
     }

@@ -54,8 +54,10 @@ public final class CacheGate {
   /** A decision and what it was based on. */
   public static final class Decision {
     public final Kind kind;
+    /** Identifies the request's stored responses for coalescing: URI key and sub-key. */
     public final String key;
     public final String uriKey;
+    final String subKey;
     /** The stored response the decision is about (a stale one for FORWARD), or null. */
     public final CachedResponse entry;
     final CacheControl requestCc;
@@ -70,10 +72,11 @@ public final class CacheGate {
       return policy;
     }
 
-    Decision(Kind kind, String key, String uriKey, CachedResponse entry, CacheControl requestCc,
+    Decision(Kind kind, String subKey, String uriKey, CachedResponse entry, CacheControl requestCc,
         RoutePolicies.CachePolicy policy, boolean uriKnown) {
       this.kind = kind;
-      this.key = key;
+      this.subKey = subKey;
+      this.key = subKey == null ? uriKey : uriKey + CacheKeys.HEADER_SEPARATOR + subKey;
       this.uriKey = uriKey;
       this.entry = entry;
       this.requestCc = requestCc;
@@ -99,18 +102,25 @@ public final class CacheGate {
   }
 
   /** RFC 9111 section 4: what may be done for this request. */
-  public Decision decide(HttpServerRequest request, RoutePolicies.CachePolicy policy, String uriKey) {
+  public Decision decide(HttpServerRequest request, RoutePolicies.CachePolicy policy, String uriKey,
+      String routeName) {
     HttpMethod method = request.method();
     MultiMap headers = request.headers();
-    if ((method != HttpMethod.GET && method != HttpMethod.HEAD) || headers.contains("range")) {
+    if ((method != HttpMethod.GET && method != HttpMethod.HEAD) || headers.contains(HttpHeaders.UPGRADE)) {
       return new Decision(Kind.BYPASS, null, uriKey, null, CacheControl.NONE, policy, false);
     }
     CacheControl rcc = requestDirectives(headers);
-    String key = CacheKeys.key(uriKey, headers, policy);
-    CachedResponse e = cache.lookup(key, headers);
+    String key = CacheKeys.subKey(routeName, headers, policy);
+    CachedResponse e = cache.lookup(uriKey, key, headers);
+    // A range is answered from a fresh stored 200; anything else about it goes to the origin as it is.
+    boolean ranged = headers.contains("range");
+    if (ranged && (e == null || e.status != 200 || e.freshnessLeftMs(System.currentTimeMillis()) <= 0
+        || rcc.has("no-cache") || e.cc.has("no-cache"))) {
+      return new Decision(Kind.BYPASS, null, uriKey, null, CacheControl.NONE, policy, false);
+    }
     if (e == null) {
       cache.stats().misses.increment();
-      boolean known = cache.hasKey(key);
+      boolean known = cache.hasKey(uriKey, key);
       return new Decision(rcc.has("only-if-cached") ? Kind.ONLY_IF_CACHED : Kind.FORWARD, key, uriKey, null, rcc,
           policy, known);
     }
@@ -132,6 +142,9 @@ public final class CacheGate {
     boolean staleAllowed = !mustValidate && !e.cc.has("must-revalidate") && !e.cc.has("proxy-revalidate")
         && e.cc.seconds("s-maxage") < 0 && left <= 0;
     long staleness = -left;
+    if (ranged) {
+      return new Decision(Kind.BYPASS, null, uriKey, null, CacheControl.NONE, policy, false);
+    }
     if (staleAllowed && rcc.has("max-stale")
         && (rcc.hasWithoutValue("max-stale") || (rcc.seconds("max-stale") >= 0
             && staleness <= rcc.seconds("max-stale") * 1000))) {
@@ -182,19 +195,31 @@ public final class CacheGate {
     return allowed >= 0 && staleness <= allowed * 1000;
   }
 
+  /** Request header fields the proxy sets itself: a response that varies on them is never stored. */
+  static final Set<String> PROXY_SET = Set.of("x-forwarded-for", "x-real-ip", "x-forwarded-proto",
+      "x-forwarded-host", "x-forwarded-port", "forwarded", "host");
+
   /**
    * RFC 9111 section 3: may this response be stored? Null when not; else the header fields to
    * store.
+   *
+   * @param rewritten request header fields (lower case) the route changes on their way upstream:
+   *                  the stored response cannot vary on what the client did not send
    */
   public List<Map.Entry<String, String>> storable(Decision d, HttpServerRequest request, int status,
-      MultiMap responseHeaders) {
+      MultiMap responseHeaders, Set<String> rewritten) {
     if (request.method() != HttpMethod.GET || d.requestCc.has("no-store")) {
       return null;
     }
     if (status < 200 || status == 206 || status == 304) {
       return null;
     }
-    List<Map.Entry<String, String>> stored = CachedResponse.storable(responseHeaders);
+    return storableFields(d, request, status, CachedResponse.storable(responseHeaders), rewritten);
+  }
+
+  /** The response-side checks of {@link #storable}, on the fields a cache would keep. */
+  private List<Map.Entry<String, String>> storableFields(Decision d, HttpServerRequest request, int status,
+      List<Map.Entry<String, String>> stored, Set<String> rewritten) {
     CacheControl cc = targeted(stored);
     boolean mustUnderstand = cc.has("must-understand");
     if (mustUnderstand ? !UNDERSTOOD.contains(status) : cc.has("no-store")) {
@@ -204,8 +229,13 @@ public final class CacheGate {
       return null;
     }
     for (Map.Entry<String, String> h : stored) {
-      if (h.getKey().equalsIgnoreCase("vary") && CachedResponse.listed(h.getValue(), "*")) {
-        return null;
+      if (h.getKey().equalsIgnoreCase("vary")) {
+        for (String name : h.getValue().split(",")) {
+          String n = name.trim().toLowerCase(Locale.ROOT);
+          if (n.equals("*") || PROXY_SET.contains(n) || rewritten.contains(n)) {
+            return null;
+          }
+        }
       }
     }
     if (request.headers().contains(HttpHeaders.AUTHORIZATION) && !d.policy.cacheAuthorized()
@@ -280,25 +310,37 @@ public final class CacheGate {
     for (String n : varyNames) {
       varyValues.add(HttpCache.varyValue(request.headers(), n));
     }
-    CachedResponse e = new CachedResponse(status, message, headers, body, d.requestTime, responseTime,
+    CachedResponse e = new CachedResponse(d.subKey, status, message, headers, body, d.requestTime, responseTime,
         List.copyOf(varyNames), java.util.Collections.unmodifiableList(varyValues), d.policy.defaultTtlMs());
-    cache.put(d.key, e);
+    cache.put(d.uriKey, e);
     return e;
   }
 
-  /** A 304 revalidated the stored response: store its updated copy and return it. */
-  public CachedResponse revalidated(Decision d, MultiMap notModified, long responseTime) {
+  /**
+   * A 304 revalidated the stored response: returns its updated copy, stored again only when the
+   * updated fields still allow it (a 304 may bring Set-Cookie, private or no-store; then this client
+   * gets the answer and the stored copy goes).
+   */
+  public CachedResponse revalidated(Decision d, HttpServerRequest request, MultiMap notModified, long responseTime,
+      Set<String> rewritten) {
     cache.stats().revalidations.increment();
     CachedResponse updated = d.entry.updatedBy(notModified, d.requestTime, responseTime, d.policy.defaultTtlMs());
-    cache.remove(d.key, d.entry);
-    cache.put(d.key, updated);
+    cache.remove(d.uriKey, d.entry);
+    if (storableFields(d, request, updated.status, updated.headers, rewritten) != null) {
+      cache.put(d.uriKey, updated);
+    }
     return updated;
   }
 
-  /** The stored response must not be used again (a newer answer said so). */
-  public void forget(Decision d) {
-    if (d.entry != null) {
-      cache.remove(d.key, d.entry);
+  /**
+   * A newer answer to a request that had a stored response says it may not be stored: the old one
+   * goes too. Only the response's own say counts: a client's no-store, a HEAD or a 304 to its own
+   * conditions removes nothing.
+   */
+  public void forget(Decision d, HttpServerRequest request, int status) {
+    if (d.entry != null && request.method() == HttpMethod.GET && !d.requestCc.has("no-store") && status >= 200
+        && status != 206 && status != 304) {
+      cache.remove(d.uriKey, d.entry);
     }
   }
 
@@ -329,6 +371,25 @@ public final class CacheGate {
     if (bodiless) {
       return null;
     }
+    String range = request.getHeader("range");
+    if (range != null && e.status == 200 && ifRangeHolds(request.getHeader("if-range"), e)) {
+      long[] r = singleRange(range, e.body.length());
+      if (r != null && r[0] < 0) {
+        response.setStatusCode(416);
+        out.set("content-range", "bytes */" + e.body.length());
+        out.set(HttpHeaders.CONTENT_LENGTH, "0");
+        return null;
+      }
+      if (r != null) {
+        response.setStatusCode(206);
+        if (request.version() != HttpVersion.HTTP_2) {
+          response.setStatusMessage("Partial Content");
+        }
+        out.set("content-range", "bytes " + r[0] + "-" + r[1] + "/" + e.body.length());
+        out.set(HttpHeaders.CONTENT_LENGTH, Long.toString(r[1] - r[0] + 1));
+        return e.body.getBuffer((int) r[0], (int) r[1] + 1);
+      }
+    }
     String storedLength = e.first("content-length");
     if (request.method() == HttpMethod.HEAD) {
       out.set(HttpHeaders.CONTENT_LENGTH, storedLength != null ? storedLength : Integer.toString(e.body.length()));
@@ -336,6 +397,60 @@ public final class CacheGate {
     }
     out.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(e.body.length()));
     return e.body;
+  }
+
+  /**
+   * One byte range of a body (RFC 9110 section 14.1.2) as {first, last}; {-1, -1} when it cannot
+   * be satisfied; null when the header is not a single byte range (the whole body is sent then).
+   */
+  static long[] singleRange(String header, long length) {
+    String h = header.trim();
+    if (!h.regionMatches(true, 0, "bytes=", 0, 6) || h.indexOf(',') >= 0) {
+      return null;
+    }
+    String spec = h.substring(6).trim();
+    int dash = spec.indexOf('-');
+    if (dash < 0) {
+      return null;
+    }
+    try {
+      String a = spec.substring(0, dash).trim();
+      String b = spec.substring(dash + 1).trim();
+      long first;
+      long last;
+      if (a.isEmpty()) {
+        long suffix = Long.parseLong(b);
+        if (suffix <= 0) {
+          return new long[] {-1, -1};
+        }
+        first = Math.max(0, length - suffix);
+        last = length - 1;
+      } else {
+        first = Long.parseLong(a);
+        last = b.isEmpty() ? length - 1 : Math.min(Long.parseLong(b), length - 1);
+        if (!b.isEmpty() && Long.parseLong(b) < first) {
+          return null; // invalid: ignore the header
+        }
+      }
+      if (first >= length || length == 0) {
+        return new long[] {-1, -1};
+      }
+      return new long[] {first, last};
+    } catch (NumberFormatException ex) {
+      return null;
+    }
+  }
+
+  /** If-Range: the range applies only while the stored response is the one the client holds. */
+  private static boolean ifRangeHolds(String ifRange, CachedResponse e) {
+    if (ifRange == null) {
+      return true;
+    }
+    String v = ifRange.trim();
+    if (v.startsWith("\"")) {
+      return e.etag != null && !e.etag.startsWith("W/") && e.etag.equals(v);
+    }
+    return e.lastModified != null && e.lastModified.trim().equals(v);
   }
 
   /** The Cache-Status of a hit. */

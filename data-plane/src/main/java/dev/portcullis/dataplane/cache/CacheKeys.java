@@ -4,9 +4,9 @@ import dev.portcullis.model.RoutePolicies;
 import io.vertx.core.MultiMap;
 
 /**
- * Primary cache keys: {@code host path?query}, the query without the route's ignored parameters,
- * then the route's key headers. Host and path are those the router saw (normalised), so that
- * spellings of one URL share an entry.
+ * Cache keys: the URI key {@code host path?query} (the query without the route's ignored
+ * parameters; host and path as the router saw them, normalised, so that spellings of one URL share
+ * an entry), and within it a sub-key of route name and key header values.
  */
 public final class CacheKeys {
   private CacheKeys() {}
@@ -23,11 +23,16 @@ public final class CacheKeys {
     return b.toString();
   }
 
-  static String key(String uriKey, MultiMap headers, RoutePolicies.CachePolicy policy) {
+  /**
+   * What tells responses for one URI apart beyond Vary: the route they were stored by (two routes
+   * can share a host and path and differ by a header or method condition, with different
+   * backends), then the route's key headers.
+   */
+  static String subKey(String routeName, MultiMap headers, RoutePolicies.CachePolicy policy) {
     if (policy.keyHeaders().isEmpty()) {
-      return uriKey;
+      return routeName;
     }
-    StringBuilder b = new StringBuilder(uriKey);
+    StringBuilder b = new StringBuilder(routeName);
     for (String h : policy.keyHeaders()) {
       String v = HttpCache.varyValue(headers, h);
       b.append(HEADER_SEPARATOR).append(h).append(':').append(v == null ? "" : v);

@@ -29,6 +29,8 @@ public final class CachedResponse {
   static final double HEURISTIC_FRACTION = 0.1;
   static final long HEURISTIC_MAX_MS = 86_400_000L;
 
+  /** Which route (and key header values) the response belongs to within its URI. */
+  final String subKey;
   final int status;
   final String statusMessage;
   final List<Map.Entry<String, String>> headers;
@@ -49,8 +51,10 @@ public final class CachedResponse {
   final String etag;
   final String lastModified;
 
-  CachedResponse(int status, String statusMessage, List<Map.Entry<String, String>> headers, Buffer body,
-      long requestTime, long responseTime, List<String> varyNames, List<String> varyValues, long defaultTtlMs) {
+  CachedResponse(String subKey, int status, String statusMessage, List<Map.Entry<String, String>> headers,
+      Buffer body, long requestTime, long responseTime, List<String> varyNames, List<String> varyValues,
+      long defaultTtlMs) {
+    this.subKey = subKey;
     this.status = status;
     this.statusMessage = statusMessage;
     this.headers = List.copyOf(headers);
@@ -67,7 +71,7 @@ public final class CachedResponse {
     this.etag = first("etag");
     this.lastModified = first("last-modified");
     this.freshnessLifetimeMs = lifetime(defaultTtlMs);
-    int w = 256 + (body == null ? 0 : body.length());
+    int w = 256 + subKey.length() + (body == null ? 0 : body.length());
     for (Map.Entry<String, String> h : this.headers) {
       w += h.getKey().length() + h.getValue().length() + 32;
     }
@@ -241,7 +245,7 @@ public final class CachedResponse {
         merged.add(h);
       }
     }
-    return new CachedResponse(status, statusMessage, merged, body, requestTime, responseTime, varyNames, varyValues,
-        defaultTtlMs);
+    return new CachedResponse(subKey, status, statusMessage, merged, body, requestTime, responseTime, varyNames,
+        varyValues, defaultTtlMs);
   }
 }

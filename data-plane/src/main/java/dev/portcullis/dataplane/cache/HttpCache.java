@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class HttpCache {
 
-  /** Variants kept per key; more distinct Vary values than this push the oldest out. */
-  static final int MAX_VARIANTS = 32;
+  /** Responses kept per URI (over its routes, key headers and Vary values); more push the oldest out. */
+  static final int MAX_VARIANTS = 64;
 
   /** What the cache has done, for metrics. */
   public static final class Stats {
@@ -36,8 +36,16 @@ public final class HttpCache {
     public final LongAdder evictions = new LongAdder();
   }
 
-  /** One key's variants, newest first. */
-  record Variants(List<CachedResponse> entries, int weight) {}
+  /** Everything stored for one URI, newest first. */
+  record Variants(List<CachedResponse> entries, int weight) {
+    static Variants of(List<CachedResponse> entries) {
+      int w = 0;
+      for (CachedResponse c : entries) {
+        w += c.weight;
+      }
+      return new Variants(List.copyOf(entries), w);
+    }
+  }
 
   private final Cache<String, Variants> store;
   private final long maxBytes;
@@ -71,27 +79,37 @@ public final class HttpCache {
     return store.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
   }
 
+  /** URIs with something stored. */
   public long entries() {
     return store.estimatedSize();
   }
 
-  /** The stored response for a request, matching its Vary, or null. */
-  CachedResponse lookup(String key, io.vertx.core.MultiMap requestHeaders) {
-    Variants v = store.getIfPresent(key);
+  /** The stored response for a request: same URI, same sub-key, matching Vary; or null. */
+  CachedResponse lookup(String uriKey, String subKey, io.vertx.core.MultiMap requestHeaders) {
+    Variants v = store.getIfPresent(uriKey);
     if (v == null) {
       return null;
     }
     for (CachedResponse e : v.entries()) {
-      if (matches(e, requestHeaders)) {
+      if (e.subKey.equals(subKey) && matches(e, requestHeaders)) {
         return e;
       }
     }
     return null;
   }
 
-  /** True if any response is stored under the key (to tell a URI miss from a Vary miss). */
-  boolean hasKey(String key) {
-    return store.getIfPresent(key) != null;
+  /** True if a response is stored for the URI and sub-key (to tell a URI miss from a Vary miss). */
+  boolean hasKey(String uriKey, String subKey) {
+    Variants v = store.getIfPresent(uriKey);
+    if (v == null) {
+      return false;
+    }
+    for (CachedResponse e : v.entries()) {
+      if (e.subKey.equals(subKey)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean matches(CachedResponse e, io.vertx.core.MultiMap requestHeaders) {
@@ -125,12 +143,12 @@ public final class HttpCache {
     return b.toString();
   }
 
-  /** Stores a response, replacing the variant with the same Vary values. */
-  void put(String key, CachedResponse e) {
+  /** Stores a response, replacing the one with the same sub-key and Vary values. */
+  void put(String uriKey, CachedResponse e) {
     if (e.weight > maxBytes / 4) {
       return; // one object never crowds out most of the cache
     }
-    store.asMap().compute(key, (k, old) -> {
+    store.asMap().compute(uriKey, (k, old) -> {
       List<CachedResponse> entries = new ArrayList<>();
       entries.add(e);
       if (old != null) {
@@ -138,47 +156,32 @@ public final class HttpCache {
           if (entries.size() >= MAX_VARIANTS) {
             break;
           }
-          if (!(o.varyNames.equals(e.varyNames) && o.varyValues.equals(e.varyValues))) {
+          boolean same = o.subKey.equals(e.subKey) && o.varyNames.equals(e.varyNames)
+              && o.varyValues.equals(e.varyValues);
+          if (!same) {
             entries.add(o);
           }
         }
       }
-      int weight = 0;
-      for (CachedResponse c : entries) {
-        weight += c.weight;
-      }
-      return new Variants(List.copyOf(entries), weight);
+      return Variants.of(entries);
     });
     stats.stores.increment();
   }
 
-  /** Drops one variant (say, after a revalidation answered that it may not be stored). */
-  void remove(String key, CachedResponse e) {
-    store.asMap().computeIfPresent(key, (k, old) -> {
+  /** Drops one stored response (say, after a revalidation answered that it may not be stored). */
+  void remove(String uriKey, CachedResponse e) {
+    store.asMap().computeIfPresent(uriKey, (k, old) -> {
       List<CachedResponse> left = old.entries().stream().filter(x -> x != e).toList();
-      if (left.isEmpty()) {
-        return null;
-      }
-      return new Variants(left, left.stream().mapToInt(x -> x.weight).sum());
+      return left.isEmpty() ? null : Variants.of(left);
     });
   }
 
-  /** Drops everything stored for a URI (every key variant and Vary variant). */
-  public int invalidate(String keyPrefix) {
-    int removed = 0;
-    if (store.asMap().remove(keyPrefix) != null) {
-      removed++;
-    }
-    String withHeaders = keyPrefix + CacheKeys.HEADER_SEPARATOR;
-    for (String k : store.asMap().keySet()) {
-      if (k.startsWith(withHeaders) && store.asMap().remove(k) != null) {
-        removed++;
-      }
-    }
-    return removed;
+  /** Drops everything stored for a URI (all routes, key headers and Vary variants): one lookup. */
+  public int invalidate(String uriKey) {
+    return store.asMap().remove(uriKey) != null ? 1 : 0;
   }
 
-  /** Drops every key starting with the prefix; returns how many. */
+  /** Drops every URI starting with the prefix; returns how many. Walks the whole cache: not for the event loop. */
   public int purgePrefix(String prefix) {
     int removed = 0;
     for (String k : store.asMap().keySet()) {

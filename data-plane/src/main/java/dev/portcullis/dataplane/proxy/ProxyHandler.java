@@ -220,7 +220,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     if (cachePolicy != null && cacheGate != null) {
       String uriKey = CacheKeys.uri(Router.normalizeHost(hostHeader), path, q < 0 ? null : uri.substring(q + 1),
           cachePolicy);
-      decision = cacheGate.decide(request, cachePolicy, uriKey);
+      decision = cacheGate.decide(request, cachePolicy, uriKey, route.name());
       switch (decision.kind) {
         case HIT -> {
           serveStored(request, route, decision.entry, CacheGate.hit(decision.entry));
@@ -237,6 +237,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           if (cacheGate.cache().startRefresh(decision.key)) {
             ClusterRuntime refreshCluster = route.pickCluster();
             if (refreshCluster.endpoints().length > 0 && refreshCluster.tryAdmit()) {
+              decision.leader = true; // lands the refresh's flight when it ends
               new Exchange(request, route, refreshCluster, hostHeader, upstreamUri(route, path, rawPath, uri, q),
                   decision, true).start();
             } else {
@@ -256,9 +257,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
                 if (timer[0] >= 0) {
                   vertx.cancelTimer(timer[0]);
                 }
-                forward(request, route, hostHeader, path, rawPath, uri, q, true);
+                if (!request.response().closed()) {
+                  forward(request, route, hostHeader, path, rawPath, uri, q, true);
+                }
               }
             };
+            // Whatever body the request has stays unread while it waits.
+            request.pause();
             if (cacheGate.cache().join(decision.key, again) != null) {
               timer[0] = vertx.setTimer(COALESCE_WAIT_MS, t -> {
                 timer[0] = -1;
@@ -293,6 +298,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     new Exchange(request, route, cluster, hostHeader, upstreamUri(route, path, rawPath, uri, q), decision, false)
         .start();
   }
+
+  /** A background refresh of a stale stored response gives up after this long. */
+  static final long DETACHED_LIMIT_MS = 30_000;
 
   /** Waiting requests wait this long for the request in flight for their key, then go themselves. */
   static final long COALESCE_WAIT_MS = 5_000;
@@ -449,6 +457,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
     void start() {
       if (detached) {
+        // Nobody waits for a background refresh, so nothing else would bound it.
+        requestTimer = vertx.setTimer(DETACHED_LIMIT_MS, t -> {
+          requestTimer = -1;
+          timedOut();
+        });
         attempt();
         return;
       }
@@ -508,7 +521,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private void peekBody() {
       boolean[] decided = {false};
       request.handler(chunk -> {
-        if (!decided[0]) {
+        if (!decided[0] && !done) {
           decided[0] = true;
           request.pause();
           firstChunk = chunk;
@@ -565,6 +578,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
     /** Starts an attempt on an endpoint (another one than the last attempt's, when there is one). */
     private void attempt() {
+      if (done) {
+        return;
+      }
       EndpointState e = cluster.pick(hashKey, endpoint);
       if (e == null) {
         answer(503, ErrorResponses.NO_ENDPOINTS);
@@ -726,8 +742,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         pipe.to(upstream).onComplete(ar -> {
           if (ar.succeeded()) {
             upstreamEnded = true;
-          } else if (id == attemptId) {
-            abandon();
+          } else if (id == attemptId && !done && !responded) {
+            // The upstream broke off (or the client did) mid-upload, before any answer: fail the
+            // attempt now rather than wait for a response that will not come.
+            failed(id, ar.cause(), false);
           }
         });
       } else {
@@ -756,7 +774,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
               cache.uriKey, cache.policy());
         } else if (status == 304 && cache.revalidates()) {
           // The stored response is still good: refresh its header fields and answer from it.
-          CachedResponse updated = cacheGate.revalidated(cache, upstreamResponse.headers(), System.currentTimeMillis());
+          CachedResponse updated = cacheGate.revalidated(cache, request, upstreamResponse.headers(),
+              System.currentTimeMillis(), route.rewrittenRequestHeaders());
           endAttempt(Outcome.RESPONSE, status, latency);
           responded = true;
           finish();
@@ -773,9 +792,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           return;
         }
         if (cache.kind != CacheGate.Kind.BYPASS) {
-          storable = cacheGate.storable(cache, request, status, upstreamResponse.headers());
+          storable = cacheGate.storable(cache, request, status, upstreamResponse.headers(),
+              route.rewrittenRequestHeaders());
           if (storable == null) {
-            cacheGate.forget(cache); // a newer answer that may not be stored: the old one goes too
+            cacheGate.forget(cache, request, status);
+            // Nothing will be stored: whoever waits for this key may go now, not after the body.
+            landFlight(cache);
           }
         }
       }
@@ -812,7 +834,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       Pipe<Buffer> pipe = upstreamResponse.pipe();
       pipe.endOnFailure(false);
       pipe.endOnSuccess(false);
-      TeeStream tee = storable == null ? null : new TeeStream(response, cache.policy().maxObjectSize());
+      TeeStream tee = storable == null ? null
+          : new TeeStream(response, cache.policy().maxObjectSize(), () -> landFlight(cache));
       List<Map.Entry<String, String>> toStore = storable;
       pipe.to(tee != null ? tee : response).onComplete(ar -> {
         if (ar.succeeded() && tee != null && tee.complete()) {
@@ -1065,7 +1088,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         abandon();
         return;
       }
-      TeeStream sink = new TeeStream(null, cache.policy().maxObjectSize());
+      TeeStream sink = new TeeStream(null, cache.policy().maxObjectSize(), () -> {
+        // Too big to keep, and nobody to pass it to: stop reading it.
+        endAttempt(Outcome.NEUTRAL, status, latency);
+        finish();
+        abandon();
+      });
       upstreamResponse.pipe().to(sink).onComplete(ar -> {
         if (ar.succeeded() && sink.complete()) {
           cacheGate.store(cache, request, status, upstreamResponse.statusMessage(), storable, sink.body(),

@@ -15,12 +15,15 @@ import io.vertx.core.streams.WriteStream;
 final class TeeStream implements WriteStream<Buffer> {
   private final HttpServerResponse client;
   private final long limit;
+  private final Runnable onOverflow;
   private Buffer copy = Buffer.buffer();
   private boolean overflowed;
 
-  TeeStream(HttpServerResponse client, long limit) {
+  /** @param onOverflow runs once, when the body turns out too big to keep */
+  TeeStream(HttpServerResponse client, long limit, Runnable onOverflow) {
     this.client = client;
     this.limit = limit;
+    this.onOverflow = onOverflow;
   }
 
   /** True when the whole body was kept. */
@@ -38,6 +41,7 @@ final class TeeStream implements WriteStream<Buffer> {
       if (copy.length() + data.length() > limit) {
         overflowed = true;
         copy = Buffer.buffer();
+        onOverflow.run();
       } else {
         copy.appendBuffer(data);
       }

@@ -28,6 +28,7 @@ public final class CompiledRoute {
   private final AccessPolicy access;
   private final RoutePolicies.Retries retries;
   private final int retryOn;
+  private final java.util.Set<String> rewritten;
 
   CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody) {
     this.route = route;
@@ -40,6 +41,14 @@ public final class CompiledRoute {
     RouteFilters filters = route.filtersOrNone();
     this.cors = filters.cors() == null ? null : new CorsPolicy(filters.cors());
     this.access = route.policiesOrNone().access() == null ? null : new AccessPolicy(route.policiesOrNone().access());
+    java.util.Set<String> names = new java.util.HashSet<>();
+    RouteFilters.HeaderModifier m = filters.requestHeaders();
+    if (m != null) {
+      m.set().forEach(h -> names.add(h.name().toLowerCase(java.util.Locale.ROOT)));
+      m.add().forEach(h -> names.add(h.name().toLowerCase(java.util.Locale.ROOT)));
+      names.addAll(m.remove());
+    }
+    this.rewritten = java.util.Set.copyOf(names);
     RoutePolicies.Retries r = route.policiesOrNone().retries();
     this.retries = r == null ? RoutePolicies.Retries.DEFAULT : r;
     int mask = 0;
@@ -133,6 +142,11 @@ public final class CompiledRoute {
 
   public RouteFilters.HeaderModifier requestHeaders() {
     return route.filtersOrNone().requestHeaders();
+  }
+
+  /** Request header fields (lower case) the route sets, adds or removes on the way upstream. */
+  public java.util.Set<String> rewrittenRequestHeaders() {
+    return rewritten;
   }
 
   public RouteFilters.HeaderModifier responseHeaders() {

@@ -134,14 +134,14 @@ public final class ClusterRuntime {
     }
     EndpointState[] candidates = available;
     if (avoid != null && candidates.length > 1) {
-      EndpointState[] others = new EndpointState[candidates.length - 1];
+      EndpointState[] others = new EndpointState[candidates.length];
       int k = 0;
       for (EndpointState e : candidates) {
-        if (e != avoid && k < others.length) {
+        if (e != avoid) {
           others[k++] = e;
         }
       }
-      candidates = k == others.length ? others : java.util.Arrays.copyOf(others, k);
+      candidates = java.util.Arrays.copyOf(others, k);
     }
     return balancer.pick(candidates, hashKey);
   }

@@ -48,9 +48,21 @@ class CacheTest extends LiveProxy {
         false, true, true);
     RoutePolicies.CachePolicy small = new RoutePolicies.CachePolicy(true, 60_000, 1000, List.of("x-tenant"), List.of(),
         false, false, false);
+    VirtualHost main = host("cache.test", c, plain);
+    // Same host and path, another route: by header. Its stored responses are its own.
+    Route variantB = new Route("cache.test/variant-b", new RouteMatch(PathMatch.prefix("/"),
+        List.of(dev.portcullis.model.ValueMatch.header("x-variant", dev.portcullis.model.ValueMatch.Type.EXACT, "b")),
+        List.of(), null), RouteAction.Forward.to(c.name()), null, new RoutePolicies(null, plain, null, null),
+        Timeouts.DEFAULT, null);
+    // A route that sets a header upstream: responses that vary on it are not stored.
+    Route rewriting = new Route("rewriting.test/all", RouteMatch.path(PathMatch.prefix("/")),
+        RouteAction.Forward.to(c.name()), new dev.portcullis.model.RouteFilters(new dev.portcullis.model.RouteFilters
+            .HeaderModifier(List.of(new dev.portcullis.model.RouteFilters.Header("x-plan", "gold")), List.of(),
+            List.of()), null, null, null), new RoutePolicies(null, plain, null, null), Timeouts.DEFAULT, null);
     dataPlane.apply(++version, new RouteTable(List.of(
-        host("cache.test", c, plain), host("trusting.test", c, trusting), host("small.test", c, small),
-        host("nocache.test", c, null)), List.of(c)));
+        new VirtualHost("cache.test", List.of(main.routes().get(0), variantB), null),
+        host("trusting.test", c, trusting), host("small.test", c, small), host("nocache.test", c, null),
+        new VirtualHost("rewriting.test", List.of(rewriting), null)), List.of(c)));
   }
 
   static VirtualHost host(String name, Cluster c, RoutePolicies.CachePolicy cache) {
@@ -498,14 +510,109 @@ class CacheTest extends LiveProxy {
   // --- ranges ---
 
   @Test
-  void rangeRequestsPassThroughUnharmed() throws Exception {
+  void rangesAreAnsweredFromAStoredResponseAndOtherwisePassThrough() throws Exception {
     String p = path("range");
-    origin.answer(p).header("cache-control", "max-age=60").body("0123456789");
+    origin.answer(p).header("cache-control", "max-age=60").header("etag", "\"r1\"").body("0123456789");
+    Reply miss = get(p, "Range", "bytes=2-4");
+    assertThat(miss.status()).as("not stored yet: this origin ignores Range").isEqualTo(200);
     get(p);
-    Reply r = get(p, "Range", "bytes=2-4");
-    assertThat(origin.count(p)).as("ranges go to the origin").isEqualTo(2);
-    assertThat(r.status()).isEqualTo(200); // this origin ignores Range: its answer passes as it is
-    assertThat(r.body()).isEqualTo("0123456789");
+    Reply part = get(p, "Range", "bytes=2-4");
+    assertThat(part.status()).isEqualTo(206);
+    assertThat(part.body()).isEqualTo("234");
+    assertThat(header(part, "content-range")).isEqualTo("bytes 2-4/10");
+    assertThat(get(p, "Range", "bytes=-3").body()).isEqualTo("789");
+    assertThat(get(p, "Range", "bytes=7-").body()).isEqualTo("789");
+    assertThat(get(p, "Range", "bytes=20-").status()).isEqualTo(416);
+    assertThat(get(p, "Range", "bytes=0-1,4-5").body()).as("several ranges: the whole body").isEqualTo("0123456789");
+    assertThat(get(p, "Range", "bytes=2-4", "If-Range", "\"other\"").body()).as("If-Range no longer holds")
+        .isEqualTo("0123456789");
+    assertThat(origin.count(p)).isEqualTo(2);
+  }
+
+  // --- found in review ---
+
+  @Test
+  void routesSharingAPathKeepTheirOwnEntries() throws Exception {
+    String p = path("split");
+    origin.answer(p).header("cache-control", "max-age=60");
+    get(p);
+    get(p, "X-Variant", "b");
+    get(p);
+    get(p, "X-Variant", "b");
+    assertThat(origin.count(p)).isEqualTo(2);
+  }
+
+  @Test
+  void aRevalidationThatSetsACookieIsNotShared() throws Exception {
+    String p = path("304-cookie");
+    Origin.Answer a = origin.answer(p).header("cache-control", "max-age=1").header("etag", "\"c1\"").body("page");
+    a.etag = "\"c1\"";
+    get(p);
+    Thread.sleep(1100);
+    a.headers.add("set-cookie", "session=bob");
+    a.headers.set("cache-control", "max-age=60");
+    Reply revalidated = get(p);
+    assertThat(header(revalidated, "set-cookie")).as("this client gets its cookie").isEqualTo("session=bob");
+    Reply next = get(p);
+    assertThat(header(next, "cache-status")).as("the next one gets no stored copy of it").doesNotContain("hit");
+    assertThat(origin.count(p)).isEqualTo(3);
+  }
+
+  @Test
+  void responsesVaryingOnWhatTheProxySetsAreNotStored() throws Exception {
+    String p = path("vary-real-ip");
+    origin.answer(p).header("cache-control", "max-age=60").header("vary", "X-Real-IP");
+    get(p);
+    get(p);
+    assertThat(origin.count(p)).isEqualTo(2);
+    String q = path("vary-rewritten");
+    origin.answer(q).header("cache-control", "max-age=60").header("vary", "X-Plan");
+    request("GET", "rewriting.test", q);
+    request("GET", "rewriting.test", q);
+    assertThat(origin.count(q)).isEqualTo(2);
+  }
+
+  @Test
+  void clientsCannotDeleteStoredResponses() throws Exception {
+    String p = path("undeletable");
+    origin.answer(p).header("cache-control", "max-age=60");
+    get(p);
+    request("HEAD", "cache.test", p, "Cache-Control", "no-cache, no-store");
+    get(p, "Cache-Control", "no-store, no-cache");
+    get(p);
+    assertThat(origin.count(p)).as("the stored GET outlives no-store requests").isEqualTo(3);
+  }
+
+  @Test
+  void staleWhileRevalidateRefreshesAgainAndAgain() throws Exception {
+    String p = path("swr-again");
+    Origin.Answer a = origin.answer(p).header("cache-control", "max-age=1, stale-while-revalidate=60").body("v1");
+    get(p);
+    for (String next : List.of("v2", "v3")) {
+      Thread.sleep(1100);
+      a.body(next);
+      get(p);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(get(p).body()).isEqualTo(next));
+    }
+  }
+
+  @Test
+  void uncacheableAnswersDoNotMakeConcurrentRequestsQueue() throws Exception {
+    String p = path("uncacheable-slow");
+    Origin.Answer a = origin.answer(p).header("cache-control", "no-store").body("x".repeat(100));
+    a.delayMs = 300;
+    List<CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+    long start = System.nanoTime();
+    for (int i = 0; i < 10; i++) {
+      replies.add(client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + dataPlane.httpPort() + p))
+          .header("Host", "cache.test").build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    for (var r : replies) {
+      assertThat(r.get().statusCode()).isEqualTo(200);
+    }
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    // One coalesced wait at most (300 ms), then all together: far from ten in a row (3 s).
+    assertThat(ms).isLessThan(1500);
   }
 
   // --- control ---

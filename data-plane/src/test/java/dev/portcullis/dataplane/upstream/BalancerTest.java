@@ -114,4 +114,22 @@ class BalancerTest {
     }
     assertThat(seen.values()).containsOnly(100);
   }
+
+  @Test
+  void aRetryAvoidingAnEjectedEndpointStillReachesEveryOther() {
+    dev.portcullis.model.Cluster c = new dev.portcullis.model.Cluster("c", java.util.stream.IntStream.range(1, 4)
+        .mapToObj(i -> new Endpoint("10.0.0." + i, 80)).toList(), dev.portcullis.model.BalancerPolicy.ROUND_ROBIN,
+        1000, null);
+    ClusterRuntime runtime = new ClusterRuntime(c);
+    EndpointState failed = runtime.endpoints()[0];
+    for (int i = 0; i < ClusterRuntime.DEFAULT_GATEWAY_FAILURES; i++) {
+      runtime.started(failed);
+      runtime.finished(failed, ClusterRuntime.Outcome.GATEWAY_FAILURE, 0, 0);
+    }
+    java.util.Set<EndpointState> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 20; i++) {
+      seen.add(runtime.pick(null, failed));
+    }
+    assertThat(seen).containsExactlyInAnyOrder(runtime.endpoints()[1], runtime.endpoints()[2]);
+  }
 }
