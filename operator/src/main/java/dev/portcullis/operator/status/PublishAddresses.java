@@ -74,7 +74,9 @@ public final class PublishAddresses implements AutoCloseable {
     service = client.services().inNamespace(serviceNamespace).withField("metadata.name", serviceName)
         .runnableInformer(0);
     service.addEventHandler(handler());
-    service.start();
+    // Events of the initial list may arrive before the informer counts as synced, and are then
+    // ignored: look again once it has synced.
+    service.start().whenComplete((v, e) -> recompute());
     return this;
   }
 
@@ -156,7 +158,7 @@ public final class PublishAddresses implements AutoCloseable {
     if (nodes == null) {
       nodes = client.nodes().runnableInformer(0);
       nodes.addEventHandler(handler());
-      nodes.start();
+      nodes.start().whenComplete((v, e) -> recompute());
       return null; // unknown: the node events call back once listed
     }
     if (!nodes.hasSynced()) {
