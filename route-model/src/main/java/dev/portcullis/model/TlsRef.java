@@ -6,15 +6,48 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * The certificate a virtual host is to be served with: a {@code kubernetes.io/tls} Secret, by
  * reference. The key material itself never travels in the route table's dumps.
  *
- * @param namespace the Secret's namespace
- * @param name      the Secret's name
- * @param source    the object and field that asked for it
+ * @param namespace   the Secret's namespace
+ * @param name        the Secret's name
+ * @param fingerprint SHA-256 of the certificate chain (hex), or null when the Secret is missing or
+ *                    unusable (the host is then served with the default certificate); a renewed
+ *                    certificate changes it, and so the table's checksum
+ * @param hsts        the Strict-Transport-Security value for the host's HTTPS answers, or null
+ * @param redirectHttp whether plain-HTTP requests for the host are redirected to HTTPS (null: yes)
+ * @param source      the object and field that asked for it
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TlsRef(String namespace, String name, SourceRef source) {
+public record TlsRef(String namespace, String name, String fingerprint, String hsts, Boolean redirectHttp,
+    SourceRef source) {
 
   public TlsRef {
     Checks.notBlank(namespace, "namespace");
     Checks.notBlank(name, "name");
+    redirectHttp = Boolean.FALSE.equals(redirectHttp) ? Boolean.FALSE : null;
+  }
+
+  public TlsRef(String namespace, String name, SourceRef source) {
+    this(namespace, name, null, null, null, source);
+  }
+
+  /** True unless plain HTTP is to be served as well. */
+  public boolean redirects() {
+    return redirectHttp == null;
+  }
+
+  /** The key of its certificate in a snapshot. */
+  public String certificateKey() {
+    return Certificate.key(namespace, name);
+  }
+
+  public TlsRef withFingerprint(String fp) {
+    return new TlsRef(namespace, name, fp, hsts, redirectHttp, source);
+  }
+
+  public TlsRef withHsts(String value) {
+    return new TlsRef(namespace, name, fingerprint, value, redirectHttp, source);
+  }
+
+  public TlsRef withRedirectHttp(boolean redirect) {
+    return new TlsRef(namespace, name, fingerprint, hsts, redirect ? null : Boolean.FALSE, source);
   }
 }

@@ -3,6 +3,7 @@ package dev.portcullis.translator;
 import dev.portcullis.api.v1alpha1.ProxyRoute;
 import io.fabric8.kubernetes.api.model.Endpoints;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -31,6 +32,7 @@ public final class ClusterSnapshot {
   private final SortedMap<ObjectKey, EndpointSlice> endpointSlices;
   private final SortedMap<ObjectKey, Endpoints> endpoints;
   private final SortedMap<ObjectKey, ProxyRoute> proxyRoutes;
+  private final SortedMap<ObjectKey, Secret> secrets;
   private final Map<ObjectKey, List<EndpointSlice>> slicesByService;
 
   private ClusterSnapshot(Builder b) {
@@ -40,6 +42,7 @@ public final class ClusterSnapshot {
     this.endpointSlices = Collections.unmodifiableSortedMap(new TreeMap<>(b.endpointSlices));
     this.endpoints = Collections.unmodifiableSortedMap(new TreeMap<>(b.endpoints));
     this.proxyRoutes = Collections.unmodifiableSortedMap(new TreeMap<>(b.proxyRoutes));
+    this.secrets = Collections.unmodifiableSortedMap(new TreeMap<>(b.secrets));
     Map<ObjectKey, List<EndpointSlice>> index = new TreeMap<>();
     for (Map.Entry<ObjectKey, EndpointSlice> e : endpointSlices.entrySet()) {
       Map<String, String> labels = e.getValue().getMetadata().getLabels();
@@ -96,10 +99,22 @@ public final class ClusterSnapshot {
     return Optional.ofNullable(endpoints.get(new ObjectKey(namespace, name)));
   }
 
+  /** A {@code kubernetes.io/tls} Secret (other types are not kept). */
+  public Optional<Secret> tlsSecret(String namespace, String name) {
+    return Optional.ofNullable(secrets.get(new ObjectKey(namespace, name)));
+  }
+
+  public Collection<Secret> secrets() {
+    return secrets.values();
+  }
+
   public int size() {
     return ingresses.size() + ingressClasses.size() + services.size() + endpointSlices.size() + endpoints.size()
-        + proxyRoutes.size();
+        + proxyRoutes.size() + secrets.size();
   }
+
+  /** The Secret type that holds a certificate and its key. */
+  public static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
 
   /** Collects objects; a second object of the same kind and name is refused. */
   public static final class Builder {
@@ -109,13 +124,15 @@ public final class ClusterSnapshot {
     private final Map<ObjectKey, EndpointSlice> endpointSlices = new TreeMap<>();
     private final Map<ObjectKey, Endpoints> endpoints = new TreeMap<>();
     private final Map<ObjectKey, ProxyRoute> proxyRoutes = new TreeMap<>();
+    private final Map<ObjectKey, Secret> secrets = new TreeMap<>();
 
     private Builder() {}
 
     /** True for the kinds the translator reads. */
     public static boolean supports(HasMetadata object) {
       return object instanceof Ingress || object instanceof IngressClass || object instanceof Service
-          || object instanceof EndpointSlice || object instanceof Endpoints || object instanceof ProxyRoute;
+          || object instanceof EndpointSlice || object instanceof Endpoints || object instanceof ProxyRoute
+          || object instanceof Secret;
     }
 
     /**
@@ -139,6 +156,9 @@ public final class ClusterSnapshot {
         return endpoints.putIfAbsent(key, o) == null;
       } else if (object instanceof ProxyRoute o) {
         return proxyRoutes.putIfAbsent(key, o) == null;
+      } else if (object instanceof Secret o) {
+        // Only certificates are kept: no other Secret's data ever enters a snapshot.
+        return !TLS_SECRET_TYPE.equals(o.getType()) || secrets.putIfAbsent(key, o) == null;
       }
       throw new IllegalArgumentException("unsupported kind " + object.getKind());
     }

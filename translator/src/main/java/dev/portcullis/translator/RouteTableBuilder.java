@@ -1,5 +1,6 @@
 package dev.portcullis.translator;
 
+import dev.portcullis.model.Certificate;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteMatch;
@@ -48,8 +49,10 @@ public final class RouteTableBuilder {
   private final Map<String, HostEntry> hosts = new TreeMap<>();
   private final Map<String, Cluster> clusters = new TreeMap<>();
   private final Map<String, BackendResolver.Resolution> resolutions = new TreeMap<>();
+  private final Map<String, Certificate> certificates = new TreeMap<>();
   private Claim globalFallback;
   private Set<String> built = Set.of();
+  private Set<String> builtTls = Set.of();
   /** Undo actions of the object being processed, newest last; null outside {@link #begin}. */
   private List<Runnable> journal;
 
@@ -167,6 +170,25 @@ public final class RouteTableBuilder {
     }
   }
 
+  /** Adds a checked certificate under its key (namespace/name of its Secret). */
+  public void certificate(String key, Certificate certificate) {
+    if (certificates.putIfAbsent(key, certificate) == null) {
+      undo(() -> certificates.remove(key));
+    }
+  }
+
+  /** The certificates the hosts of the last {@link #build} use. */
+  public Map<String, Certificate> certificates() {
+    Map<String, Certificate> used = new TreeMap<>();
+    builtTls.forEach(k -> {
+      Certificate c = certificates.get(k);
+      if (c != null) {
+        used.put(k, c);
+      }
+    });
+    return used;
+  }
+
   /** How the clusters in the last {@link #build} were resolved. */
   public Map<String, BackendResolver.Resolution> resolutions() {
     Map<String, BackendResolver.Resolution> used = new TreeMap<>();
@@ -201,6 +223,13 @@ public final class RouteTableBuilder {
     }
     List<Cluster> kept = clusters.values().stream().filter(c -> used.contains(c.name())).toList();
     built = used;
+    Set<String> tls = new HashSet<>();
+    for (VirtualHost vh : vhosts) {
+      if (vh.tls() != null && vh.tls().fingerprint() != null) {
+        tls.add(vh.tls().certificateKey());
+      }
+    }
+    builtTls = tls;
     return new RouteTable(vhosts, kept);
   }
 

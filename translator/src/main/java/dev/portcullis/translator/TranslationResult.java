@@ -1,5 +1,7 @@
 package dev.portcullis.translator;
 
+import dev.portcullis.model.Certificate;
+
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.translator.backend.BackendResolver;
 import dev.portcullis.translator.status.StatusReport;
@@ -9,13 +11,21 @@ import java.util.Map;
  * The route table to serve, what happened to every object on the way there, and how each cluster
  * was resolved (so that an endpoint-only change can refresh clusters without a full translation).
  */
-public record TranslationResult(RouteTable table, StatusReport status, Map<String, BackendResolver.Resolution> resolutions) {
+public record TranslationResult(RouteTable table, StatusReport status, Map<String, BackendResolver.Resolution> resolutions,
+    Map<String, Certificate> certificates) {
 
   public TranslationResult {
     resolutions = Map.copyOf(resolutions);
+    certificates = Map.copyOf(certificates);
   }
 
   public TranslationResult(RouteTable table, StatusReport status) {
-    this(table, status, Map.of());
+    this(table, status, Map.of(), Map.of());
+  }
+
+  /** Never prints key material. */
+  @Override
+  public String toString() {
+    return "TranslationResult[" + table.virtualHosts().size() + " hosts, " + certificates.size() + " certificates]";
   }
 }

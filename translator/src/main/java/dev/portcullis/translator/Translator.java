@@ -8,6 +8,7 @@ import dev.portcullis.translator.status.ObjectStatus;
 import dev.portcullis.translator.status.StatusReport;
 import dev.portcullis.api.v1alpha1.ProxyRoute;
 import dev.portcullis.translator.proxyroute.ProxyRouteProcessor;
+import dev.portcullis.translator.tls.TlsSecrets;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.util.Comparator;
@@ -48,8 +49,9 @@ public final class Translator {
     RouteTableBuilder builder = new RouteTableBuilder();
     BackendResolver resolver = new BackendResolver(snapshot, options);
     IngressClassifier classifier = new IngressClassifier(snapshot, options);
-    IngressProcessor ingresses = new IngressProcessor(builder, resolver, options);
-    ProxyRouteProcessor proxyRoutes = new ProxyRouteProcessor(builder, resolver, snapshot, options);
+    TlsSecrets tls = new TlsSecrets(snapshot);
+    IngressProcessor ingresses = new IngressProcessor(builder, resolver, options, tls);
+    ProxyRouteProcessor proxyRoutes = new ProxyRouteProcessor(builder, resolver, snapshot, options, tls);
 
     // One precedence order across kinds: the oldest object claims a host and path first.
     List<HasMetadata> ordered = new ArrayList<>(snapshot.ingresses());
@@ -82,7 +84,7 @@ public final class Translator {
       statuses.add(report.toStatus());
     }
     RouteTable table = builder.build();
-    return new TranslationResult(table, new StatusReport(statuses), builder.resolutions());
+    return new TranslationResult(table, new StatusReport(statuses), builder.resolutions(), builder.certificates());
   }
 
   /**
@@ -116,6 +118,6 @@ public final class Translator {
           refreshed, fresh.problems()));
     }
     RouteTable table = new RouteTable(previous.table().virtualHosts(), clusters);
-    return Optional.of(new TranslationResult(table, previous.status(), resolutions));
+    return Optional.of(new TranslationResult(table, previous.status(), resolutions, previous.certificates()));
   }
 }

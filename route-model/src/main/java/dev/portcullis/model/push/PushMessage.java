@@ -2,8 +2,11 @@ package dev.portcullis.model.push;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.portcullis.model.Certificate;
 import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteTable;
+import java.util.Map;
 
 /** One line of the route server's stream to a data plane. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
@@ -14,14 +17,31 @@ import dev.portcullis.model.RouteTable;
 public sealed interface PushMessage {
 
   /**
-   * A complete route table.
+   * A complete route table, and the certificates its hosts are served with.
    *
-   * @param version  increases with every table the server publishes
-   * @param checksum the table's content checksum; equal checksums mean equal tables
-   * @param table    the table
+   * @param version      increases with every table the server publishes
+   * @param checksum     the table's content checksum; equal checksums mean equal tables (each host's
+   *                     certificate counts through its fingerprint in the table)
+   * @param table        the table
+   * @param certificates key material by {@link Certificate#key}; only on the authenticated stream,
+   *                     never in a dump or a log
    */
-  record Snapshot(long version, String checksum, RouteTable table) implements PushMessage {
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  record Snapshot(long version, String checksum, RouteTable table, Map<String, Certificate> certificates)
+      implements PushMessage {
+
+    public Snapshot(long version, String checksum, RouteTable table) {
+      this(version, checksum, table, Map.of());
+    }
+
+    /** Never prints key material. */
+    @Override
+    public String toString() {
+      return "Snapshot[version=" + version + ", checksum=" + checksum + ", certificates=" + certificates.keySet() + "]";
+    }
+
     public Snapshot {
+      certificates = certificates == null ? Map.of() : Map.copyOf(certificates);
       if (version <= 0) {
         throw new ModelException("version", "must be positive, was " + version);
       }

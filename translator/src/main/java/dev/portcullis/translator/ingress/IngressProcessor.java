@@ -8,6 +8,7 @@ import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteMatch;
 import dev.portcullis.model.SourceRef;
 import dev.portcullis.model.TlsRef;
+import dev.portcullis.translator.tls.TlsSecrets;
 import dev.portcullis.model.VirtualHost;
 import dev.portcullis.translator.ObjectReport;
 import dev.portcullis.translator.RouteTableBuilder;
@@ -61,11 +62,14 @@ public final class IngressProcessor {
   private final RouteTableBuilder builder;
   private final BackendResolver resolver;
   private final TranslatorOptions options;
+  private final TlsSecrets tlsSecrets;
 
-  public IngressProcessor(RouteTableBuilder builder, BackendResolver resolver, TranslatorOptions options) {
+  public IngressProcessor(RouteTableBuilder builder, BackendResolver resolver, TranslatorOptions options,
+      TlsSecrets tlsSecrets) {
     this.builder = builder;
     this.resolver = resolver;
     this.options = options;
+    this.tlsSecrets = tlsSecrets;
   }
 
   /** A creationTimestamp as an instant; missing or unreadable ones sort last. */
@@ -148,7 +152,7 @@ public final class IngressProcessor {
       }
     }
 
-    tls(spec, namespace, source, report);
+    tls(ingress, namespace, source, report);
 
     if (defaultBackend != null) {
       String field = "spec.defaultBackend";
@@ -179,20 +183,21 @@ public final class IngressProcessor {
   }
 
   /** Records each {@code spec.tls} entry's Secret as the certificate of the hosts it lists. */
-  private void tls(IngressSpec spec, String namespace, SourceRef source, ObjectReport report) {
-    List<IngressTLS> entries = spec.getTls() == null ? List.of() : spec.getTls();
+  private void tls(Ingress ingress, String namespace, SourceRef source, ObjectReport report) {
+    IngressSpec spec = ingress.getSpec();
+    List<IngressTLS> entries = spec == null || spec.getTls() == null ? List.of() : spec.getTls();
     if (entries.isEmpty()) {
       return;
     }
-    report.warning("spec.tls", "TLSNotServed", "TLS termination is not available in this version; "
-        + "the hosts are served over plain HTTP only");
+    boolean redirect = redirect(ingress, report);
     for (int i = 0; i < entries.size(); i++) {
       IngressTLS entry = entries.get(i);
       String field = "spec.tls[" + i + "]";
       if (entry.getSecretName() == null || entry.getSecretName().isEmpty() || entry.getHosts() == null) {
         continue;
       }
-      TlsRef ref = new TlsRef(namespace, entry.getSecretName(), source.withField(field));
+      TlsRef ref = tlsRef(namespace, entry.getSecretName(), source.withField(field), field + ".secretName", report)
+          .withRedirectHttp(redirect);
       for (int j = 0; j < entry.getHosts().size(); j++) {
         String host = host(entry.getHosts().get(j), field + ".hosts[" + j + "]", report);
         if (host == null || host.equals(VirtualHost.CATCH_ALL)) {
@@ -208,6 +213,39 @@ public final class IngressProcessor {
         }
       }
     }
+  }
+
+  /** Plain-HTTP requests for an Ingress's TLS hosts are redirected unless it says otherwise. */
+  public static final String SSL_REDIRECT_ANNOTATION = "portcullis.dev/ssl-redirect";
+
+  private static boolean redirect(Ingress ingress, ObjectReport report) {
+    Map<String, String> annotations = ingress.getMetadata().getAnnotations();
+    String v = annotations == null ? null : annotations.get(SSL_REDIRECT_ANNOTATION);
+    if (v == null || v.trim().equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.trim().equalsIgnoreCase("false")) {
+      return false;
+    }
+    report.warning("metadata.annotations[" + SSL_REDIRECT_ANNOTATION + "]", "InvalidAnnotation", "\"" + v
+        + "\" is neither true nor false; plain HTTP is redirected to HTTPS");
+    return true;
+  }
+
+  /**
+   * The certificate reference for a Secret: with its fingerprint (and its key material handed to
+   * the builder) when the Secret is usable; else reported, and the host gets the default certificate.
+   */
+  private TlsRef tlsRef(String namespace, String secret, SourceRef source, String field, ObjectReport report) {
+    TlsRef ref = new TlsRef(namespace, secret, source);
+    TlsSecrets.Result r = tlsSecrets.resolve(namespace, secret);
+    if (!r.ok()) {
+      report.error(field, "InvalidCertificate", r.problem() + "; its hosts are served over HTTPS with the default "
+          + "certificate until it is fixed");
+      return ref;
+    }
+    builder.certificate(ref.certificateKey(), r.certificate());
+    return ref.withFingerprint(r.fingerprint());
   }
 
   /** The virtual host a rule's host belongs to, or null (reported) when the host is invalid. */

@@ -46,6 +46,7 @@ public final class ManifestReader {
       new Kind("v1", "Service", Service.class, true),
       new Kind("discovery.k8s.io/v1", "EndpointSlice", EndpointSlice.class, true),
       new Kind("v1", "Endpoints", Endpoints.class, true),
+      new Kind("v1", "Secret", io.fabric8.kubernetes.api.model.Secret.class, true),
       new Kind(ProxyRoute.API_VERSION, ProxyRoute.KIND, ProxyRoute.class, true));
 
   /** Documents nest at most this deep; deeper ones are refused rather than risking the stack. */

@@ -20,6 +20,7 @@ import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.model.SourceRef;
 import dev.portcullis.model.Timeouts;
 import dev.portcullis.model.TlsRef;
+import dev.portcullis.translator.tls.TlsSecrets;
 import dev.portcullis.model.ValueMatch;
 import dev.portcullis.model.VirtualHost;
 import dev.portcullis.translator.ClusterSnapshot;
@@ -62,12 +63,15 @@ public final class ProxyRouteProcessor {
   private final TranslatorOptions options;
   private final ProxyRouteValidator validator = new ProxyRouteValidator();
 
+  private final TlsSecrets tlsSecrets;
+
   public ProxyRouteProcessor(RouteTableBuilder builder, BackendResolver resolver, ClusterSnapshot snapshot,
-      TranslatorOptions options) {
+      TranslatorOptions options, TlsSecrets tlsSecrets) {
     this.builder = builder;
     this.resolver = resolver;
     this.snapshot = snapshot;
     this.options = options;
+    this.tlsSecrets = tlsSecrets;
   }
 
   public void process(ProxyRoute route, ObjectReport report) {
@@ -86,9 +90,21 @@ public final class ProxyRouteProcessor {
     hosts.forEach(builder::host);
 
     if (spec.tls != null) {
-      report.warning("spec.tls", "TLSNotServed", "TLS termination is not available in this version; "
-          + "the hostnames are served over plain HTTP only");
       TlsRef ref = new TlsRef(ns, spec.tls.secretName, source.withField("spec.tls"));
+      TlsSecrets.Result cert = tlsSecrets.resolve(ns, spec.tls.secretName);
+      if (cert.ok()) {
+        builder.certificate(ref.certificateKey(), cert.certificate());
+        ref = ref.withFingerprint(cert.fingerprint());
+      } else {
+        report.error("spec.tls.secretName", "InvalidCertificate", cert.problem() + "; the hostnames are served over "
+            + "HTTPS with the default certificate until it is fixed");
+      }
+      ref = ref.withRedirectHttp(!Boolean.FALSE.equals(spec.tls.redirectHttp));
+      if (spec.tls.hsts != null && spec.tls.hsts.maxAge != null) {
+        ref = ref.withHsts("max-age=" + spec.tls.hsts.maxAge
+            + (Boolean.TRUE.equals(spec.tls.hsts.includeSubDomains) ? "; includeSubDomains" : "")
+            + (Boolean.TRUE.equals(spec.tls.hsts.preload) ? "; preload" : ""));
+      }
       for (String host : hosts) {
         if (!VirtualHost.CATCH_ALL.equals(host)) {
           RouteTableBuilder.TlsClaim holder = builder.offerTls(host, ref, report.object());
