@@ -8,6 +8,10 @@ import dev.portcullis.dataplane.proxy.Drain;
 import dev.portcullis.dataplane.proxy.ProxyVerticle;
 import dev.portcullis.dataplane.upstream.HealthChecker;
 import dev.portcullis.dataplane.routing.CompiledTable;
+import dev.portcullis.dataplane.tls.CertificateStore;
+import dev.portcullis.dataplane.tls.SelfSignedCertificate;
+import dev.portcullis.dataplane.tls.SniKeyManager;
+import dev.portcullis.dataplane.tls.TlsMaterial;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.model.push.PushMessage;
@@ -19,6 +23,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import dev.portcullis.model.Certificate;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,6 +47,10 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private final DataPlaneConfig config;
   private final Vertx vertx;
   private final AtomicReference<CompiledTable> table = new AtomicReference<>(CompiledTable.EMPTY);
+  /** The default certificate made at start, served until (and unless) a snapshot brings one. */
+  private final TlsMaterial generatedDefault;
+  private final AtomicReference<CertificateStore> certificates;
+  private final SniKeyManager keyManager;
   private final Drain drain = new Drain();
   private final HttpCache cache;
   private final CacheGate cacheGate;
@@ -49,11 +59,15 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private volatile boolean applied;
   private volatile Supplier<String> statusSource;
   private int httpPort;
+  private int httpsPort = -1;
   private int adminPort = -1;
 
   private DataPlane(DataPlaneConfig config, Vertx vertx) {
     this.config = config;
     this.vertx = vertx;
+    this.generatedDefault = config.tls().enabled() ? SelfSignedCertificate.generate() : null;
+    this.certificates = new AtomicReference<>(generatedDefault == null ? null : CertificateStore.of(generatedDefault));
+    this.keyManager = new SniKeyManager(certificates::get);
     this.cache = new HttpCache(config.cacheBytes());
     this.cacheGate = new CacheGate(cache);
   }
@@ -85,12 +99,16 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
       // Vert.x shares one listening socket between instances only for the same requested port,
       // and port 0 is never shared: resolve a free port first.
       port = config.httpPort() == 0 ? freePort(config.bindAddress()) : config.httpPort();
+      if (config.tls().enabled()) {
+        httpsPort = config.tls().port() == 0 ? freePort(config.bindAddress()) : config.tls().port();
+      }
     } catch (IOException e) {
       return Future.failedFuture(e);
     }
     httpPort = port;
     for (int i = 0; i < config.eventLoops(); i++) {
-      ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, table::get, drain, cacheGate);
+      ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, httpsPort, config.tls(), keyManager,
+          table::get, drain, cacheGate);
       proxyVerticles.add(verticle);
       proxies.add(vertx.deployVerticle(verticle));
     }
@@ -109,8 +127,9 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
       return vertx.deployVerticle(new ConfigClient(config.routeServer(), config.token(), config.routeTls(),
           config.nodeId(), this));
     }).map(v -> {
-      LOG.info("data plane listening on {}:{} ({} event loops), admin on {}", config.bindAddress(), httpPort,
-          config.eventLoops(), adminPort < 0 ? "none" : config.adminBindAddress() + ":" + adminPort);
+      LOG.info("data plane listening on {}:{}{} ({} event loops), admin on {}", config.bindAddress(), httpPort,
+          httpsPort < 0 ? "" : " and HTTPS " + httpsPort, config.eventLoops(),
+          adminPort < 0 ? "none" : config.adminBindAddress() + ":" + adminPort);
       return null;
     });
   }
@@ -124,9 +143,18 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   /** Compiles the table off the event loop and swaps it in. Fails (and keeps the old table) if it cannot. */
   @Override
   public Future<Void> apply(PushMessage.Snapshot snapshot) {
-    return vertx.executeBlocking(() -> CompiledTable.compile(snapshot.version(), snapshot.checksum(),
-            snapshot.table(), table.get()))
-        .map(compiled -> {
+    return vertx.executeBlocking(() -> {
+          CertificateStore store = generatedDefault == null ? null
+              : CertificateStore.build(snapshot.table(), snapshot.certificates(), generatedDefault, certificates.get());
+          return new Compiled(CompiledTable.compile(snapshot.version(), snapshot.checksum(), snapshot.table(),
+              table.get()), store);
+        })
+        .map(done -> {
+          CompiledTable compiled = done.table();
+          if (done.certificates() != null) {
+            // Certificates first: a host that just got its certificate is served with it at once.
+            keyManager.replaced(certificates.getAndSet(done.certificates()));
+          }
           table.set(compiled);
           healthChecker.tableChanged(compiled);
           applied = true;
@@ -136,9 +164,21 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
         });
   }
 
+  private record Compiled(CompiledTable table, CertificateStore certificates) {}
+
   /** Applies a table directly (no route server): for embedding and tests. Waits for the swap. */
   public void apply(long version, RouteTable routeTable) throws Exception {
-    await(apply(new PushMessage.Snapshot(version, RouteTableJson.checksum(routeTable), routeTable)));
+    apply(version, routeTable, Map.of());
+  }
+
+  /** Applies a table and the certificates its hosts use, directly. Waits for the swap. */
+  public void apply(long version, RouteTable routeTable, Map<String, Certificate> certs) throws Exception {
+    await(apply(new PushMessage.Snapshot(version, RouteTableJson.checksum(routeTable), routeTable, certs)));
+  }
+
+  /** The certificates being served, or null without an HTTPS listener. */
+  public CertificateStore certificates() {
+    return certificates.get();
   }
 
   @Override
@@ -165,6 +205,11 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
 
   public int adminPort() {
     return adminPort;
+  }
+
+  /** The HTTPS listener's port, or -1 when there is none. */
+  public int httpsPort() {
+    return httpsPort;
   }
 
   public DataPlaneConfig config() {

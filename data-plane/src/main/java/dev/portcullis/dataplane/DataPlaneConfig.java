@@ -1,6 +1,7 @@
 package dev.portcullis.dataplane;
 
 import java.net.URI;
+import dev.portcullis.dataplane.tls.TlsSettings;
 import java.nio.file.Path;
 
 /**
@@ -18,27 +19,39 @@ import java.nio.file.Path;
  * @param cacheBytes       the HTTP cache's memory budget in bytes (0: the default, 256 MiB)
  * @param adminToken       the bearer token the admin port's write operations (cache purge) require;
  *                         null disables them. Never logged.
+ * @param tls              the HTTPS listener (on the public bind address), or {@link TlsSettings#OFF}
  */
 public record DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
     int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes,
-    String adminToken) {
+    String adminToken, TlsSettings tls) {
 
   public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
 
   public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort, int eventLoops,
       URI routeServer, String token, RouteTls routeTls, String nodeId) {
     this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId, 0,
-        null);
+        null, TlsSettings.OFF);
+  }
+
+  public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort, int eventLoops,
+      URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes, String adminToken) {
+    this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId,
+        cacheBytes, adminToken, TlsSettings.OFF);
+  }
+
+  public DataPlaneConfig withTls(TlsSettings tls) {
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
+        routeTls, nodeId, cacheBytes, adminToken, tls);
   }
 
   public DataPlaneConfig withCacheBytes(long bytes) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, bytes, adminToken);
+        routeTls, nodeId, bytes, adminToken, tls);
   }
 
   public DataPlaneConfig withAdminToken(String adminToken) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken);
+        routeTls, nodeId, cacheBytes, adminToken, tls);
   }
 
 
@@ -62,6 +75,7 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
   }
 
   public DataPlaneConfig {
+    tls = tls == null ? TlsSettings.OFF : tls;
     if (cacheBytes <= 0) {
       cacheBytes = DEFAULT_CACHE_BYTES;
     }
@@ -90,12 +104,12 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withRouteServer(URI uri, String token, String nodeId) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, routeTls,
-        nodeId, cacheBytes, adminToken);
+        nodeId, cacheBytes, adminToken, tls);
   }
 
   public DataPlaneConfig withRouteTls(RouteTls tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, tls,
-        nodeId, cacheBytes, adminToken);
+        nodeId, cacheBytes, adminToken, this.tls);
   }
 
   @Override
@@ -103,7 +117,7 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
     // The token stays out of every log line and dump.
     return "DataPlaneConfig[bind=" + bindAddress + ":" + httpPort + ", admin=" + adminBindAddress + ":" + adminPort
         + ", eventLoops=" + eventLoops + ", routeServer=" + routeServer + ", routeTls=" + routeTls
-        + ", nodeId=" + nodeId + ", cacheBytes=" + cacheBytes + ", adminToken=" + (adminToken == null ? "none" : "set")
+        + ", https=" + (tls.enabled() ? tls.port() : "off") + ", nodeId=" + nodeId + ", cacheBytes=" + cacheBytes + ", adminToken=" + (adminToken == null ? "none" : "set")
         + "]";
   }
 }

@@ -54,7 +54,7 @@ public final class LocalCommand implements Callable<Integer> {
 
   static LocalMode.Settings settings(Path dir, ServeFlags serve, TranslatorFlags translator) {
     return new LocalMode.Settings(dir, serve.bind, serve.adminBind, serve.httpPort, serve.adminPort, serve.routePort,
-        serve.eventLoops, translator.options(true), serve.cacheMemory, serve.adminToken());
+        serve.eventLoops, translator.options(true), serve.cacheMemory, serve.adminToken(), serve.tls());
   }
 
   static void announce(LocalMode local, ServeFlags serve) {
@@ -62,8 +62,10 @@ public final class LocalCommand implements Callable<Integer> {
     String admin = serve.adminBind.equals("0.0.0.0") ? "127.0.0.1" : serve.adminBind;
     System.out.printf("%nPortcullis is serving on http://%s:%d (admin: http://%s:%d/config_dump)%n", host,
         local.httpPort(), admin, local.adminPort());
-    System.out.printf("HTTPS port %d: not served yet (TLS termination is not available in this version).%n",
-        serve.httpsPort);
+    if (local.httpsPort() >= 0) {
+      System.out.printf("HTTPS on https://%s:%d (hosts of tls sections get their certificates by SNI)%n", host,
+          local.httpsPort());
+    }
     System.out.println("Edit the manifests and save: changes are served within a second. Ctrl-C stops.");
     System.out.flush();
   }

@@ -2,6 +2,7 @@ package dev.portcullis.launcher;
 
 import dev.portcullis.dataplane.DataPlane;
 import dev.portcullis.dataplane.DataPlaneConfig;
+import dev.portcullis.dataplane.tls.TlsSettings;
 import dev.portcullis.api.v1alpha1.Condition;
 import dev.portcullis.api.v1alpha1.ProxyRoute;
 import dev.portcullis.model.RouteTableJson;
@@ -57,11 +58,11 @@ public final class LocalMode implements AutoCloseable {
    * @param options    translator settings
    */
   public record Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
-      TranslatorOptions options, long cacheBytes, String adminToken) {
+      TranslatorOptions options, long cacheBytes, String adminToken, TlsSettings tls) {
 
     public Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
         TranslatorOptions options) {
-      this(dir, bind, adminBind, httpPort, adminPort, routePort, eventLoops, options, 0, null);
+      this(dir, bind, adminBind, httpPort, adminPort, routePort, eventLoops, options, 0, null, TlsSettings.OFF);
     }
 
     /** Never prints the admin token. */
@@ -106,7 +107,7 @@ public final class LocalMode implements AutoCloseable {
       updateConditions();
     });
     loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos, fast) -> {
-      PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table()) : routeServer.current();
+      PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table(), result.certificates()) : routeServer.current();
       if (changed) {
         programmed.published(snapshot.version(), result.status());
       }
@@ -123,7 +124,7 @@ public final class LocalMode implements AutoCloseable {
 
     URI server = URI.create("http://127.0.0.1:" + routeServer.address().getPort());
     dataPlane = DataPlane.start(new DataPlaneConfig(s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.eventLoops(),
-        server, token, null, "local", s.cacheBytes(), s.adminToken()));
+        server, token, null, "local", s.cacheBytes(), s.adminToken(), s.tls()));
     long deadline = System.nanoTime() + 15_000_000_000L;
     while (!dataPlane.ready() && System.nanoTime() < deadline) {
       Thread.sleep(20);
@@ -189,6 +190,11 @@ public final class LocalMode implements AutoCloseable {
 
   public int adminPort() {
     return dataPlane.adminPort();
+  }
+
+  /** The HTTPS port, or -1 without an HTTPS listener. */
+  public int httpsPort() {
+    return dataPlane.httpsPort();
   }
 
   public DataPlane dataPlane() {

@@ -13,9 +13,30 @@ final class ServeFlags {
   int httpPort;
 
   @Option(names = "--https-port", paramLabel = "PORT", defaultValue = "8443",
-      description = "Port reserved for the HTTPS listener (default: ${DEFAULT-VALUE}). TLS termination is not "
-          + "available in this version: nothing listens there yet, and Ingress tls sections are reported.")
+      description = "Port of the HTTPS listener (default: ${DEFAULT-VALUE}; -1: none). Hosts named in a tls "
+          + "section get their Secret's certificate (by SNI), others a self-signed default certificate.")
   int httpsPort;
+
+  @Option(names = "--https-redirect-port", paramLabel = "PORT",
+      description = "The port plain-HTTP requests to TLS hosts are redirected to (default: --https-port).")
+  Integer httpsRedirectPort;
+
+  @Option(names = "--tls-min-version", paramLabel = "VERSION", defaultValue = "1.2",
+      description = "Oldest TLS version accepted: 1.2 or 1.3 (default: ${DEFAULT-VALUE}).")
+  String tlsMinVersion;
+
+  @Option(names = "--tls-ciphers", paramLabel = "SUITE", split = ",",
+      description = "TLS 1.2 cipher suites to offer, in order, comma-separated (JSSE names; default: ECDHE with "
+          + "AES-GCM or ChaCha20-Poly1305 only). TLS 1.3 suites are always offered.")
+  java.util.List<String> tlsCiphers;
+
+  dev.portcullis.dataplane.tls.TlsSettings tls() {
+    if (httpsPort < 0) {
+      return dev.portcullis.dataplane.tls.TlsSettings.OFF;
+    }
+    int redirect = httpsRedirectPort != null ? httpsRedirectPort : httpsPort == 0 ? 443 : httpsPort;
+    return new dev.portcullis.dataplane.tls.TlsSettings(httpsPort, redirect, tlsMinVersion, tlsCiphers);
+  }
 
   @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "9901",
       description = "Port of the admin listener: /healthz, /readyz, /config_dump (default: ${DEFAULT-VALUE}).")

@@ -103,7 +103,7 @@ class CliIT {
     int admin = freePort();
     Path log = Files.createTempFile("demo", ".log");
     ProcessBuilder pb = new ProcessBuilder(HOME.resolve("portcullis").toString(), "demo", "--http-port",
-        Integer.toString(http), "--admin-port", Integer.toString(admin)).directory(HOME.toFile())
+        Integer.toString(http), "--admin-port", Integer.toString(admin), "--https-port", Integer.toString(freePort())).directory(HOME.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("PORTCULLIS_NO_BUILD", "1");
     Process demo = pb.start();

@@ -99,8 +99,11 @@ public final class ClusterSnapshot {
     return Optional.ofNullable(endpoints.get(new ObjectKey(namespace, name)));
   }
 
-  /** A {@code kubernetes.io/tls} Secret (other types are not kept). */
-  public Optional<Secret> tlsSecret(String namespace, String name) {
+  /**
+   * A Secret. In a cluster only the Secrets the operator reads are here ({@code kubernetes.io/tls}
+   * ones, and those a route names for other purposes); in local mode, those of the folder.
+   */
+  public Optional<Secret> secret(String namespace, String name) {
     return Optional.ofNullable(secrets.get(new ObjectKey(namespace, name)));
   }
 
@@ -157,8 +160,7 @@ public final class ClusterSnapshot {
       } else if (object instanceof ProxyRoute o) {
         return proxyRoutes.putIfAbsent(key, o) == null;
       } else if (object instanceof Secret o) {
-        // Only certificates are kept: no other Secret's data ever enters a snapshot.
-        return !TLS_SECRET_TYPE.equals(o.getType()) || secrets.putIfAbsent(key, o) == null;
+        return secrets.putIfAbsent(key, o) == null;
       }
       throw new IllegalArgumentException("unsupported kind " + object.getKind());
     }

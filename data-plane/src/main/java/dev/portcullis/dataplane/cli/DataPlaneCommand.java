@@ -2,6 +2,7 @@ package dev.portcullis.dataplane.cli;
 
 import dev.portcullis.dataplane.DataPlane;
 import dev.portcullis.dataplane.DataPlaneConfig;
+import dev.portcullis.dataplane.tls.TlsSettings;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
@@ -67,6 +68,26 @@ public final class DataPlaneCommand implements Callable<Integer> {
       description = "Port of the public HTTP listener (default: ${DEFAULT-VALUE}).")
   int httpPort;
 
+  @Option(names = "--https-port", paramLabel = "PORT", defaultValue = "${env:PORTCULLIS_HTTPS_PORT:-8443}",
+      description = "Port of the public HTTPS listener (default: ${DEFAULT-VALUE}; -1: none). Certificates come "
+          + "with the route tables; names without one get the default certificate.")
+  int httpsPort;
+
+  @Option(names = "--https-redirect-port", paramLabel = "PORT",
+      defaultValue = "${env:PORTCULLIS_HTTPS_REDIRECT_PORT:-443}",
+      description = "The port in redirects from HTTP to HTTPS, as clients reach it through the Service "
+          + "(default: ${DEFAULT-VALUE}).")
+  int httpsRedirectPort;
+
+  @Option(names = "--tls-min-version", paramLabel = "VERSION", defaultValue = "${env:PORTCULLIS_TLS_MIN_VERSION:-1.2}",
+      description = "Oldest TLS version accepted: 1.2 or 1.3 (default: ${DEFAULT-VALUE}).")
+  String tlsMinVersion;
+
+  @Option(names = "--tls-ciphers", paramLabel = "SUITE", split = ",", defaultValue = "${env:PORTCULLIS_TLS_CIPHERS}",
+      description = "TLS 1.2 cipher suites to offer, in order, comma-separated (JSSE names; default: ECDHE with "
+          + "AES-GCM or ChaCha20-Poly1305 only). TLS 1.3 suites are always offered.")
+  java.util.List<String> tlsCiphers;
+
   @Option(names = "--admin-bind", paramLabel = "ADDRESS", defaultValue = "${env:PORTCULLIS_ADMIN_BIND:-127.0.0.1}",
       description = "Address of the admin port (/healthz, /readyz, /config_dump); keep it private "
           + "(default: ${DEFAULT-VALUE}).")
@@ -122,8 +143,10 @@ public final class DataPlaneCommand implements Callable<Integer> {
     try {
       String adminToken = adminTokenFile == null ? null
           : Files.readString(adminTokenFile, StandardCharsets.UTF_8).trim();
+      TlsSettings listener = httpsPort < 0 ? TlsSettings.OFF
+          : new TlsSettings(httpsPort, httpsRedirectPort, tlsMinVersion, tlsCiphers);
       config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, tls, node,
-          cacheMemory, adminToken);
+          cacheMemory, adminToken, listener);
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -46,7 +46,12 @@ public final class ErrorResponses {
     }
     MultiMap headers = response.headers();
     if (status < 300 || status >= 400) {
+      // Whatever was prepared for a proxied answer goes; the host's HSTS policy stays.
+      String hsts = headers.get(ProxyHandler.STRICT_TRANSPORT_SECURITY);
       headers.clear();
+      if (hsts != null) {
+        headers.set(ProxyHandler.STRICT_TRANSPORT_SECURITY, hsts);
+      }
     }
     headers.set(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
     headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));

@@ -11,7 +11,10 @@ import dev.portcullis.dataplane.upstream.ClusterRuntime.Outcome;
 import dev.portcullis.dataplane.upstream.EndpointState;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.RoutePolicies;
+import dev.portcullis.model.Hostnames;
 import dev.portcullis.model.Timeouts;
+import dev.portcullis.model.TlsRef;
+import dev.portcullis.model.VirtualHost;
 import dev.portcullis.model.routing.Router;
 import io.netty.channel.ConnectTimeoutException;
 import io.vertx.core.Handler;
@@ -66,13 +69,26 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final Supplier<CompiledTable> table;
   private final Drain drain;
   private final CacheGate cacheGate;
+  /** The port in the Location of redirects to HTTPS (443: none written). */
+  private final int httpsRedirectPort;
 
-  /**
-   * @param http1 the client for HTTP/1.1 upstreams (and WebSocket upgrades)
-   * @param h2c   the client for HTTP/2 upstreams with prior knowledge
-   */
+  static final CharSequence STRICT_TRANSPORT_SECURITY = HttpHeaders.createOptimized("strict-transport-security");
+  /** ACME HTTP-01 challenges (cert-manager, Let's Encrypt) must be answered over plain HTTP. */
+  static final String ACME_CHALLENGE = "/.well-known/acme-challenge/";
+
   public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
       CacheGate cacheGate) {
+    this(vertx, http1, h2c, table, drain, cacheGate, 443);
+  }
+
+  /**
+   * @param http1             the client for HTTP/1.1 upstreams (and WebSocket upgrades)
+   * @param h2c               the client for HTTP/2 upstreams with prior knowledge
+   * @param httpsRedirectPort the HTTPS port clients are redirected to
+   */
+  public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
+      CacheGate cacheGate, int httpsRedirectPort) {
+    this.httpsRedirectPort = httpsRedirectPort;
     this.vertx = vertx;
     this.http1 = http1;
     this.h2c = h2c;
@@ -124,10 +140,24 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     String hostHeader = authority != null ? authority : hostHeader(request);
+    String host = Router.normalizeHost(hostHeader);
+    if (current.hasTls()) {
+      TlsRef tls = tlsOf(current, host);
+      if (tls != null) {
+        if (!request.isSSL()) {
+          if (tls.redirects() && !path.startsWith(ACME_CHALLENGE)) {
+            redirectToHttps(request, host, uri);
+            return;
+          }
+        } else if (tls.hsts() != null) {
+          // Set before anything answers, so that the proxy's own answers on this host carry it too.
+          request.response().headers().set(STRICT_TRANSPORT_SECURITY, tls.hsts());
+        }
+      }
+    }
     CompiledRoute route;
     try {
       // Routing ignores path parameters, as the servlet containers behind many routes do.
-      String host = Router.normalizeHost(hostHeader);
       String routingPath = PathNormalizer.routingPath(path);
       route = null;
       if (Filters.isPreflight(request)) {
@@ -165,6 +195,28 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       case REDIRECT -> redirect(request, route, hostHeader, path, query);
       case FORWARD -> forward(request, route, hostHeader, path, rawPath, uri, q, false);
     }
+  }
+
+  /** The TLS settings of the host a request is routed within, or null. */
+  private static TlsRef tlsOf(CompiledTable table, String host) {
+    VirtualHost vh = table.router().virtualHost(host);
+    return vh == null ? null : vh.tls();
+  }
+
+  /**
+   * Sends a plain-HTTP request to the same URL over HTTPS: 301 for GET and HEAD, 308 (which keeps
+   * the method and body) for the rest, as ingress-nginx and Contour do. The host is the one that
+   * was routed, so it is a DNS name and safe to echo; the target is the client's own.
+   */
+  private void redirectToHttps(HttpServerRequest request, String host, String target) {
+    if (!Hostnames.isDnsName(host)) {
+      ErrorResponses.send(request, 400, ErrorResponses.BAD_REQUEST);
+      return;
+    }
+    String location = "https://" + host + (httpsRedirectPort == 443 ? "" : ":" + httpsRedirectPort) + target;
+    boolean safe = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
+    request.response().headers().set(HttpHeaders.LOCATION, location);
+    ErrorResponses.send(request, safe ? 301 : 308, Buffer.buffer());
   }
 
   /**
@@ -328,6 +380,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       Filters.corsResponse(route.cors(), request, response.headers());
     }
     Filters.apply(route.responseHeaders(), response.headers());
+    if (route.hsts() != null && request.isSSL()) {
+      response.headers().set(STRICT_TRANSPORT_SECURITY, route.hsts());
+    }
     if (drain.draining() && request.version() != HttpVersion.HTTP_2) {
       response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     }
@@ -879,6 +934,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         Filters.corsResponse(route.cors(), request, headers);
       }
       Filters.apply(route.responseHeaders(), headers);
+      if (route.hsts() != null && request.isSSL()) {
+        // The edge's policy, not the upstream's, when both set one.
+        headers.set(STRICT_TRANSPORT_SECURITY, route.hsts());
+      }
       if (drain.draining() && request.version() != HttpVersion.HTTP_2) {
         // Going away: this client's next request should open a connection to another replica.
         headers.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);

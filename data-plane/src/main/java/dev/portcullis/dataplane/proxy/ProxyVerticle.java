@@ -2,6 +2,8 @@ package dev.portcullis.dataplane.proxy;
 
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.routing.CompiledTable;
+import dev.portcullis.dataplane.tls.SniKeyManager;
+import dev.portcullis.dataplane.tls.TlsSettings;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClient;
@@ -10,6 +12,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.KeyCertOptions;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -28,11 +32,27 @@ public final class ProxyVerticle extends VerticleBase {
   private final Supplier<CompiledTable> table;
   private final Drain drain;
   private final CacheGate cache;
+  private final int httpsPort;
+  private final TlsSettings tls;
+  private final SniKeyManager keyManager;
   private HttpServer server;
+  private HttpServer httpsServer;
   private HttpClient client;
   private HttpClient h2c;
 
   public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
+    this(host, port, -1, TlsSettings.OFF, null, table, drain, cache);
+  }
+
+  /**
+   * @param httpsPort  the HTTPS listener's port (resolved, not 0), or -1 for none
+   * @param keyManager picks each handshake's certificate; shared by every instance
+   */
+  public ProxyVerticle(String host, int port, int httpsPort, TlsSettings tls, SniKeyManager keyManager,
+      Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
+    this.httpsPort = httpsPort;
+    this.tls = tls;
+    this.keyManager = keyManager;
     this.host = host;
     this.port = port;
     this.table = table;
@@ -63,10 +83,31 @@ public final class ProxyVerticle extends VerticleBase {
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_HEADER_SIZE),
         new PoolOptions().setHttp2MaxSize(2).setMaxWaitQueueSize(4096));
-    server = vertx.createHttpServer(new HttpServerOptions()
+    ProxyHandler handler = new ProxyHandler(vertx, client, h2c, table, drain, cache, tls.redirectPort());
+    server = vertx.createHttpServer(listenerOptions().setPort(port).setHttp2ClearTextEnabled(true));
+    server.requestHandler(handler);
+    if (httpsPort < 0) {
+      return server.listen();
+    }
+    HttpServerOptions https = listenerOptions()
+        .setPort(httpsPort)
+        .setSsl(true)
+        .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
+        .setUseAlpn(true)
+        .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
+        .setEnabledSecureTransportProtocols(tls.protocols())
+        .setSslHandshakeTimeout(10)
+        .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS);
+    tls.enabledCiphers().forEach(https::addEnabledCipherSuite);
+    httpsServer = vertx.createHttpServer(https);
+    httpsServer.requestHandler(handler);
+    return server.listen().compose(s -> httpsServer.listen());
+  }
+
+  /** What the HTTP and HTTPS listeners share. */
+  private HttpServerOptions listenerOptions() {
+    return new HttpServerOptions()
         .setHost(host)
-        .setPort(port)
-        .setHttp2ClearTextEnabled(true)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
         // 100 Continue is sent once the request is routed and admitted (see ProxyHandler).
@@ -75,9 +116,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setMaxHeaderSize(MAX_HEADER_SIZE)
         .setTcpNoDelay(true)
         .setIdleTimeout(75)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS));
-    server.requestHandler(new ProxyHandler(vertx, client, h2c, table, drain, cache));
-    return server.listen();
+        .setIdleTimeoutUnit(TimeUnit.SECONDS);
   }
 
   public int actualPort() {
@@ -89,11 +128,14 @@ public final class ProxyVerticle extends VerticleBase {
    * to the timeout; what is left then is closed.
    */
   public Future<Void> shutdown(long timeoutMs) {
-    return server.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
+    Future<Void> plain = server.shutdown(timeoutMs, TimeUnit.MILLISECONDS);
+    return httpsServer == null ? plain
+        : Future.join(plain, httpsServer.shutdown(timeoutMs, TimeUnit.MILLISECONDS)).mapEmpty();
   }
 
   @Override
   public Future<?> stop() {
-    return server.close().eventually(() -> client.close()).eventually(() -> h2c.close());
+    Future<Void> closed = httpsServer == null ? server.close() : server.close().eventually(() -> httpsServer.close());
+    return closed.eventually(() -> client.close()).eventually(() -> h2c.close());
   }
 }

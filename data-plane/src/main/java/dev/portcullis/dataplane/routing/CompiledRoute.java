@@ -30,8 +30,13 @@ public final class CompiledRoute {
   private final int retryOn;
   private final java.util.Set<String> rewritten;
 
-  CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody) {
+  /** The Strict-Transport-Security value of the route's host, for HTTPS answers; or null. */
+  private final String hsts;
+
+  CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody,
+      String hsts) {
     this.route = route;
+    this.hsts = hsts;
     this.kind = route.action() instanceof RouteAction.Redirect ? Kind.REDIRECT
         : route.action() instanceof RouteAction.DirectResponse ? Kind.DIRECT : Kind.FORWARD;
     this.clusters = clusters;
@@ -105,6 +110,11 @@ public final class CompiledRoute {
     }
     return (retryOn & RETRY_5XX) != 0 || (status == 502 && (retryOn & RETRY_502) != 0)
         || (status == 503 && (retryOn & RETRY_503) != 0) || (status == 504 && (retryOn & RETRY_504) != 0);
+  }
+
+  /** The Strict-Transport-Security value for this route's HTTPS answers, or null. */
+  public String hsts() {
+    return hsts;
   }
 
   public Route route() {

@@ -26,9 +26,12 @@ public final class CompiledTable {
   private final RouteTable table;
   private final Router<CompiledRoute> router;
   private final Map<String, ClusterRuntime> clusters;
+  /** True when some host has TLS: only then does a request look up its host's TLS settings. */
+  private final boolean hasTls;
 
   private CompiledTable(long version, String checksum, RouteTable table, Router<CompiledRoute> router,
       Map<String, ClusterRuntime> clusters) {
+    this.hasTls = table.virtualHosts().stream().anyMatch(vh -> vh.tls() != null);
     this.version = version;
     this.checksum = checksum;
     this.table = table;
@@ -46,19 +49,22 @@ public final class CompiledTable {
       ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
       clusters.put(c.name(), old != null && old.cluster().equals(c) ? old : new ClusterRuntime(c, old));
     }
-    Map<Route, CompiledRoute> shared = new HashMap<>();
-    Router<CompiledRoute> router = Router.compile(table, (vh, route) ->
-        shared.computeIfAbsent(route, r -> compileRoute(r, clusters)));
+    // Equal routes of hosts with the same HSTS setting share one compiled route (and its state).
+    Map<List<Object>, CompiledRoute> shared = new HashMap<>();
+    Router<CompiledRoute> router = Router.compile(table, (vh, route) -> {
+      String hsts = vh.tls() == null ? null : vh.tls().hsts();
+      return shared.computeIfAbsent(java.util.Arrays.asList(route, hsts), k -> compileRoute(route, clusters, hsts));
+    });
     return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters));
   }
 
-  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters) {
+  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, String hsts) {
     if (route.action() instanceof RouteAction.DirectResponse d) {
       Buffer body = Buffer.buffer(d.body().getBytes(StandardCharsets.UTF_8));
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, hsts);
     }
     if (route.action() instanceof RouteAction.Redirect) {
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null, hsts);
     }
     List<RouteAction.ClusterWeight> refs = ((RouteAction.Forward) route.action()).clusters().stream()
         .filter(w -> w.weight() > 0).toList();
@@ -68,7 +74,7 @@ public final class CompiledTable {
       runtimes[i] = clusters.get(refs.get(i).cluster());
       weights[i] = refs.get(i).weight();
     }
-    return new CompiledRoute(route, runtimes, weights, 0, null);
+    return new CompiledRoute(route, runtimes, weights, 0, null, hsts);
   }
 
   public long version() {
@@ -81,6 +87,10 @@ public final class CompiledTable {
 
   public RouteTable table() {
     return table;
+  }
+
+  public boolean hasTls() {
+    return hasTls;
   }
 
   public Router<CompiledRoute> router() {

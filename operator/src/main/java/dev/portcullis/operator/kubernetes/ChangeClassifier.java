@@ -87,6 +87,10 @@ public final class ChangeClassifier {
       if (references.ingressesUsingSecret(ns, any.getMetadata().getName()).isEmpty()) {
         return Optional.empty();
       }
+      if (before != null && after != null && Objects.equals(((Secret) before).getData(), ((Secret) after).getData())
+          && Objects.equals(((Secret) before).getType(), ((Secret) after).getType())) {
+        return Optional.empty(); // a resync, or a change of labels: the certificate is the same
+      }
       return Optional.of(ChangeSet.full());
     }
     return Optional.of(ChangeSet.full());

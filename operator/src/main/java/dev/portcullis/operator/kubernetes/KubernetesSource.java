@@ -193,6 +193,7 @@ public final class KubernetesSource implements AutoCloseable {
     classifier.references(References.of(b.build()));
     services.forEach(i -> b.addAll(i.getStore().list()));
     endpointSlices.forEach(i -> b.addAll(i.getStore().list()));
+    b.addAll(tlsSecrets());
     return b.build();
   }
 

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import dev.portcullis.model.Certificate;
 import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.RouteTableJson;
@@ -146,13 +147,22 @@ public final class RouteServer implements AutoCloseable {
    * @return the snapshot now being served
    */
   public PushMessage.Snapshot publish(RouteTable table) {
+    return publish(table, Map.of());
+  }
+
+  /**
+   * Publishes a table and the key material of the certificates its hosts use. The table names each
+   * certificate by fingerprint, so a renewed certificate is a new table; equal checksums mean equal
+   * certificates too.
+   */
+  public PushMessage.Snapshot publish(RouteTable table, Map<String, Certificate> certificates) {
     String checksum = RouteTableJson.checksum(table);
     synchronized (lock) {
       if (current != null && current.checksum().equals(checksum)) {
         return current;
       }
       nextVersion++;
-      current = new PushMessage.Snapshot(nextVersion, checksum, table);
+      current = new PushMessage.Snapshot(nextVersion, checksum, table, certificates);
       lock.notifyAll();
       LOG.debug("published version {} ({})", current.version(), checksum);
       return current;

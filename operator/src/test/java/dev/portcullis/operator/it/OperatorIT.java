@@ -59,6 +59,7 @@ class OperatorIT {
   int routePort;
   JavaProcess dataPlane;
   int httpPort;
+  int httpsPort;
   int adminPort;
   final List<String> fatal = new CopyOnWriteArrayList<>();
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -115,11 +116,13 @@ class OperatorIT {
       Files.write(dir.resolve(key), Base64.getDecoder().decode(secret.getData().get(key)));
     }
     httpPort = freePort();
+    httpsPort = freePort();
     adminPort = freePort();
     return JavaProcess.dataPlaneJar("data-plane", "--route-server", "https://localhost:" + routePort,
         "--route-ca-file", dir.resolve("ca.crt").toString(), "--route-cert-file", dir.resolve("tls.crt").toString(),
         "--route-key-file", dir.resolve("tls.key").toString(), "--node-id", "dp-1", "--bind", "127.0.0.1",
-        "--http-port", Integer.toString(httpPort), "--admin-port", Integer.toString(adminPort), "--event-loops", "1");
+        "--http-port", Integer.toString(httpPort), "--https-port", Integer.toString(httpsPort),
+        "--admin-port", Integer.toString(adminPort), "--event-loops", "1");
   }
 
   static int freePort() throws IOException {
@@ -334,6 +337,68 @@ class OperatorIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> "False/Invalid@1".equals(condition(proxyRoute("invalid"), "Accepted")));
     assertThat(proxyRoute("invalid").getStatus().conditions.get(0).message).contains("spec.hostnames[0]");
     assertThat(via("pr.test", "X-Canary", "1")).as("one bad route hurts no other").isEqualTo("a");
+  }
+
+  @Test
+  @Order(10)
+  void tlsSecretsAreServedByNameAndRenewedInPlace() throws Exception {
+    var ca = dev.portcullis.operator.pki.CertificateAuthority.generate("Test CA", Duration.ofDays(30),
+        java.time.Clock.systemUTC());
+    var first = ca.issueServer("tls.test", List.of("tls.test"), List.of(), Duration.ofDays(10));
+    cluster.client.resource(tlsSecret("tls-cert", first)).create();
+    Ingress ingress = Cluster.ingress(NS, "secure", "portcullis", "tls.test", "web");
+    ingress.getSpec().setTls(List.of(new io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder()
+        .withHosts("tls.test").withSecretName("tls-cert").build()));
+    cluster.client.resource(ingress).create();
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions()
+        .until(() -> first.certificate().getSerialNumber().equals(servedSerial("tls.test")));
+    assertThat(via("tls.test")).as("plain HTTP is redirected").isEqualTo("301");
+    // Another name gets the default certificate, not this one.
+    assertThat(servedSerial("other.test")).isNotEqualTo(first.certificate().getSerialNumber());
+
+    // cert-manager renews a Secret in place: the next handshake has the new certificate.
+    var renewed = ca.issueServer("tls.test", List.of("tls.test"), List.of(), Duration.ofDays(10));
+    long start = System.nanoTime();
+    cluster.client.resource(tlsSecret("tls-cert", renewed)).update();
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+        .until(() -> renewed.certificate().getSerialNumber().equals(servedSerial("tls.test")));
+    System.out.printf("operator: Secret renewal to new certificate served in %d ms%n",
+        (System.nanoTime() - start) / 1_000_000);
+    assertThat(events("secure")).as("a usable certificate is no problem").isEmpty();
+  }
+
+  static Secret tlsSecret(String name, dev.portcullis.operator.pki.CertificateAuthority.Issued cert) {
+    Base64.Encoder b64 = Base64.getEncoder();
+    return new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName(name).withNamespace(NS)
+        .endMetadata().withType("kubernetes.io/tls")
+        .addToData("tls.crt", b64.encodeToString(cert.certificatePem().getBytes(StandardCharsets.US_ASCII)))
+        .addToData("tls.key", b64.encodeToString(cert.keyPem().getBytes(StandardCharsets.US_ASCII))).build();
+  }
+
+  /** The serial number of the certificate the data plane presents for this server name. */
+  java.math.BigInteger servedSerial(String sni) throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    }}, null);
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1",
+        httpsPort)) {
+      s.setSoTimeout(5000);
+      javax.net.ssl.SSLParameters p = s.getSSLParameters();
+      p.setServerNames(List.of(new javax.net.ssl.SNIHostName(sni)));
+      s.setSSLParameters(p);
+      s.startHandshake();
+      return ((java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+    }
   }
 
   /** Reads a manifest the way local mode does (the mock API server takes the object as written). */

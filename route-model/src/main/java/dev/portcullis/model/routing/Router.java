@@ -78,6 +78,15 @@ public final class Router<T> {
     return h == null ? null : h.route(path, request);
   }
 
+  /**
+   * The virtual host a request for {@code host} is routed within (exact, then wildcard, then the
+   * catch-all), or null.
+   */
+  public VirtualHost virtualHost(String host) {
+    Host<T> h = host(host);
+    return h == null ? null : h.virtualHost;
+  }
+
   Host<T> host(String host) {
     Host<T> h = exact.get(host);
     if (h != null) {
@@ -215,9 +224,11 @@ public final class Router<T> {
     private final boolean[] prefixLength;
     private final Slot<T> root;
     private final T fallback;
+    private final VirtualHost virtualHost;
 
     private Host(Map<String, Slot<T>> exactPaths, Pattern[] regexes, List<Slot<T>> regexSlots,
-        Map<String, Slot<T>> prefixes, boolean[] prefixLength, Slot<T> root, T fallback) {
+        Map<String, Slot<T>> prefixes, boolean[] prefixLength, Slot<T> root, T fallback, VirtualHost virtualHost) {
+      this.virtualHost = virtualHost;
       this.exactPaths = exactPaths;
       this.regexes = regexes;
       this.regexSlots = regexSlots;
@@ -269,7 +280,7 @@ public final class Router<T> {
       lengths.forEach(l -> has[l] = true);
       T fallback = vh.fallback() == null ? null : compiler.apply(vh, vh.fallback());
       return new Host<>(Map.copyOf(exactPaths), regexes.toArray(new Pattern[0]), List.copyOf(regexSlots),
-          Map.copyOf(prefixes), has, root, fallback);
+          Map.copyOf(prefixes), has, root, fallback, vh);
     }
 
     T route(String path, RequestView request) {

@@ -240,8 +240,7 @@ public final class IngressProcessor {
     TlsRef ref = new TlsRef(namespace, secret, source);
     TlsSecrets.Result r = tlsSecrets.resolve(namespace, secret);
     if (!r.ok()) {
-      report.error(field, "InvalidCertificate", r.problem() + "; its hosts are served over HTTPS with the default "
-          + "certificate until it is fixed");
+      r.report(report, field, "its hosts are served over HTTPS with the default certificate until it is fixed");
       return ref;
     }
     builder.certificate(ref.certificateKey(), r.certificate());

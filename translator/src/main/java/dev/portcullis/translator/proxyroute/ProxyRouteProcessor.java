@@ -96,8 +96,8 @@ public final class ProxyRouteProcessor {
         builder.certificate(ref.certificateKey(), cert.certificate());
         ref = ref.withFingerprint(cert.fingerprint());
       } else {
-        report.error("spec.tls.secretName", "InvalidCertificate", cert.problem() + "; the hostnames are served over "
-            + "HTTPS with the default certificate until it is fixed");
+        cert.report(report, "spec.tls.secretName",
+            "the hostnames are served over HTTPS with the default certificate until it is fixed");
       }
       ref = ref.withRedirectHttp(!Boolean.FALSE.equals(spec.tls.redirectHttp));
       if (spec.tls.hsts != null && spec.tls.hsts.maxAge != null) {

@@ -2,6 +2,7 @@ package dev.portcullis.translator.tls;
 
 import dev.portcullis.model.Certificate;
 import dev.portcullis.translator.ClusterSnapshot;
+import dev.portcullis.translator.ObjectReport;
 import io.fabric8.kubernetes.api.model.Secret;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
@@ -31,9 +32,22 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 public final class TlsSecrets {
 
   /** A usable certificate, or why it is not. */
-  public record Result(Certificate certificate, String fingerprint, String problem) {
+  public record Result(Certificate certificate, String fingerprint, String problem, boolean missing) {
     public boolean ok() {
       return certificate != null;
+    }
+
+    /**
+     * Reports why the certificate cannot be used. A Secret that does not exist yet is a warning:
+     * cert-manager and the like create it after the Ingress, and the host serves meanwhile. One
+     * that exists but is broken is an error.
+     */
+    public void report(ObjectReport report, String field, String consequence) {
+      if (missing) {
+        report.warning(field, "SecretNotFound", problem + "; " + consequence);
+      } else {
+        report.error(field, "InvalidCertificate", problem + "; " + consequence);
+      }
     }
   }
 
@@ -49,9 +63,14 @@ public final class TlsSecrets {
   }
 
   private Result doResolve(String namespace, String name) {
-    Secret secret = snapshot.tlsSecret(namespace, name).orElse(null);
+    Secret secret = snapshot.secret(namespace, name).orElse(null);
     if (secret == null) {
-      return fail("Secret " + namespace + "/" + name + " of type kubernetes.io/tls not found");
+      return new Result(null, null, "Secret " + namespace + "/" + name + " not found (a certificate must be a Secret "
+          + "of type " + ClusterSnapshot.TLS_SECRET_TYPE + ")", true);
+    }
+    if (!ClusterSnapshot.TLS_SECRET_TYPE.equals(secret.getType())) {
+      return fail("Secret " + namespace + "/" + name + " is of type " + secret.getType() + "; a certificate must be "
+          + "a Secret of type " + ClusterSnapshot.TLS_SECRET_TYPE);
     }
     String chainPem = field(secret, "tls.crt");
     String keyPem = field(secret, "tls.key");
@@ -104,7 +123,8 @@ public final class TlsSecrets {
         pem.append(pem(der, "CERTIFICATE"));
       }
       String keyPkcs8 = pem(key.getEncoded(), "PRIVATE KEY");
-      return new Result(new Certificate(pem.toString(), keyPkcs8), HexFormat.of().formatHex(sha.digest()), null);
+      return new Result(new Certificate(pem.toString(), keyPkcs8), HexFormat.of().formatHex(sha.digest()), null,
+          false);
     } catch (Exception e) {
       return fail(what + ": cannot be encoded (" + e.getMessage() + ")");
     }
@@ -156,6 +176,6 @@ public final class TlsSecrets {
   }
 
   private static Result fail(String problem) {
-    return new Result(null, null, problem);
+    return new Result(null, null, problem, false);
   }
 }
