@@ -9,6 +9,7 @@ import dev.portcullis.dataplane.proxy.ProxyVerticle;
 import dev.portcullis.dataplane.upstream.HealthChecker;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.dataplane.tls.CertificateStore;
+import dev.portcullis.dataplane.tls.ClientCertTrustManager;
 import dev.portcullis.dataplane.tls.SelfSignedCertificate;
 import dev.portcullis.dataplane.tls.SniKeyManager;
 import dev.portcullis.dataplane.tls.TlsMaterial;
@@ -51,6 +52,9 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private final TlsMaterial generatedDefault;
   private final AtomicReference<CertificateStore> certificates;
   private final SniKeyManager keyManager;
+  private final ClientCertTrustManager clientTrust;
+  /** Whether the HTTPS listener asks clients for certificates (some host checks them). */
+  private volatile boolean clientCertificatesRequested;
   private final Drain drain = new Drain();
   private final HttpCache cache;
   private final CacheGate cacheGate;
@@ -68,6 +72,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     this.generatedDefault = config.tls().enabled() ? SelfSignedCertificate.generate() : null;
     this.certificates = new AtomicReference<>(generatedDefault == null ? null : CertificateStore.of(generatedDefault));
     this.keyManager = new SniKeyManager(certificates::get);
+    this.clientTrust = new ClientCertTrustManager(() -> table.get().clientAuthorities());
     this.cache = new HttpCache(config.cacheBytes());
     this.cacheGate = new CacheGate(cache);
   }
@@ -108,7 +113,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     httpPort = port;
     for (int i = 0; i < config.eventLoops(); i++) {
       ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, httpsPort, config.tls(), keyManager,
-          table::get, drain, cacheGate);
+          clientTrust, table::get, drain, cacheGate);
       proxyVerticles.add(verticle);
       proxies.add(vertx.deployVerticle(verticle));
     }
@@ -149,19 +154,38 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
           return new Compiled(CompiledTable.compile(snapshot.version(), snapshot.checksum(), snapshot.table(),
               table.get()), store);
         })
-        .map(done -> {
+        .compose(done -> {
           CompiledTable compiled = done.table();
-          if (done.certificates() != null) {
-            // Certificates first: a host that just got its certificate is served with it at once.
-            keyManager.replaced(certificates.getAndSet(done.certificates()));
-          }
-          table.set(compiled);
-          healthChecker.tableChanged(compiled);
-          applied = true;
-          LOG.info("serving route table version {} ({} hosts, {} routes, {} clusters)", compiled.version(),
-              compiled.table().virtualHosts().size(), compiled.table().routeCount(), compiled.table().clusters().size());
-          return null;
+          // The listener asks for client certificates before a host needs them, and stops asking
+          // only once none does: no connection in between lacks a certificate it should have.
+          boolean wants = compiled.wantsClientCertificates();
+          Future<Void> before = wants && !clientCertificatesRequested ? requestClientCertificates(true)
+              : Future.succeededFuture();
+          return before.map(v -> {
+            if (done.certificates() != null) {
+              // Certificates first: a host that just got its certificate is served with it at once.
+              keyManager.replaced(certificates.getAndSet(done.certificates()));
+            }
+            table.set(compiled);
+            if (!wants && clientCertificatesRequested) {
+              requestClientCertificates(false);
+            }
+            healthChecker.tableChanged(compiled);
+            applied = true;
+            LOG.info("serving route table version {} ({} hosts, {} routes, {} clusters)", compiled.version(),
+                compiled.table().virtualHosts().size(), compiled.table().routeCount(),
+                compiled.table().clusters().size());
+            return null;
+          });
         });
+  }
+
+  private Future<Void> requestClientCertificates(boolean request) {
+    clientCertificatesRequested = request;
+    List<Future<Boolean>> updates = new ArrayList<>();
+    proxyVerticles.forEach(v -> updates.add(v.requestClientCertificates(request)));
+    return Future.all(updates).<Void>mapEmpty()
+        .onFailure(e -> LOG.warn("could not change whether clients are asked for certificates: {}", e.toString()));
   }
 
   private record Compiled(CompiledTable table, CertificateStore certificates) {}

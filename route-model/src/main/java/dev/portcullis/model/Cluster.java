@@ -16,11 +16,12 @@ import java.util.List;
  * @param protocol         how the data plane speaks to the endpoints (null: HTTP/1.1)
  * @param circuitBreaker   limits on what the cluster may be sent at once (null: the defaults)
  * @param source           the Service (and port) the cluster was made from
+ * @param tls              how TLS to the endpoints is verified, for the TLS protocols (null: not verified)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy balancer, HashKey hashKey,
     long connectTimeoutMs, HealthCheck healthCheck, OutlierDetection outlierDetection, Protocol protocol,
-    CircuitBreaker circuitBreaker, SourceRef source) {
+    CircuitBreaker circuitBreaker, SourceRef source, UpstreamTls tls) {
 
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
@@ -35,6 +36,20 @@ public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy bala
     if ((balancer == BalancerPolicy.CONSISTENT_HASH) != (hashKey != null)) {
       throw new ModelException("hashKey", "ConsistentHash needs a hash key, and only ConsistentHash takes one");
     }
+    if (tls != null && !effectiveProtocolOf(protocol).tls()) {
+      throw new ModelException("tls", "only the TLS protocols (https, h2) take TLS settings");
+    }
+  }
+
+  public Cluster(String name, List<Endpoint> endpoints, BalancerPolicy balancer, HashKey hashKey,
+      long connectTimeoutMs, HealthCheck healthCheck, OutlierDetection outlierDetection, Protocol protocol,
+      CircuitBreaker circuitBreaker, SourceRef source) {
+    this(name, endpoints, balancer, hashKey, connectTimeoutMs, healthCheck, outlierDetection, protocol, circuitBreaker,
+        source, null);
+  }
+
+  private static Protocol effectiveProtocolOf(Protocol p) {
+    return p == null ? Protocol.HTTP1 : p;
   }
 
   /** A cluster without hashing, health checking or limits of its own, spoken to in HTTP/1.1. */
@@ -45,7 +60,7 @@ public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy bala
   /** The same cluster with other endpoints. */
   public Cluster withEndpoints(List<Endpoint> endpoints) {
     return new Cluster(name, endpoints, balancer, hashKey, connectTimeoutMs, healthCheck, outlierDetection, protocol,
-        circuitBreaker, source);
+        circuitBreaker, source, tls);
   }
 
   /** The protocol spoken to the endpoints; never null. */
@@ -58,7 +73,41 @@ public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy bala
     /** HTTP/1.1 over TCP, one request at a time per connection (the default). */
     HTTP1,
     /** HTTP/2 over TCP with prior knowledge (h2c): gRPC, and many streams per connection. */
-    H2C
+    H2C,
+    /** HTTP/1.1 over TLS. */
+    HTTPS,
+    /** HTTP/2 over TLS, chosen by ALPN (gRPC over TLS). */
+    H2;
+
+    /** True for the protocols spoken over TLS. */
+    public boolean tls() {
+      return this == HTTPS || this == H2;
+    }
+
+    /** True for the protocols that are HTTP/2. */
+    public boolean http2() {
+      return this == H2C || this == H2;
+    }
+  }
+
+  /**
+   * How the data plane checks the endpoints' certificates. Without a CA the connection is
+   * encrypted but the endpoint is not authenticated (nginx's and Contour's default).
+   *
+   * @param serverName the name sent as SNI and, with a CA, required in the endpoint's certificate
+   * @param caPem      the CA certificates (PEM) the endpoints' chains must lead to, or null: no check
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record UpstreamTls(String serverName, String caPem) {
+    public UpstreamTls {
+      Checks.notBlank(serverName, "serverName");
+      if (!Hostnames.isDnsName(serverName)) {
+        throw new ModelException("serverName", "must be a DNS name, was \"" + serverName + "\"");
+      }
+      if (caPem != null && !caPem.contains("-----BEGIN CERTIFICATE-----")) {
+        throw new ModelException("caPem", "must hold PEM certificates");
+      }
+    }
   }
 
   /**

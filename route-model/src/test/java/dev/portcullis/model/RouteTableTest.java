@@ -46,6 +46,23 @@ class RouteTableTest {
   }
 
   @Test
+  void tlsSettingsSurviveTheJsonRoundTrip() {
+    String ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    Cluster c = new Cluster("tls", List.of(new Endpoint("10.0.0.1", 443)), null, null, 1000, null, null,
+        Cluster.Protocol.H2, null, null, new Cluster.UpstreamTls("api.internal", ca));
+    Route r = new Route("r", RouteMatch.path(PathMatch.prefix("/")), RouteAction.Forward.to("tls"), null, null);
+    SourceRef src = SourceRef.of("ProxyRoute", "ns", "r");
+    for (TlsRef.ClientValidation cv : List.of(new TlsRef.ClientValidation(null, false, false),
+        new TlsRef.ClientValidation(ca, true, true))) {
+      TlsRef tls = new TlsRef("ns", "cert", "ab12", "max-age=1", false, src).withClientValidation(cv);
+      RouteTable table = new RouteTable(List.of(new VirtualHost("a.com", List.of(r), null, tls)), List.of(c));
+      assertThat(RouteTableJson.readTable(RouteTableJson.toJson(table))).isEqualTo(table);
+    }
+    assertThatThrownBy(() -> new Cluster("x", List.of(), null, null, 1000, null, null, Cluster.Protocol.H2C, null,
+        null, new Cluster.UpstreamTls("a.b", null))).isInstanceOf(ModelException.class).hasMessageContaining("tls");
+  }
+
+  @Test
   void checksumDependsOnContentOnly() {
     assertThat(RouteTableJson.checksum(sample())).isEqualTo(RouteTableJson.checksum(sample())).startsWith("sha256:");
     assertThat(RouteTableJson.checksum(RouteTable.EMPTY)).isNotEqualTo(RouteTableJson.checksum(sample()));

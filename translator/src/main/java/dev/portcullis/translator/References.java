@@ -26,18 +26,22 @@ public final class References {
 
   private final Map<ObjectKey, Set<ObjectRef>> byService;
   private final Map<ObjectKey, Set<ObjectRef>> bySecret;
+  private final Set<ObjectKey> otherSecrets;
 
-  private References(Map<ObjectKey, Set<ObjectRef>> byService, Map<ObjectKey, Set<ObjectRef>> bySecret) {
+  private References(Map<ObjectKey, Set<ObjectRef>> byService, Map<ObjectKey, Set<ObjectRef>> bySecret,
+      Set<ObjectKey> otherSecrets) {
     this.byService = byService;
     this.bySecret = bySecret;
+    this.otherSecrets = otherSecrets;
   }
 
-  public static final References EMPTY = new References(Map.of(), Map.of());
+  public static final References EMPTY = new References(Map.of(), Map.of(), Set.of());
 
   /** The references of every Ingress and ProxyRoute in the snapshot (owned or not: ownership can change with a class). */
   public static References of(ClusterSnapshot snapshot) {
     Map<ObjectKey, Set<ObjectRef>> services = new HashMap<>();
     Map<ObjectKey, Set<ObjectRef>> secrets = new HashMap<>();
+    Set<ObjectKey> other = new TreeSet<>();
     for (Ingress ingress : snapshot.ingresses()) {
       ObjectRef ref = ObjectRef.of(ingress);
       String ns = ingress.getMetadata().getNamespace();
@@ -77,13 +81,25 @@ public final class References {
               }
             }
           }
+          if (rule != null && rule.backendTLS != null && rule.backendTLS.caSecretName != null) {
+            other(secrets, other, new ObjectKey(ns, rule.backendTLS.caSecretName), ref);
+          }
         }
       }
       if (spec.tls != null && spec.tls.secretName != null) {
         secrets.computeIfAbsent(new ObjectKey(ns, spec.tls.secretName), k -> new TreeSet<>()).add(ref);
       }
+      if (spec.tls != null && spec.tls.clientValidation != null && spec.tls.clientValidation.caSecretName != null) {
+        other(secrets, other, new ObjectKey(ns, spec.tls.clientValidation.caSecretName), ref);
+      }
     }
-    return new References(freeze(services), freeze(secrets));
+    return new References(freeze(services), freeze(secrets), Collections.unmodifiableSet(other));
+  }
+
+  /** A Secret named for something other than a certificate (a CA bundle, a password file). */
+  private static void other(Map<ObjectKey, Set<ObjectRef>> secrets, Set<ObjectKey> other, ObjectKey key, ObjectRef ref) {
+    secrets.computeIfAbsent(key, k -> new TreeSet<>()).add(ref);
+    other.add(key);
   }
 
   private static void addBackend(Map<ObjectKey, Set<ObjectRef>> into, String ns, IngressBackend backend, ObjectRef ref) {
@@ -101,6 +117,14 @@ public final class References {
   /** The Ingresses whose backends name this Service (and so its EndpointSlices). */
   public Set<ObjectRef> ingressesUsingService(String namespace, String name) {
     return byService.getOrDefault(new ObjectKey(namespace, name), Set.of());
+  }
+
+  /**
+   * Secrets that objects name for something other than their certificate (CA bundles, password
+   * files): they may be of any type, so the operator watches each by name.
+   */
+  public Set<ObjectKey> otherSecrets() {
+    return otherSecrets;
   }
 
   /** The Ingresses whose {@code spec.tls} names this Secret. */

@@ -26,6 +26,10 @@ public final class ErrorResponses {
   public static final Buffer CIRCUIT_OPEN = body("upstream overloaded: circuit breaker open\n");
   public static final Buffer GATEWAY_TIMEOUT = body("upstream timeout\n");
   public static final Buffer NOT_CACHED = body("not in cache (only-if-cached)\n");
+  public static final Buffer CLIENT_CERT_REQUIRED = body("client certificate required\n");
+  public static final Buffer CLIENT_CERT_INVALID = body("client certificate not accepted\n");
+  public static final Buffer MISDIRECTED = body("misdirected request: open a connection for this host\n");
+  public static final Buffer CLIENT_CA_UNAVAILABLE = body("client certificate authority unavailable\n");
 
   private static Buffer body(String s) {
     return Buffer.buffer(s.getBytes(StandardCharsets.UTF_8));

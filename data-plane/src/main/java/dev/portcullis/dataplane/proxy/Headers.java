@@ -26,13 +26,18 @@ final class Headers {
       case 10:
         return eq(name, "connection") || eq(name, "keep-alive");
       case 15:
-        return eq(name, "x-forwarded-for");
+        // ssl-client-*: the proxy's word on the client certificate; a client's own is a forgery.
+        return eq(name, "x-forwarded-for") || eq(name, "ssl-client-cert");
       case 16:
         return eq(name, "proxy-connection") || eq(name, "x-forwarded-host") || eq(name, "x-forwarded-port");
       case 17:
-        return eq(name, "transfer-encoding") || eq(name, "x-forwarded-proto");
+        return eq(name, "transfer-encoding") || eq(name, "x-forwarded-proto") || eq(name, "ssl-client-verify");
       case 19:
         return eq(name, "proxy-authorization");
+      case 20:
+        return eq(name, "ssl-client-issuer-dn");
+      case 21:
+        return eq(name, "ssl-client-subject-dn");
       default:
         return false;
     }

@@ -6,6 +6,9 @@ import dev.portcullis.dataplane.cache.CachedResponse;
 import dev.portcullis.dataplane.routing.CompiledRoute;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.dataplane.routing.PathNormalizer;
+import dev.portcullis.dataplane.tls.ClientCertPolicy;
+import dev.portcullis.dataplane.tls.SniKeyManager;
+import java.security.cert.X509Certificate;
 import dev.portcullis.dataplane.upstream.ClusterRuntime;
 import dev.portcullis.dataplane.upstream.ClusterRuntime.Outcome;
 import dev.portcullis.dataplane.upstream.EndpointState;
@@ -145,13 +148,19 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       TlsRef tls = tlsOf(current, host);
       if (tls != null) {
         if (!request.isSSL()) {
-          if (tls.redirects() && !path.startsWith(ACME_CHALLENGE)) {
+          // A host that checks client certificates is never served over plain HTTP.
+          if ((tls.redirects() || tls.clientValidation() != null) && !path.startsWith(ACME_CHALLENGE)) {
             redirectToHttps(request, host, uri);
             return;
           }
-        } else if (tls.hsts() != null) {
-          // Set before anything answers, so that the proxy's own answers on this host carry it too.
-          request.response().headers().set(STRICT_TRANSPORT_SECURITY, tls.hsts());
+        } else {
+          if (tls.hsts() != null) {
+            // Set before anything answers, so that the proxy's own answers on this host carry it too.
+            request.response().headers().set(STRICT_TRANSPORT_SECURITY, tls.hsts());
+          }
+          if (tls.clientValidation() != null && !clientCertificateAdmits(request, current, tls, host)) {
+            return;
+          }
         }
       }
     }
@@ -196,6 +205,63 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       case FORWARD -> forward(request, route, hostHeader, path, rawPath, uri, q, false);
     }
   }
+
+  /**
+   * Checks the client certificate of the request's connection against the CA of the host the
+   * request is for (never only the SNI: a client names whichever host it likes there). Answers
+   * and returns false when it does not pass.
+   */
+  private static boolean clientCertificateAdmits(HttpServerRequest request, CompiledTable table, TlsRef tls,
+      String host) {
+    ClientCertPolicy policy = table.clientPolicy(tls.clientValidation());
+    ClientCertPolicy.Verdict verdict = policy == null ? ClientCertPolicy.Verdict.UNAVAILABLE
+        : policy.check(request.sslSession());
+    switch (verdict) {
+      case VERIFIED, NONE -> {
+        return true;
+      }
+      case MISSING -> {
+        String sni = SniKeyManager.serverName(request.sslSession());
+        if (sni != null && !Router.normalizeHost(sni).equals(host)) {
+          // A connection made for another host (HTTP/2 reuses them): a new one for this host brings
+          // the certificate the client has for it.
+          ErrorResponses.send(request, 421, ErrorResponses.MISDIRECTED);
+        } else {
+          ErrorResponses.send(request, 400, ErrorResponses.CLIENT_CERT_REQUIRED);
+        }
+      }
+      case INVALID -> ErrorResponses.send(request, 400, ErrorResponses.CLIENT_CERT_INVALID);
+      case UNAVAILABLE -> ErrorResponses.send(request, 503, ErrorResponses.CLIENT_CA_UNAVAILABLE);
+    }
+    return false;
+  }
+
+  /** What the upstream is told about the client certificate, as ingress-nginx tells it. */
+  static void clientCertificateHeaders(HttpServerRequest request, ClientCertPolicy policy, MultiMap headers) {
+    X509Certificate[] chain = ClientCertPolicy.peer(request.sslSession());
+    if (chain == null) {
+      headers.set(SSL_CLIENT_VERIFY, "NONE");
+      return;
+    }
+    headers.set(SSL_CLIENT_VERIFY, "SUCCESS");
+    headers.set(SSL_CLIENT_SUBJECT_DN, chain[0].getSubjectX500Principal().getName());
+    headers.set(SSL_CLIENT_ISSUER_DN, chain[0].getIssuerX500Principal().getName());
+    if (policy.passCertificate()) {
+      try {
+        String pem = "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+            .encodeToString(chain[0].getEncoded()) + "\n-----END CERTIFICATE-----\n";
+        headers.set(SSL_CLIENT_CERT, java.net.URLEncoder.encode(pem, java.nio.charset.StandardCharsets.US_ASCII)
+            .replace("+", "%20"));
+      } catch (java.security.cert.CertificateEncodingException e) {
+        // a certificate the handshake accepted always encodes
+      }
+    }
+  }
+
+  static final CharSequence SSL_CLIENT_VERIFY = HttpHeaders.createOptimized("ssl-client-verify");
+  static final CharSequence SSL_CLIENT_SUBJECT_DN = HttpHeaders.createOptimized("ssl-client-subject-dn");
+  static final CharSequence SSL_CLIENT_ISSUER_DN = HttpHeaders.createOptimized("ssl-client-issuer-dn");
+  static final CharSequence SSL_CLIENT_CERT = HttpHeaders.createOptimized("ssl-client-cert");
 
   /** The TLS settings of the host a request is routed within, or null. */
   private static TlsRef tlsOf(CompiledTable table, String host) {
@@ -654,7 +720,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       attemptOpen = true;
       attemptStart = System.nanoTime();
       Cluster.Protocol protocol = cluster.cluster().effectiveProtocol();
-      HttpClient client = websocket || protocol == Cluster.Protocol.HTTP1 ? http1 : h2c;
+      HttpClient client = websocket || !protocol.http2() ? http1 : h2c;
       RequestOptions options = new RequestOptions()
           .setMethod(request.method())
           .setServer(SocketAddress.inetSocketAddress(e.endpoint().port(), e.endpoint().address()))
@@ -662,6 +728,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           .setPort(e.endpoint().port())
           .setURI(upstreamUri)
           .setConnectTimeout(cluster.cluster().connectTimeoutMs());
+      if (protocol.tls()) {
+        // The server name is the SNI and, with a CA, the name the endpoint's certificate must carry.
+        options.setSsl(true).setSslOptions(cluster.ssl());
+        if (cluster.serverName() != null) {
+          options.setHost(cluster.serverName());
+        }
+      }
       if (route.timeouts().idleMs() > 0 && !websocket) {
         options.setIdleTimeout(route.timeouts().idleMs());
       }
@@ -708,6 +781,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       String scheme = request.isSSL() ? "https" : "http";
       headers.set(X_FORWARDED_PROTO, scheme);
+      if (route.clientCerts() != null && request.isSSL()) {
+        clientCertificateHeaders(request, route.clientCerts(), headers);
+      }
       if (!hostHeader.isEmpty()) {
         headers.set(X_FORWARDED_HOST, hostHeader);
       }

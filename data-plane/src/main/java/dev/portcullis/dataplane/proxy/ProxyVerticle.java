@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.KeyCertOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,13 +36,15 @@ public final class ProxyVerticle extends VerticleBase {
   private final int httpsPort;
   private final TlsSettings tls;
   private final SniKeyManager keyManager;
+  private final javax.net.ssl.TrustManager clientTrust;
   private HttpServer server;
   private HttpServer httpsServer;
+  private HttpServerOptions httpsOptions;
   private HttpClient client;
   private HttpClient h2c;
 
   public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
-    this(host, port, -1, TlsSettings.OFF, null, table, drain, cache);
+    this(host, port, -1, TlsSettings.OFF, null, null, table, drain, cache);
   }
 
   /**
@@ -49,7 +52,8 @@ public final class ProxyVerticle extends VerticleBase {
    * @param keyManager picks each handshake's certificate; shared by every instance
    */
   public ProxyVerticle(String host, int port, int httpsPort, TlsSettings tls, SniKeyManager keyManager,
-      Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
+      javax.net.ssl.TrustManager clientTrust, Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
+    this.clientTrust = clientTrust;
     this.httpsPort = httpsPort;
     this.tls = tls;
     this.keyManager = keyManager;
@@ -77,6 +81,8 @@ public final class ProxyVerticle extends VerticleBase {
     h2c = vertx.createHttpClient(new HttpClientOptions()
         .setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(false)
+        // Over TLS (backendProtocol h2), HTTP/2 is agreed by ALPN; cleartext h2c needs none.
+        .setUseAlpn(true)
         .setKeepAlive(true)
         .setKeepAliveTimeout(60)
         .setTcpNoDelay(true)
@@ -93,15 +99,32 @@ public final class ProxyVerticle extends VerticleBase {
         .setPort(httpsPort)
         .setSsl(true)
         .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
+        .setTrustOptions(io.vertx.core.net.TrustOptions.wrap(clientTrust))
+        .setClientAuth(table.get().wantsClientCertificates() ? ClientAuth.REQUEST : ClientAuth.NONE)
         .setUseAlpn(true)
         .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
         .setEnabledSecureTransportProtocols(tls.protocols())
         .setSslHandshakeTimeout(10)
         .setSslHandshakeTimeoutUnit(TimeUnit.SECONDS);
     tls.enabledCiphers().forEach(https::addEnabledCipherSuite);
+    httpsOptions = https;
     httpsServer = vertx.createHttpServer(https);
     httpsServer.requestHandler(handler);
     return server.listen().compose(s -> httpsServer.listen());
+  }
+
+  /**
+   * Asks clients for certificates (optionally: REQUEST, never REQUIRED, since only some hosts
+   * need one) while some host checks them, and stops asking when none does; applies to new
+   * connections.
+   */
+  public Future<Boolean> requestClientCertificates(boolean request) {
+    if (httpsServer == null) {
+      return Future.succeededFuture(false);
+    }
+    io.vertx.core.net.ServerSSLOptions options = httpsOptions.getSslOptions().copy()
+        .setClientAuth(request ? ClientAuth.REQUEST : ClientAuth.NONE);
+    return httpsServer.updateSSLOptions(options, true);
   }
 
   /** What the HTTP and HTTPS listeners share. */

@@ -33,10 +33,14 @@ public final class CompiledRoute {
   /** The Strict-Transport-Security value of the route's host, for HTTPS answers; or null. */
   private final String hsts;
 
+  /** The client-certificate check of the route's host, or null. */
+  private final dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts;
+
   CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody,
-      String hsts) {
+      String hsts, dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts) {
     this.route = route;
     this.hsts = hsts;
+    this.clientCerts = clientCerts;
     this.kind = route.action() instanceof RouteAction.Redirect ? Kind.REDIRECT
         : route.action() instanceof RouteAction.DirectResponse ? Kind.DIRECT : Kind.FORWARD;
     this.clusters = clusters;
@@ -110,6 +114,11 @@ public final class CompiledRoute {
     }
     return (retryOn & RETRY_5XX) != 0 || (status == 502 && (retryOn & RETRY_502) != 0)
         || (status == 503 && (retryOn & RETRY_503) != 0) || (status == 504 && (retryOn & RETRY_504) != 0);
+  }
+
+  /** The client-certificate check of this route's host, or null. */
+  public dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts() {
+    return clientCerts;
   }
 
   /** The Strict-Transport-Security value for this route's HTTPS answers, or null. */

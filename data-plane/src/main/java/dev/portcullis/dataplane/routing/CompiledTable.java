@@ -6,6 +6,10 @@ import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.TlsRef;
+import dev.portcullis.model.VirtualHost;
+import dev.portcullis.dataplane.tls.ClientCertPolicy;
+import java.security.cert.X509Certificate;
 import dev.portcullis.model.routing.Router;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -28,10 +32,15 @@ public final class CompiledTable {
   private final Map<String, ClusterRuntime> clusters;
   /** True when some host has TLS: only then does a request look up its host's TLS settings. */
   private final boolean hasTls;
+  private final Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies;
+  private final X509Certificate[] clientAuthorities;
 
   private CompiledTable(long version, String checksum, RouteTable table, Router<CompiledRoute> router,
-      Map<String, ClusterRuntime> clusters) {
+      Map<String, ClusterRuntime> clusters, Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies) {
     this.hasTls = table.virtualHosts().stream().anyMatch(vh -> vh.tls() != null);
+    this.clientPolicies = Map.copyOf(clientPolicies);
+    this.clientAuthorities = clientPolicies.values().stream().flatMap(p -> p.authorities().stream()).distinct()
+        .toArray(X509Certificate[]::new);
     this.version = version;
     this.checksum = checksum;
     this.table = table;
@@ -49,22 +58,33 @@ public final class CompiledTable {
       ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
       clusters.put(c.name(), old != null && old.cluster().equals(c) ? old : new ClusterRuntime(c, old));
     }
-    // Equal routes of hosts with the same HSTS setting share one compiled route (and its state).
+    Map<TlsRef.ClientValidation, ClientCertPolicy> policies = new HashMap<>();
+    for (VirtualHost vh : table.virtualHosts()) {
+      if (vh.tls() != null && vh.tls().clientValidation() != null) {
+        policies.computeIfAbsent(vh.tls().clientValidation(), v -> ClientCertPolicy.compile(v,
+            "virtualHosts[" + vh.hostname() + "].tls.clientValidation"));
+      }
+    }
+    // Equal routes of hosts with the same TLS settings share one compiled route (and its state).
     Map<List<Object>, CompiledRoute> shared = new HashMap<>();
     Router<CompiledRoute> router = Router.compile(table, (vh, route) -> {
       String hsts = vh.tls() == null ? null : vh.tls().hsts();
-      return shared.computeIfAbsent(java.util.Arrays.asList(route, hsts), k -> compileRoute(route, clusters, hsts));
+      ClientCertPolicy certs = vh.tls() == null || vh.tls().clientValidation() == null ? null
+          : policies.get(vh.tls().clientValidation());
+      return shared.computeIfAbsent(java.util.Arrays.asList(route, hsts, certs),
+          k -> compileRoute(route, clusters, hsts, certs));
     });
-    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters));
+    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), policies);
   }
 
-  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, String hsts) {
+  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, String hsts,
+      ClientCertPolicy certs) {
     if (route.action() instanceof RouteAction.DirectResponse d) {
       Buffer body = Buffer.buffer(d.body().getBytes(StandardCharsets.UTF_8));
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, hsts);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, hsts, certs);
     }
     if (route.action() instanceof RouteAction.Redirect) {
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null, hsts);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null, hsts, certs);
     }
     List<RouteAction.ClusterWeight> refs = ((RouteAction.Forward) route.action()).clusters().stream()
         .filter(w -> w.weight() > 0).toList();
@@ -74,7 +94,7 @@ public final class CompiledTable {
       runtimes[i] = clusters.get(refs.get(i).cluster());
       weights[i] = refs.get(i).weight();
     }
-    return new CompiledRoute(route, runtimes, weights, 0, null, hsts);
+    return new CompiledRoute(route, runtimes, weights, 0, null, hsts, certs);
   }
 
   public long version() {
@@ -91,6 +111,21 @@ public final class CompiledTable {
 
   public boolean hasTls() {
     return hasTls;
+  }
+
+  /** The compiled check of a host's client certificates. */
+  public ClientCertPolicy clientPolicy(TlsRef.ClientValidation validation) {
+    return clientPolicies.get(validation);
+  }
+
+  /** True when some host asks for client certificates: the listener then requests them. */
+  public boolean wantsClientCertificates() {
+    return !clientPolicies.isEmpty();
+  }
+
+  /** The CAs of every host that asks for client certificates. */
+  public X509Certificate[] clientAuthorities() {
+    return clientAuthorities;
   }
 
   public Router<CompiledRoute> router() {

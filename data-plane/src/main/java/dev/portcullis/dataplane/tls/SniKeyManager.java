@@ -71,7 +71,7 @@ public final class SniKeyManager extends X509ExtendedKeyManager {
   }
 
   /** The host name the client sent in its ClientHello, or null. */
-  static String serverName(SSLSession handshake) {
+  public static String serverName(SSLSession handshake) {
     if (!(handshake instanceof ExtendedSSLSession session)) {
       return null;
     }

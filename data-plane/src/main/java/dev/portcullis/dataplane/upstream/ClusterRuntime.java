@@ -1,6 +1,8 @@
 package dev.portcullis.dataplane.upstream;
 
 import dev.portcullis.model.Cluster;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.PemTrustOptions;
 import dev.portcullis.model.Endpoint;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,6 +68,8 @@ public final class ClusterRuntime {
   private final int maxEjectionPercent;
   private final int maxInFlight;
   private final int maxPending;
+  /** TLS to the endpoints (one object per cluster: connection pools are keyed by it), or null. */
+  private final ClientSSLOptions ssl;
   private volatile EndpointState[] available;
   /** When the set of available endpoints must be recomputed (the next ejection to expire). */
   private volatile long recomputeAt;
@@ -102,7 +106,46 @@ public final class ClusterRuntime {
     this.maxInFlight = cluster.effectiveProtocol() == Cluster.Protocol.HTTP1
         ? Math.min(cb.maxConnections(), cb.maxRequests()) : cb.maxRequests();
     this.maxPending = cb.maxPendingRequests();
+    this.ssl = previous != null && previous.cluster.tls() != null && previous.cluster.tls().equals(cluster.tls())
+        && previous.ssl != null ? previous.ssl : sslOptions(cluster);
     recompute(System.nanoTime());
+  }
+
+  /**
+   * The client TLS settings of a TLS cluster: its CA and name checked when it has a CA (the chain
+   * must lead to the CA, and the certificate must name {@code serverName}); else encrypted without
+   * authenticating the endpoint, as nginx and Contour do by default.
+   */
+  static ClientSSLOptions sslOptions(Cluster cluster) {
+    if (!cluster.effectiveProtocol().tls()) {
+      return null;
+    }
+    ClientSSLOptions o = new ClientSSLOptions()
+        .setEnabledSecureTransportProtocols(java.util.Set.of("TLSv1.2", "TLSv1.3"))
+        .setSslHandshakeTimeout(cluster.connectTimeoutMs())
+        .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS)
+        .setUseAlpn(cluster.effectiveProtocol().http2());
+    if (cluster.effectiveProtocol().http2()) {
+      o.setApplicationLayerProtocols(java.util.List.of("h2"));
+    }
+    Cluster.UpstreamTls tls = cluster.tls();
+    if (tls != null && tls.caPem() != null) {
+      o.setTrustOptions(new PemTrustOptions().addCertValue(io.vertx.core.buffer.Buffer.buffer(tls.caPem())))
+          .setHostnameVerificationAlgorithm("HTTPS");
+    } else {
+      o.setTrustAll(true).setHostnameVerificationAlgorithm("");
+    }
+    return o;
+  }
+
+  /** The client TLS settings for the endpoints, or null when they are spoken to in cleartext. */
+  public ClientSSLOptions ssl() {
+    return ssl;
+  }
+
+  /** The host name to send as SNI (and check, with a CA), or null for cleartext and IP-only TLS. */
+  public String serverName() {
+    return cluster.tls() == null ? null : cluster.tls().serverName();
   }
 
   public Cluster cluster() {

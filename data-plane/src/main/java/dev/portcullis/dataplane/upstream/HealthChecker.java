@@ -45,7 +45,7 @@ public final class HealthChecker extends VerticleBase {
     http1 = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setTcpNoDelay(true)
         .setMaxHeaderSize(32 * 1024), new PoolOptions().setHttp1MaxSize(64).setMaxWaitQueueSize(10_000));
     h2c = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setProtocolVersion(HttpVersion.HTTP_2)
-        .setHttp2ClearTextUpgrade(false), new PoolOptions().setHttp2MaxSize(1).setMaxWaitQueueSize(10_000));
+        .setHttp2ClearTextUpgrade(false).setUseAlpn(true), new PoolOptions().setHttp2MaxSize(1).setMaxWaitQueueSize(10_000));
     return Future.succeededFuture();
   }
 
@@ -69,10 +69,11 @@ public final class HealthChecker extends VerticleBase {
         }
         Probe existing = probes.get(e);
         if (existing != null && existing.check.equals(check)
-            && existing.protocol == cluster.cluster().effectiveProtocol()) {
+            && existing.protocol == cluster.cluster().effectiveProtocol() && existing.ssl == cluster.ssl()) {
           wanted.put(e, existing);
         } else {
-          wanted.put(e, new Probe(e, check, cluster.cluster().effectiveProtocol(), cluster.name()));
+          wanted.put(e, new Probe(e, check, cluster.cluster().effectiveProtocol(), cluster.name(), cluster.ssl(),
+              cluster.serverName()));
         }
       }
     }
@@ -111,10 +112,16 @@ public final class HealthChecker extends VerticleBase {
     final Cluster.HealthCheck check;
     final Cluster.Protocol protocol;
     final String clusterName;
+    /** As the cluster's requests: probes check the endpoint the way traffic reaches it. */
+    final io.vertx.core.net.ClientSSLOptions ssl;
+    final String serverName;
     long timer = -1;
     boolean stopped;
 
-    Probe(EndpointState endpoint, Cluster.HealthCheck check, Cluster.Protocol protocol, String clusterName) {
+    Probe(EndpointState endpoint, Cluster.HealthCheck check, Cluster.Protocol protocol, String clusterName,
+        io.vertx.core.net.ClientSSLOptions ssl, String serverName) {
+      this.ssl = ssl;
+      this.serverName = serverName;
       this.endpoint = endpoint;
       this.check = check;
       this.protocol = protocol;
@@ -155,7 +162,13 @@ public final class HealthChecker extends VerticleBase {
           .setURI(check.path())
           .setConnectTimeout(check.timeoutMs())
           .putHeader("user-agent", USER_AGENT);
-      (protocol == Cluster.Protocol.H2C ? h2c : http1).request(options)
+      if (ssl != null) {
+        options.setSsl(true).setSslOptions(ssl);
+        if (serverName != null) {
+          options.setHost(serverName);
+        }
+      }
+      (protocol.http2() ? h2c : http1).request(options)
           .compose(req -> req.send())
           .onComplete(ar -> {
             if (ar.failed()) {

@@ -17,8 +17,11 @@ import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import dev.portcullis.translator.ObjectKey;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -52,6 +55,12 @@ public final class KubernetesSource implements AutoCloseable {
   private final List<SharedIndexInformer<EndpointSlice>> endpointSlices = new ArrayList<>();
   private final List<SharedIndexInformer<Secret>> secrets = new ArrayList<>();
   private final List<SharedIndexInformer<ProxyRoute>> proxyRoutes = new ArrayList<>();
+  /**
+   * One informer per Secret that a route names for something other than its certificate (CA
+   * bundles, password files): such Secrets may be of any type, and watching each by name keeps
+   * every other Secret of the cluster out of this process.
+   */
+  private final Map<ObjectKey, SharedIndexInformer<Secret>> namedSecrets = new HashMap<>();
   private boolean watchProxyRoutes = true;
 
   /**
@@ -190,11 +199,44 @@ public final class KubernetesSource implements AutoCloseable {
     ingresses.forEach(i -> b.addAll(i.getStore().list()));
     proxyRoutes.forEach(i -> b.addAll(i.getStore().list()));
     ingressClasses.forEach(i -> b.addAll(i.getStore().list()));
-    classifier.references(References.of(b.build()));
+    References references = References.of(b.build());
+    classifier.references(references);
     services.forEach(i -> b.addAll(i.getStore().list()));
     endpointSlices.forEach(i -> b.addAll(i.getStore().list()));
     b.addAll(tlsSecrets());
+    for (SharedIndexInformer<Secret> i : followSecrets(references.otherSecrets())) {
+      b.addAll(i.getStore().list()); // a TLS Secret already added is not added twice
+    }
     return b.build();
+  }
+
+  /**
+   * Starts an informer for each newly named Secret and stops those of Secrets no longer named; a
+   * new informer's first list is an add event, which rebuilds with the Secret in.
+   */
+  private synchronized List<SharedIndexInformer<Secret>> followSecrets(Set<ObjectKey> wanted) {
+    if (closing) {
+      return List.of();
+    }
+    for (ObjectKey key : wanted) {
+      if (namedSecrets.containsKey(key) || (!namespaces.isEmpty() && !namespaces.contains(key.namespace()))) {
+        continue;
+      }
+      SharedIndexInformer<Secret> informer = client.secrets().inNamespace(key.namespace())
+          .withField("metadata.name", key.name()).runnableInformer(RESYNC_MS);
+      addHandler(informer);
+      informer.start();
+      namedSecrets.put(key, informer);
+      LOG.debug("watching Secret {}/{}", key.namespace(), key.name());
+    }
+    namedSecrets.entrySet().removeIf(e -> {
+      if (wanted.contains(e.getKey())) {
+        return false;
+      }
+      e.getValue().stop();
+      return true;
+    });
+    return List.copyOf(namedSecrets.values());
   }
 
   /** The TLS Secrets in the cache (the API server filters by type; the filter here is a second guard). */
@@ -227,5 +269,9 @@ public final class KubernetesSource implements AutoCloseable {
   public void close() {
     closing = true;
     all().forEach(SharedIndexInformer::stop);
+    synchronized (this) {
+      namedSecrets.values().forEach(SharedIndexInformer::stop);
+      namedSecrets.clear();
+    }
   }
 }

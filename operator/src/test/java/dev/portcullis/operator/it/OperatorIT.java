@@ -367,6 +367,74 @@ class OperatorIT {
     assertThat(events("secure")).as("a usable certificate is no problem").isEmpty();
   }
 
+  @Test
+  @Order(11)
+  void aCaBundleInAGenericSecretIsWatchedByNameOnceARouteNamesIt() throws Exception {
+    var serverCa = dev.portcullis.operator.pki.CertificateAuthority.generate("Server CA", Duration.ofDays(30),
+        java.time.Clock.systemUTC());
+    var clientCa = dev.portcullis.operator.pki.CertificateAuthority.generate("Client CA", Duration.ofDays(30),
+        java.time.Clock.systemUTC());
+    cluster.client.resource(tlsSecret("mtls-cert", serverCa.issueServer("mtls.test", List.of("mtls.test"), List.of(),
+        Duration.ofDays(1)))).create();
+    cluster.client.resource(ManifestReaderHolder.read("""
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: mtls, namespace: shop}
+        spec:
+          hostnames: [mtls.test]
+          tls: {secretName: mtls-cert, clientValidation: {caSecretName: client-ca}}
+          rules: [{backends: [{service: web, port: 80}]}]
+        """)).create();
+    // The CA is not there yet: the host lets nobody in.
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> mtlsStatus(null) == 503);
+    // A generic (Opaque) Secret: outside the TLS Secrets the operator lists, it is watched by name.
+    cluster.client.resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName("client-ca")
+        .withNamespace(NS).endMetadata().withType("Opaque").addToData("ca.crt", Base64.getEncoder()
+            .encodeToString(clientCa.ca().certificatePem().getBytes(StandardCharsets.US_ASCII))).build()).create();
+    var alice = clientCa.issueClient("alice", Duration.ofDays(1));
+    await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> mtlsStatus(alice) == 200);
+    assertThat(mtlsStatus(null)).isEqualTo(400);
+  }
+
+  /** The status of GET / on mtls.test over TLS, with or without a client certificate. */
+  int mtlsStatus(dev.portcullis.operator.pki.CertificateAuthority.Issued client) throws Exception {
+    javax.net.ssl.KeyManager[] keys = null;
+    if (client != null) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("me", client.key(), new char[0], new java.security.cert.Certificate[] {client.certificate()});
+      javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+      kmf.init(ks, new char[0]);
+      keys = kmf.getKeyManagers();
+    }
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(keys, new javax.net.ssl.TrustManager[] {TRUST_ALL}, null);
+    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1",
+        httpsPort)) {
+      s.setSoTimeout(5000);
+      javax.net.ssl.SSLParameters p = s.getSSLParameters();
+      p.setServerNames(List.of(new javax.net.ssl.SNIHostName("mtls.test")));
+      s.setSSLParameters(p);
+      s.getOutputStream().write("GET / HTTP/1.1\r\nHost: mtls.test\r\nConnection: close\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      return Integer.parseInt(reply.split(" ")[1]);
+    }
+  }
+
+  static final javax.net.ssl.X509TrustManager TRUST_ALL = new javax.net.ssl.X509TrustManager() {
+    @Override
+    public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+    @Override
+    public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+    @Override
+    public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+      return new java.security.cert.X509Certificate[0];
+    }
+  };
+
   static Secret tlsSecret(String name, dev.portcullis.operator.pki.CertificateAuthority.Issued cert) {
     Base64.Encoder b64 = Base64.getEncoder();
     return new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName(name).withNamespace(NS)

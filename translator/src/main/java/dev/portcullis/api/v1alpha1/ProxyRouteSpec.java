@@ -47,6 +47,27 @@ public class ProxyRouteSpec {
 
     @JsonPropertyDescription("Send Strict-Transport-Security on HTTPS responses.")
     public Hsts hsts;
+
+    @JsonPropertyDescription("Ask clients for a certificate and check it (mutual TLS at the edge).")
+    public ClientValidation clientValidation;
+  }
+
+  /** Client certificates at the edge. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class ClientValidation {
+    @JsonPropertyDescription("A Secret in the route's namespace whose ca.crt holds the CA certificates (PEM) client "
+        + "certificates must chain to.")
+    @Required
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    public String caSecretName;
+
+    @JsonPropertyDescription("Let clients without a certificate in too (a certificate that is sent must still be "
+        + "valid); the backends learn from the ssl-client-verify header whether one was. Default: false.")
+    public Boolean optional;
+
+    @JsonPropertyDescription("Pass the client's certificate (PEM, URL-encoded) to the backends in the "
+        + "ssl-client-cert header. Default: false.")
+    public Boolean passCertificate;
   }
 
   /** HTTP Strict Transport Security. */

@@ -15,6 +15,7 @@ import java.util.List;
 @ValidationRule(value = Rule.REDIRECT_XOR_REWRITE_RULE, message = Rule.REDIRECT_XOR_REWRITE_MESSAGE)
 @ValidationRule(value = Rule.ONE_FILTER_PER_TYPE_RULE, message = Rule.ONE_FILTER_PER_TYPE_MESSAGE)
 @ValidationRule(value = Rule.PREFIX_REWRITE_RULE, message = Rule.PREFIX_REWRITE_MESSAGE)
+@ValidationRule(value = Rule.BACKEND_TLS_RULE, message = Rule.BACKEND_TLS_MESSAGE)
 public class Rule {
 
   public static final String WEIGHTS_MESSAGE = "backend weights must not all be zero";
@@ -35,6 +36,10 @@ public class Rule {
   public static final String PREFIX_REWRITE_RULE = "!has(self.filters)"
       + " || !self.filters.exists(f, has(f.path) && f.path.type == 'ReplacePrefixMatch')"
       + " || !has(self.matches) || self.matches.all(m, !has(m.path) || !has(m.path.type) || m.path.type == 'PathPrefix')";
+
+  public static final String BACKEND_TLS_MESSAGE = "backendTLS needs backendProtocol https or h2";
+  public static final String BACKEND_TLS_RULE = "!has(self.backendTLS) || (has(self.backendProtocol)"
+      + " && (self.backendProtocol == 'https' || self.backendProtocol == 'h2'))";
 
   /** Starts with a letter: unnamed rules are known by their index. */
   public static final String NAME_PATTERN = "^[a-z]([-a-z0-9]*[a-z0-9])?$";
@@ -68,12 +73,35 @@ public class Rule {
     @com.fasterxml.jackson.annotation.JsonProperty("http1")
     HTTP1,
     @com.fasterxml.jackson.annotation.JsonProperty("h2c")
-    H2C
+    H2C,
+    @com.fasterxml.jackson.annotation.JsonProperty("https")
+    HTTPS,
+    @com.fasterxml.jackson.annotation.JsonProperty("h2")
+    H2
   }
 
-  @JsonPropertyDescription("The protocol spoken to the backends: http1 (HTTP/1.1) or h2c (HTTP/2 without TLS, as "
-      + "gRPC needs). Default: h2c when the Service port's appProtocol is kubernetes.io/h2c, h2c or grpc, else http1.")
+  @JsonPropertyDescription("The protocol spoken to the backends: http1 (HTTP/1.1), h2c (HTTP/2 without TLS, as "
+      + "gRPC needs), https (HTTP/1.1 over TLS) or h2 (HTTP/2 over TLS, as gRPC over TLS needs). Default: h2c when "
+      + "the Service port's appProtocol is kubernetes.io/h2c, h2c or grpc, https when it is https, else http1.")
   public BackendProtocol backendProtocol;
+
+  @JsonPropertyDescription("How the backends' certificates are checked when backendProtocol is https or h2. "
+      + "Without it the connection is encrypted but the backends are not authenticated.")
+  public BackendTls backendTLS;
+
+  /** Verification of the backends' certificates. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class BackendTls {
+    @JsonPropertyDescription("A Secret in the route's namespace whose ca.crt holds the CA certificates (PEM) the "
+        + "backends' certificates must chain to. Without it, no certificate is checked.")
+    @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    public String caSecretName;
+
+    @JsonPropertyDescription("The name sent as SNI and, with caSecretName, required in the backends' certificates. "
+        + "Default: SERVICE.NAMESPACE.svc.")
+    @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+    public String hostname;
+  }
 
   @JsonPropertyDescription("Limits on what each data-plane replica sends the backends at once.")
   public CircuitBreaker circuitBreaker;

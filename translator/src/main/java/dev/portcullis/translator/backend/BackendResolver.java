@@ -109,9 +109,11 @@ public final class BackendResolver {
         || found.get().getSpec().getPorts() == null ? List.of() : found.get().getSpec().getPorts();
     ServicePort servicePort = findPort(ports, port);
     Cluster.Protocol protocol = protocol(servicePort);
+    Cluster.UpstreamTls tls = protocol.tls()
+        ? new Cluster.UpstreamTls(serverName(found.orElse(null), namespace, serviceName), null) : null;
     BiFunction<List<Endpoint>, List<Problem>, Resolution> done = (endpoints, p) -> new Resolution(namespace,
         serviceName, port, new Cluster(clusterName, endpoints, DEFAULT_BALANCER, null, options.connectTimeoutMs(),
-        null, null, protocol, null, source), p);
+        null, null, protocol, null, source, tls), p);
 
     if (found.isEmpty()) {
       problems.add(Problem.error("", "ServiceNotFound",
@@ -158,8 +160,23 @@ public final class BackendResolver {
     }
     return switch (app.toLowerCase(java.util.Locale.ROOT)) {
       case "kubernetes.io/h2c", "h2c", "grpc" -> Cluster.Protocol.H2C;
+      case "https", "kubernetes.io/wss" -> Cluster.Protocol.HTTPS;
       default -> Cluster.Protocol.HTTP1;
     };
+  }
+
+  /**
+   * The name a TLS backend is addressed by: an ExternalName Service's external name, else the
+   * Service's cluster DNS name {@code SERVICE.NAMESPACE.svc} (what cert-manager and service meshes
+   * put in in-cluster certificates).
+   */
+  public static String serverName(Service service, String namespace, String name) {
+    if (service != null && service.getSpec() != null && "ExternalName".equals(service.getSpec().getType())
+        && service.getSpec().getExternalName() != null
+        && dev.portcullis.model.Hostnames.isDnsName(service.getSpec().getExternalName().toLowerCase(java.util.Locale.ROOT))) {
+      return service.getSpec().getExternalName().toLowerCase(java.util.Locale.ROOT);
+    }
+    return name + "." + namespace + ".svc";
   }
 
   /** Ports that carry UDP or SCTP (say, HTTP/3's 443/UDP next to 443/TCP) are never proxied to. */

@@ -105,10 +105,29 @@ public final class ProxyRouteProcessor {
             + (Boolean.TRUE.equals(spec.tls.hsts.includeSubDomains) ? "; includeSubDomains" : "")
             + (Boolean.TRUE.equals(spec.tls.hsts.preload) ? "; preload" : ""));
       }
+      var cv = spec.tls.clientValidation;
+      if (cv != null && cv.caSecretName != null) {
+        TlsSecrets.CaBundle ca = tlsSecrets.caBundle(ns, cv.caSecretName);
+        if (!ca.ok()) {
+          // Fail closed: a host that asks for client certificates never lets clients in unchecked.
+          report.error("spec.tls.clientValidation.caSecretName", ca.missing() ? "SecretNotFound" : "InvalidCACertificate",
+              ca.problem() + "; requests for the hostnames get 503 until it is fixed");
+        }
+        ref = ref.withClientValidation(new TlsRef.ClientValidation(ca.ok() ? ca.pem() : null,
+            Boolean.TRUE.equals(cv.optional), Boolean.TRUE.equals(cv.passCertificate)));
+      }
       for (String host : hosts) {
         if (!VirtualHost.CATCH_ALL.equals(host)) {
           RouteTableBuilder.TlsClaim holder = builder.offerTls(host, ref, report.object());
-          if (holder != null && !holder.owner().equals(report.object()) && !holder.tls().name().equals(ref.name())) {
+          if (holder == null || holder.owner().equals(report.object())) {
+            continue;
+          }
+          if (!java.util.Objects.equals(holder.tls().clientValidation(), ref.clientValidation())) {
+            report.error("spec.tls", "TLSConflict", "host " + host + " already takes its TLS settings from "
+                + holder.owner() + ", which is older, with " + (holder.tls().clientValidation() == null
+                ? "no client certificate checks" : "other client certificate checks") + "; this clientValidation "
+                + "is not applied to it");
+          } else if (!holder.tls().name().equals(ref.name())) {
             report.warning("spec.tls", "TLSConflict", "host " + host + " already takes its certificate from "
                 + holder.owner() + ", which is older");
           }
@@ -277,7 +296,7 @@ public final class ProxyRouteProcessor {
   /** The rule's backends as weighted clusters; unresolvable ones still get their share (answering 503). */
   private RouteAction forward(Rule rule, String at, String routeNamespace, ObjectReport report) {
     List<RouteAction.ClusterWeight> weights = new ArrayList<>();
-    ClusterPolicy policy = clusterPolicy(rule, at, report);
+    ClusterPolicy policy = clusterPolicy(rule, at, report, routeNamespace);
     for (int k = 0; k < rule.backends.size(); k++) {
       Backend b = rule.backends.get(k);
       String field = at + ".backends[" + k + "]";
@@ -323,22 +342,36 @@ public final class ProxyRouteProcessor {
     return false;
   }
 
-  /** A rule's cluster-level settings; the clusters it uses are its own variants of the Service's. */
+  /**
+   * A rule's cluster-level settings; the clusters it uses are its own variants of the Service's.
+   *
+   * @param tlsHostname the backends' TLS name from backendTLS, or null for the Service's own
+   * @param caPem       the CA the backends' certificates must chain to, or null: not checked
+   * @param caBroken    true when backendTLS names a CA that cannot be read: the rule's backends get
+   *                    no endpoints (503) rather than unchecked connections
+   */
   private record ClusterPolicy(BalancerPolicy balancer, Cluster.HashKey hashKey, Cluster.HealthCheck healthCheck,
       Cluster.OutlierDetection outlier, Cluster.Protocol protocol, Cluster.CircuitBreaker circuitBreaker,
-      String suffix) {
+      String suffix, String tlsHostname, String caPem, boolean caBroken) {
 
     BackendResolver.Resolution apply(BackendResolver.Resolution r) {
       Cluster c = r.cluster();
-      Cluster variant = new Cluster(c.name() + "/" + suffix, c.endpoints(), balancer, hashKey, c.connectTimeoutMs(),
-          healthCheck, outlier, protocol == null ? c.protocol() : protocol, circuitBreaker, c.source());
+      Cluster.Protocol p = protocol == null ? c.protocol() : protocol;
+      Cluster.UpstreamTls tls = null;
+      if (p != null && p.tls()) {
+        String name = tlsHostname != null ? tlsHostname
+            : c.tls() != null ? c.tls().serverName() : r.service() + "." + r.namespace() + ".svc";
+        tls = new Cluster.UpstreamTls(name, caPem);
+      }
+      Cluster variant = new Cluster(c.name() + "/" + suffix, caBroken ? List.of() : c.endpoints(), balancer, hashKey,
+          c.connectTimeoutMs(), healthCheck, outlier, p, circuitBreaker, c.source(), tls);
       return new BackendResolver.Resolution(r.namespace(), r.service(), r.port(), variant, r.problems());
     }
   }
 
-  private static ClusterPolicy clusterPolicy(Rule rule, String at, ObjectReport report) {
+  private ClusterPolicy clusterPolicy(Rule rule, String at, ObjectReport report, String namespace) {
     if (rule.loadBalancer == null && rule.healthCheck == null && rule.outlierDetection == null
-        && rule.backendProtocol == null && rule.circuitBreaker == null) {
+        && rule.backendProtocol == null && rule.circuitBreaker == null && rule.backendTLS == null) {
       return null;
     }
     BalancerPolicy balancer = BackendResolver.DEFAULT_BALANCER;
@@ -374,8 +407,25 @@ public final class ProxyRouteProcessor {
           o.baseEjectionTime == null ? 30_000 : Durations.millis(o.baseEjectionTime),
           o.maxEjectionPercent == null ? 50 : o.maxEjectionPercent);
     }
-    Cluster.Protocol protocol = rule.backendProtocol == null ? null
-        : rule.backendProtocol == Rule.BackendProtocol.H2C ? Cluster.Protocol.H2C : Cluster.Protocol.HTTP1;
+    Cluster.Protocol protocol = rule.backendProtocol == null ? null : switch (rule.backendProtocol) {
+      case HTTP1 -> Cluster.Protocol.HTTP1;
+      case H2C -> Cluster.Protocol.H2C;
+      case HTTPS -> Cluster.Protocol.HTTPS;
+      case H2 -> Cluster.Protocol.H2;
+    };
+    String tlsHostname = rule.backendTLS == null ? null : rule.backendTLS.hostname;
+    String caPem = null;
+    boolean caBroken = false;
+    if (rule.backendTLS != null && rule.backendTLS.caSecretName != null) {
+      TlsSecrets.CaBundle ca = tlsSecrets.caBundle(namespace, rule.backendTLS.caSecretName);
+      if (ca.ok()) {
+        caPem = ca.pem();
+      } else {
+        caBroken = true;
+        report.error(at + ".backendTLS.caSecretName", ca.missing() ? "SecretNotFound" : "InvalidCACertificate",
+            ca.problem() + "; the rule's requests get 503 rather than go to backends that cannot be checked");
+      }
+    }
     Cluster.CircuitBreaker breaker = null;
     if (rule.circuitBreaker != null) {
       var b = rule.circuitBreaker;
@@ -385,13 +435,19 @@ public final class ProxyRouteProcessor {
           b.maxRequests == null ? d.maxRequests() : b.maxRequests);
     }
     if (balancer == BackendResolver.DEFAULT_BALANCER && health == null && outlier == null && protocol == null
-        && breaker == null) {
+        && breaker == null && tlsHostname == null && caPem == null && !caBroken) {
       return null;
     }
-    String digest = digest(RouteTableJson.toJson(List.of(balancer, hashKey == null ? "" : hashKey,
+    List<Object> parts = new ArrayList<>(List.of(balancer, hashKey == null ? "" : hashKey,
         health == null ? "" : health, outlier == null ? "" : outlier, protocol == null ? "" : protocol,
-        breaker == null ? "" : breaker)));
-    return new ClusterPolicy(balancer, hashKey, health, outlier, protocol, breaker, "policy/" + digest);
+        breaker == null ? "" : breaker));
+    if (tlsHostname != null || caPem != null || caBroken) {
+      // Only then: the names of variants without backend TLS settings stay as they were.
+      parts.addAll(List.of(tlsHostname == null ? "" : tlsHostname, caPem == null ? "" : caPem, caBroken));
+    }
+    String digest = digest(RouteTableJson.toJson(parts));
+    return new ClusterPolicy(balancer, hashKey, health, outlier, protocol, breaker, "policy/" + digest, tlsHostname,
+        caPem, caBroken);
   }
 
   private static String digest(byte[] bytes) {

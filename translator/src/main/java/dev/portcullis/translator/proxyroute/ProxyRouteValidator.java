@@ -83,6 +83,11 @@ public final class ProxyRouteValidator {
     if (spec.tls != null) {
       object.required(spec.tls.secretName, "spec.tls.secretName");
       object.pattern(spec.tls.secretName, DNS_SUBDOMAIN, "spec.tls.secretName", "a valid Secret name");
+      if (spec.tls.clientValidation != null) {
+        object.required(spec.tls.clientValidation.caSecretName, "spec.tls.clientValidation.caSecretName");
+        object.pattern(spec.tls.clientValidation.caSecretName, DNS_SUBDOMAIN, "spec.tls.clientValidation.caSecretName",
+            "a valid Secret name");
+      }
       if (spec.tls.hsts != null) {
         object.required(spec.tls.hsts.maxAge, "spec.tls.hsts.maxAge");
         object.range(spec.tls.hsts.maxAge, 0, Long.MAX_VALUE, "spec.tls.hsts.maxAge");
@@ -141,6 +146,12 @@ public final class ProxyRouteValidator {
         && f.path.type == Filter.PathModifierType.ReplacePrefixMatch);
     c.rule(!prefixRewrite || matches.stream().allMatch(m -> m == null || m.path == null || m.path.type == null
         || m.path.type == Match.PathType.PathPrefix), at + ".filters", Rule.PREFIX_REWRITE_MESSAGE);
+    c.rule(rule.backendTLS == null || rule.backendProtocol == Rule.BackendProtocol.HTTPS
+        || rule.backendProtocol == Rule.BackendProtocol.H2, at + ".backendTLS", Rule.BACKEND_TLS_MESSAGE);
+    if (rule.backendTLS != null) {
+      c.pattern(rule.backendTLS.caSecretName, DNS_SUBDOMAIN, at + ".backendTLS.caSecretName", "a valid Secret name");
+      c.pattern(rule.backendTLS.hostname, FILTER_HOSTNAME, at + ".backendTLS.hostname", "a lower-case DNS name");
+    }
 
     if (rule.timeouts != null) {
       c.duration(rule.timeouts.request, at + ".timeouts.request");

@@ -58,6 +58,48 @@ public final class TlsSecrets {
     this.snapshot = snapshot;
   }
 
+  /** CA certificates from a Secret's {@code ca.crt}, or why they cannot be had. */
+  public record CaBundle(String pem, String problem, boolean missing) {
+    public boolean ok() {
+      return pem != null;
+    }
+  }
+
+  private final Map<String, CaBundle> caCache = new HashMap<>();
+
+  /**
+   * The CA certificates in the {@code ca.crt} of a Secret of any type (a {@code kubernetes.io/tls}
+   * one made by cert-manager has it, or a generic one made for the purpose), re-encoded as PEM.
+   */
+  public CaBundle caBundle(String namespace, String name) {
+    return caCache.computeIfAbsent(namespace + "/" + name, k -> {
+      Secret secret = snapshot.secret(namespace, name).orElse(null);
+      String what = "Secret " + namespace + "/" + name;
+      if (secret == null) {
+        return new CaBundle(null, what + " not found", true);
+      }
+      String pem = field(secret, "ca.crt");
+      if (pem == null || pem.isBlank()) {
+        return new CaBundle(null, what + " has no ca.crt", false);
+      }
+      try {
+        StringBuilder out = new StringBuilder();
+        int n = 0;
+        for (var c : CertificateFactory.getInstance("X.509")
+            .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))) {
+          out.append(pem(c.getEncoded(), "CERTIFICATE"));
+          n++;
+        }
+        if (n == 0) {
+          return new CaBundle(null, what + ": ca.crt holds no certificate", false);
+        }
+        return new CaBundle(out.toString(), null, false);
+      } catch (Exception e) {
+        return new CaBundle(null, what + ": ca.crt is not PEM certificates (" + e.getMessage() + ")", false);
+      }
+    });
+  }
+
   public Result resolve(String namespace, String name) {
     return cache.computeIfAbsent(namespace + "/" + name, k -> doResolve(namespace, name));
   }
