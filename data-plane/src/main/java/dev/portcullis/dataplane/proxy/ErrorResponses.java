@@ -27,6 +27,15 @@ public final class ErrorResponses {
   public static final Buffer GATEWAY_TIMEOUT = body("upstream timeout\n");
   public static final Buffer NOT_CACHED = body("not in cache (only-if-cached)\n");
 
+  /**
+   * True if an HTTP/1.x request announces a body: without Content-Length or Transfer-Encoding a
+   * request has none (RFC 9112 section 6.3).
+   */
+  static boolean announcesBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING) || (length != null && !length.trim().equals("0"));
+  }
+
   private static Buffer body(String s) {
     return Buffer.buffer(s.getBytes(StandardCharsets.UTF_8));
   }
@@ -50,11 +59,19 @@ public final class ErrorResponses {
     }
     headers.set(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
     headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
-    boolean close = request.version() != HttpVersion.HTTP_2 && (!request.isEnded() || status == 400 || status == 501);
+    boolean http1 = request.version() != HttpVersion.HTTP_2;
+    // Answered from the request handler, a request is not "ended" yet even when it has no body
+    // (its end comes as a message of its own): only an announced body is still coming.
+    boolean bodyComing = !request.isEnded() && announcesBody(request);
+    boolean close = http1 && (bodyComing || status == 400 || status == 501);
     if (close) {
       // The request body is still coming, or its framing cannot be trusted: close after
       // answering rather than read on.
       headers.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    if (http1 && !request.isEnded()) {
+      // Let the rest of the request (a body to drop, or just its end) be read, so that the
+      // connection goes on to the next request, or closes.
       request.resume();
     }
     response.setStatusCode(status).end(body).onComplete(v -> {
