@@ -151,7 +151,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       ErrorResponses.send(request, 404, ErrorResponses.NOT_FOUND);
       return;
     }
-    if (route.access() != null && !route.access().admits(clientAddress(request))) {
+    if (route.access() != null && !route.access().admits(ClientAddress.bytes(ClientAddress.of(request)))) {
       ErrorResponses.send(request, 403, ErrorResponses.FORBIDDEN);
       return;
     }
@@ -349,19 +349,6 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     Filters.apply(route.responseHeaders(), response.headers());
     ErrorResponses.send(request, route.redirect().statusCode(), Buffer.buffer());
-  }
-
-  /** The client's address as 4 or 16 bytes, or null. */
-  private static byte[] clientAddress(HttpServerRequest request) {
-    SocketAddress remote = request.remoteAddress();
-    if (remote == null || remote.hostAddress() == null) {
-      return null;
-    }
-    try {
-      return java.net.InetAddress.getByName(remote.hostAddress()).getAddress();
-    } catch (java.net.UnknownHostException e) {
-      return null;
-    }
   }
 
   private static String hostHeader(HttpServerRequest request) {
@@ -564,8 +551,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return request.getHeader(key.header());
       }
       if (key.sourceIp()) {
-        SocketAddress remote = request.remoteAddress();
-        return remote == null ? null : remote.hostAddress();
+        return ClientAddress.of(request);
       }
       String value = cookie(request.headers().getAll(HttpHeaders.COOKIE), key.cookie());
       if (value == null) {
@@ -646,7 +632,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       HostAndPort authority = upstreamHost.isEmpty() ? null : HostAndPort.parseAuthority(upstreamHost, -1);
       upstream.authority(authority != null ? authority
           : HostAndPort.create(endpoint.endpoint().address(), endpoint.endpoint().port()));
-      String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+      String client = ClientAddress.of(request);
       if (client != null) {
         headers.set(X_FORWARDED_FOR, client);
         headers.set(X_REAL_IP, client);
