@@ -1,5 +1,7 @@
 package dev.portcullis.dataplane.proxy;
 
+import dev.portcullis.dataplane.ratelimit.RateLimiter;
+import dev.portcullis.dataplane.routing.CorsPolicy;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -7,6 +9,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /** The proxy's own answers: a status and a short plain-text body, never echoing the request. */
 public final class ErrorResponses {
@@ -26,6 +29,7 @@ public final class ErrorResponses {
   public static final Buffer CIRCUIT_OPEN = body("upstream overloaded: circuit breaker open\n");
   public static final Buffer GATEWAY_TIMEOUT = body("upstream timeout\n");
   public static final Buffer NOT_CACHED = body("not in cache (only-if-cached)\n");
+  public static final Buffer TOO_MANY_REQUESTS = body("too many requests\n");
 
   /**
    * True if an HTTP/1.x request announces a body: without Content-Length or Transfer-Encoding a
@@ -45,6 +49,28 @@ public final class ErrorResponses {
    * (the client sees a truncated response, not a spliced one).
    */
   public static void send(HttpServerRequest request, int status, Buffer body) {
+    send(request, status, body, null);
+  }
+
+  /**
+   * 429: the rate limit's bucket is empty. Says when to come back (Retry-After, whole seconds) and
+   * the policy and its state in the draft's RateLimit-Policy and RateLimit fields; on a CORS route
+   * with the CORS headers too, or a browser would hide the answer from the page behind a CORS error.
+   */
+  public static void tooManyRequests(HttpServerRequest request, RateLimiter limiter, RateLimiter.Verdict verdict,
+      CorsPolicy cors) {
+    send(request, 429, TOO_MANY_REQUESTS, headers -> {
+      headers.set(HttpHeaders.RETRY_AFTER, Long.toString(verdict.seconds()));
+      headers.set(RateLimiter.RATELIMIT_POLICY, limiter.policyField());
+      headers.set(RateLimiter.RATELIMIT, verdict.field());
+      if (cors != null) {
+        Filters.corsResponse(cors, request, headers);
+      }
+    });
+  }
+
+  /** @param extra adds header fields of the answer's own, or null */
+  private static void send(HttpServerRequest request, int status, Buffer body, Consumer<MultiMap> extra) {
     HttpServerResponse response = request.response();
     if (response.ended() || response.closed()) {
       return;
@@ -59,6 +85,9 @@ public final class ErrorResponses {
     }
     headers.set(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
     headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+    if (extra != null) {
+      extra.accept(headers);
+    }
     boolean http1 = request.version() != HttpVersion.HTTP_2;
     // Answered from the request handler, a request is not "ended" yet even when it has no body
     // (its end comes as a message of its own): only an announced body is still coming.

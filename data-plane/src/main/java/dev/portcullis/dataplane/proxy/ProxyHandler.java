@@ -3,8 +3,10 @@ package dev.portcullis.dataplane.proxy;
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.cache.CacheKeys;
 import dev.portcullis.dataplane.cache.CachedResponse;
+import dev.portcullis.dataplane.ratelimit.RateLimiter;
 import dev.portcullis.dataplane.routing.CompiledRoute;
 import dev.portcullis.dataplane.routing.CompiledTable;
+import dev.portcullis.dataplane.routing.CorsPolicy;
 import dev.portcullis.dataplane.routing.PathNormalizer;
 import dev.portcullis.dataplane.upstream.ClusterRuntime;
 import dev.portcullis.dataplane.upstream.ClusterRuntime.Outcome;
@@ -153,6 +155,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     if (route.access() != null && !route.access().admits(ClientAddress.bytes(ClientAddress.of(request)))) {
       ErrorResponses.send(request, 403, ErrorResponses.FORBIDDEN);
+      return;
+    }
+    if (route.rateLimiter() != null && !admit(request, route.rateLimiter(), route.cors())) {
       return;
     }
     if (route.cors() != null && Filters.isPreflight(request)) {
@@ -349,6 +354,33 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     Filters.apply(route.responseHeaders(), response.headers());
     ErrorResponses.send(request, route.redirect().statusCode(), Buffer.buffer());
+  }
+
+  /**
+   * Takes a token for the request from its bucket, or answers 429. Every answer to an admitted
+   * request (proxied, from the cache, the edge's own) tells the client where it stands too, so
+   * that it can slow down before it is refused. True if the request goes on.
+   */
+  private static boolean admit(HttpServerRequest request, RateLimiter limiter, CorsPolicy cors) {
+    String key = switch (limiter.key()) {
+      case CLIENT_IP -> ClientAddress.of(request);
+      case HEADER -> request.getHeader(limiter.header());
+      case ROUTE -> null;
+    };
+    RateLimiter.Verdict verdict = limiter.acquire(key);
+    if (!verdict.admitted()) {
+      ErrorResponses.tooManyRequests(request, limiter, verdict, cors);
+      return false;
+    }
+    HttpServerResponse response = request.response();
+    // Added (not set) just before the head is written, whatever wrote it: an upstream's own
+    // policies stay beside this one, and the proxy's own answers, which clear the headers first,
+    // carry it too.
+    response.headersEndHandler(v -> {
+      response.headers().add(RateLimiter.RATELIMIT_POLICY, limiter.policyField());
+      response.headers().add(RateLimiter.RATELIMIT, verdict.field());
+    });
+    return true;
   }
 
   private static String hostHeader(HttpServerRequest request) {

@@ -1,5 +1,6 @@
 package dev.portcullis.dataplane.routing;
 
+import dev.portcullis.dataplane.ratelimit.RateLimiter;
 import dev.portcullis.dataplane.upstream.ClusterRuntime;
 import dev.portcullis.model.PathMatch;
 import dev.portcullis.model.Route;
@@ -26,12 +27,15 @@ public final class CompiledRoute {
   private final Buffer directBody;
   private final CorsPolicy cors;
   private final AccessPolicy access;
+  private final RateLimiter rateLimiter;
   private final RoutePolicies.Retries retries;
   private final int retryOn;
   private final java.util.Set<String> rewritten;
 
-  CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody) {
+  CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody,
+      RateLimiter rateLimiter) {
     this.route = route;
+    this.rateLimiter = rateLimiter;
     this.kind = route.action() instanceof RouteAction.Redirect ? Kind.REDIRECT
         : route.action() instanceof RouteAction.DirectResponse ? Kind.DIRECT : Kind.FORWARD;
     this.clusters = clusters;
@@ -165,6 +169,11 @@ public final class CompiledRoute {
   /** The client address rules, or null. */
   public AccessPolicy access() {
     return access;
+  }
+
+  /** The route's rate limit (its buckets, shared with the routes of the same scope), or null. */
+  public RateLimiter rateLimiter() {
+    return rateLimiter;
   }
 
   /** The prefix a PathPrefix route matched, for ReplacePrefixMatch. */

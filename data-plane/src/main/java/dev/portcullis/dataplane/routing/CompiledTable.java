@@ -1,9 +1,11 @@
 package dev.portcullis.dataplane.routing;
 
+import dev.portcullis.dataplane.ratelimit.RateLimiter;
 import dev.portcullis.dataplane.upstream.ClusterRuntime;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
+import dev.portcullis.model.RoutePolicies;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.model.routing.Router;
@@ -26,19 +28,23 @@ public final class CompiledTable {
   private final RouteTable table;
   private final Router<CompiledRoute> router;
   private final Map<String, ClusterRuntime> clusters;
+  private final Map<RateLimiter.Id, RateLimiter> limiters;
 
   private CompiledTable(long version, String checksum, RouteTable table, Router<CompiledRoute> router,
-      Map<String, ClusterRuntime> clusters) {
+      Map<String, ClusterRuntime> clusters, Map<RateLimiter.Id, RateLimiter> limiters) {
     this.version = version;
     this.checksum = checksum;
     this.table = table;
     this.router = router;
     this.clusters = clusters;
+    this.limiters = limiters;
   }
 
   /**
-   * Compiles a table, reusing the runtime of each cluster that is unchanged in {@code previous}.
-   * May take a while for big tables: call it off the event loop.
+   * Compiles a table, reusing the runtime of each cluster that is unchanged in {@code previous},
+   * and the buckets of each rate limit that is unchanged (same scope, same numbers): pushing a
+   * table must not hand every client a full bucket again. May take a while for big tables: call
+   * it off the event loop.
    */
   public static CompiledTable compile(long version, String checksum, RouteTable table, CompiledTable previous) {
     Map<String, ClusterRuntime> clusters = new HashMap<>();
@@ -46,19 +52,32 @@ public final class CompiledTable {
       ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
       clusters.put(c.name(), old != null && old.cluster().equals(c) ? old : new ClusterRuntime(c, old));
     }
+    Map<RateLimiter.Id, RateLimiter> limiters = new HashMap<>();
     Map<Route, CompiledRoute> shared = new HashMap<>();
     Router<CompiledRoute> router = Router.compile(table, (vh, route) ->
-        shared.computeIfAbsent(route, r -> compileRoute(r, clusters)));
-    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters));
+        shared.computeIfAbsent(route, r -> compileRoute(r, clusters, limiter(r, limiters, previous))));
+    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), Map.copyOf(limiters));
   }
 
-  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters) {
+  /** The route's rate limiter: the one of its scope in this table, else the previous table's, else a new one. */
+  private static RateLimiter limiter(Route route, Map<RateLimiter.Id, RateLimiter> limiters, CompiledTable previous) {
+    RoutePolicies.RateLimit limit = route.policiesOrNone().rateLimit();
+    if (limit == null) {
+      return null;
+    }
+    return limiters.computeIfAbsent(RateLimiter.Id.of(route.name(), limit), id -> {
+      RateLimiter old = previous == null ? null : previous.limiters.get(id);
+      return old != null ? old : new RateLimiter(limit);
+    });
+  }
+
+  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, RateLimiter limiter) {
     if (route.action() instanceof RouteAction.DirectResponse d) {
       Buffer body = Buffer.buffer(d.body().getBytes(StandardCharsets.UTF_8));
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, limiter);
     }
     if (route.action() instanceof RouteAction.Redirect) {
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null, limiter);
     }
     List<RouteAction.ClusterWeight> refs = ((RouteAction.Forward) route.action()).clusters().stream()
         .filter(w -> w.weight() > 0).toList();
@@ -68,7 +87,7 @@ public final class CompiledTable {
       runtimes[i] = clusters.get(refs.get(i).cluster());
       weights[i] = refs.get(i).weight();
     }
-    return new CompiledRoute(route, runtimes, weights, 0, null);
+    return new CompiledRoute(route, runtimes, weights, 0, null, limiter);
   }
 
   public long version() {
@@ -89,6 +108,16 @@ public final class CompiledTable {
 
   public ClusterRuntime cluster(String name) {
     return clusters.get(name);
+  }
+
+  /** The rate limiter of a scope (a rule's name, or a route's), or null: for tests and diagnostics. */
+  public RateLimiter rateLimiter(String scope) {
+    for (Map.Entry<RateLimiter.Id, RateLimiter> e : limiters.entrySet()) {
+      if (e.getKey().scope().equals(scope)) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   /** Every cluster's runtime. */
