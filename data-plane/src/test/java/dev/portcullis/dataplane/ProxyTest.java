@@ -140,6 +140,22 @@ class ProxyTest {
   }
 
   @Test
+  void theProxysOwnAnswersKeepTheConnectionUnlessABodyIsStillComing() throws Exception {
+    apply(host("own.test", List.of(direct("/gone", 410, "gone\n"))));
+    // Three requests pipelined on one connection; the last asks to close it.
+    String three = HttpTestClient.raw(dataPlane.httpPort(), "GET /nothing HTTP/1.1\r\nHost: other.test\r\n\r\n"
+        + "GET /gone HTTP/1.1\r\nHost: own.test\r\n\r\n"
+        + "GET /gone HTTP/1.1\r\nHost: own.test\r\nConnection: close\r\n\r\n");
+    assertThat(three.split("HTTP/1.1 ", -1)).hasSize(4);
+    assertThat(three).startsWith("HTTP/1.1 404").contains("HTTP/1.1 410");
+    assertThat(three.substring(0, three.lastIndexOf("HTTP/1.1 "))).doesNotContainIgnoringCase("connection: close");
+    // A body the client is still sending is not read: the connection closes after the answer.
+    String upload = HttpTestClient.raw(dataPlane.httpPort(),
+        "POST /nothing HTTP/1.1\r\nHost: other.test\r\nContent-Length: 100\r\n\r\nonly part of it");
+    assertThat(upload).startsWith("HTTP/1.1 404").containsIgnoringCase("connection: close");
+  }
+
+  @Test
   void slowUpstreamGetsA504() throws Exception {
     Cluster slow = cluster("slow", a.port());
     apply(host("slow.test", List.of(route(PathMatch.prefix("/"), "slow", new Timeouts(0, 300, 0))), slow));

@@ -99,17 +99,39 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
   }
 
   /**
-   * A token bucket per key, per data plane.
+   * A token bucket per key, per data plane: {@code requestsPerSecond} refill it continuously, and it
+   * holds at most {@code burst}.
    *
-   * @param key    ClientIP, Header or Route
-   * @param header the header when key is Header
+   * @param key    ClientIP, Header or Route (one bucket for every request of the route)
+   * @param header the header when key is Header, and only then
+   * @param scope  routes whose limits name the same scope (and are equal) share their buckets: the
+   *               translator names the rule, so that every match and hostname of one rule counts
+   *               against one limit. Null: the route's own name.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record RateLimit(int requestsPerSecond, int burst, String key, String header) {
+  public record RateLimit(int requestsPerSecond, int burst, String key, String header, String scope) {
+    public static final List<String> KEYS = List.of("ClientIP", "Header", "Route");
+
     public RateLimit {
       Checks.inRange(requestsPerSecond, 1, 1_000_000, "requestsPerSecond");
       Checks.inRange(burst, 1, 10_000_000, "burst");
       Checks.notBlank(key, "key");
+      if (!KEYS.contains(key)) {
+        throw new ModelException("key", "unknown rate-limit key \"" + key + "\", expected one of " + KEYS);
+      }
+      if ("Header".equals(key)) {
+        Checks.notBlank(header, "header");
+      } else if (header != null) {
+        throw new ModelException("header", "only key Header takes a header");
+      }
+      if (scope != null) {
+        Checks.notBlank(scope, "scope");
+      }
+    }
+
+    /** A limit of the route's own. */
+    public RateLimit(int requestsPerSecond, int burst, String key, String header) {
+      this(requestsPerSecond, burst, key, header, null);
     }
   }
 

@@ -28,8 +28,8 @@ class RouteTableTest {
             List.of("X-B")), null, new RouteFilters.UrlRewrite("api.internal", null),
             new RouteFilters.Cors(List.of("https://a.example.com"), List.of("GET"), List.of(), List.of(), true, 60)),
         new RoutePolicies(new RoutePolicies.Retries(2, List.of("503"), 1000), new RoutePolicies.CachePolicy(true),
-            new RoutePolicies.RateLimit(10, 20, "ClientIP", null), new RoutePolicies.Access(List.of("10.0.0.0/8"),
-            List.of("::1"))),
+            new RoutePolicies.RateLimit(10, 20, "Header", "x-api-key", "proxyroute/default/shop/rule/api"),
+            new RoutePolicies.Access(List.of("10.0.0.0/8"), List.of("::1"))),
         Timeouts.DEFAULT, ingress);
     Route moved = new Route("moved", RouteMatch.path(PathMatch.prefix("/old")), new RouteAction.Redirect("https", null,
         null, new RouteFilters.PathRewrite(RouteFilters.PathRewrite.Type.PREFIX, "/new"), 301), null, null);
@@ -109,6 +109,12 @@ class RouteTableTest {
     assertThatThrownBy(() -> new RouteAction.Forward(List.of(new RouteAction.ClusterWeight("c", 0))))
         .hasMessageContaining("weights must not all be zero");
     assertThatThrownBy(() -> PathMatch.exact("/a b")).hasMessageStartingWith("value:");
+    assertThatThrownBy(() -> new RoutePolicies.RateLimit(10, 10, "Cookie", null)).hasMessageStartingWith("key:");
+    assertThatThrownBy(() -> new RoutePolicies.RateLimit(10, 10, "Header", null)).hasMessageStartingWith("header:");
+    assertThatThrownBy(() -> new RoutePolicies.RateLimit(10, 10, "ClientIP", "x-a"))
+        .hasMessageStartingWith("header:");
+    assertThatThrownBy(() -> new RoutePolicies.RateLimit(0, 10, "Route", null))
+        .hasMessageStartingWith("requestsPerSecond:");
   }
 
   @Test

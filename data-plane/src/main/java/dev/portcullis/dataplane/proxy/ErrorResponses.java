@@ -1,5 +1,7 @@
 package dev.portcullis.dataplane.proxy;
 
+import dev.portcullis.dataplane.ratelimit.RateLimiter;
+import dev.portcullis.dataplane.routing.CorsPolicy;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -7,6 +9,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /** The proxy's own answers: a status and a short plain-text body, never echoing the request. */
 public final class ErrorResponses {
@@ -30,6 +33,16 @@ public final class ErrorResponses {
   public static final Buffer CLIENT_CERT_INVALID = body("client certificate not accepted\n");
   public static final Buffer MISDIRECTED = body("misdirected request: open a connection for this host\n");
   public static final Buffer CLIENT_CA_UNAVAILABLE = body("client certificate authority unavailable\n");
+  public static final Buffer TOO_MANY_REQUESTS = body("too many requests\n");
+
+  /**
+   * True if an HTTP/1.x request announces a body: without Content-Length or Transfer-Encoding a
+   * request has none (RFC 9112 section 6.3).
+   */
+  static boolean announcesBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    return request.headers().contains(HttpHeaders.TRANSFER_ENCODING) || (length != null && !length.trim().equals("0"));
+  }
 
   private static Buffer body(String s) {
     return Buffer.buffer(s.getBytes(StandardCharsets.UTF_8));
@@ -40,6 +53,28 @@ public final class ErrorResponses {
    * (the client sees a truncated response, not a spliced one).
    */
   public static void send(HttpServerRequest request, int status, Buffer body) {
+    send(request, status, body, null);
+  }
+
+  /**
+   * 429: the rate limit's bucket is empty. Says when to come back (Retry-After, whole seconds) and
+   * the policy and its state in the draft's RateLimit-Policy and RateLimit fields; on a CORS route
+   * with the CORS headers too, or a browser would hide the answer from the page behind a CORS error.
+   */
+  public static void tooManyRequests(HttpServerRequest request, RateLimiter limiter, RateLimiter.Verdict verdict,
+      CorsPolicy cors) {
+    send(request, 429, TOO_MANY_REQUESTS, headers -> {
+      headers.set(HttpHeaders.RETRY_AFTER, Long.toString(verdict.seconds()));
+      headers.set(RateLimiter.RATELIMIT_POLICY, limiter.policyField());
+      headers.set(RateLimiter.RATELIMIT, verdict.field());
+      if (cors != null) {
+        Filters.corsResponse(cors, request, headers);
+      }
+    });
+  }
+
+  /** @param extra adds header fields of the answer's own, or null */
+  private static void send(HttpServerRequest request, int status, Buffer body, Consumer<MultiMap> extra) {
     HttpServerResponse response = request.response();
     if (response.ended() || response.closed()) {
       return;
@@ -59,11 +94,22 @@ public final class ErrorResponses {
     }
     headers.set(HttpHeaders.CONTENT_TYPE, TEXT_PLAIN);
     headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
-    boolean close = request.version() != HttpVersion.HTTP_2 && (!request.isEnded() || status == 400 || status == 501);
+    if (extra != null) {
+      extra.accept(headers);
+    }
+    boolean http1 = request.version() != HttpVersion.HTTP_2;
+    // Answered from the request handler, a request is not "ended" yet even when it has no body
+    // (its end comes as a message of its own): only an announced body is still coming.
+    boolean bodyComing = !request.isEnded() && announcesBody(request);
+    boolean close = http1 && (bodyComing || status == 400 || status == 501);
     if (close) {
       // The request body is still coming, or its framing cannot be trusted: close after
       // answering rather than read on.
       headers.set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    if (http1 && !request.isEnded()) {
+      // Let the rest of the request (a body to drop, or just its end) be read, so that the
+      // connection goes on to the next request, or closes.
       request.resume();
     }
     response.setStatusCode(status).end(body).onComplete(v -> {

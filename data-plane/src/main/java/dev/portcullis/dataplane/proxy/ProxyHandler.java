@@ -3,8 +3,10 @@ package dev.portcullis.dataplane.proxy;
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.cache.CacheKeys;
 import dev.portcullis.dataplane.cache.CachedResponse;
+import dev.portcullis.dataplane.ratelimit.RateLimiter;
 import dev.portcullis.dataplane.routing.CompiledRoute;
 import dev.portcullis.dataplane.routing.CompiledTable;
+import dev.portcullis.dataplane.routing.CorsPolicy;
 import dev.portcullis.dataplane.routing.PathNormalizer;
 import dev.portcullis.dataplane.tls.ClientCertPolicy;
 import dev.portcullis.dataplane.tls.SniKeyManager;
@@ -190,8 +192,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       ErrorResponses.send(request, 404, ErrorResponses.NOT_FOUND);
       return;
     }
-    if (route.access() != null && !route.access().admits(clientAddress(request))) {
+    if (route.access() != null && !route.access().admits(ClientAddress.bytes(ClientAddress.of(request)))) {
       ErrorResponses.send(request, 403, ErrorResponses.FORBIDDEN);
+      return;
+    }
+    if (route.rateLimiter() != null && !admit(request, route.rateLimiter(), route.cors())) {
       return;
     }
     if (route.cors() != null && Filters.isPreflight(request)) {
@@ -472,17 +477,31 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     ErrorResponses.send(request, route.redirect().statusCode(), Buffer.buffer());
   }
 
-  /** The client's address as 4 or 16 bytes, or null. */
-  private static byte[] clientAddress(HttpServerRequest request) {
-    SocketAddress remote = request.remoteAddress();
-    if (remote == null || remote.hostAddress() == null) {
-      return null;
+  /**
+   * Takes a token for the request from its bucket, or answers 429. Every answer to an admitted
+   * request (proxied, from the cache, the edge's own) tells the client where it stands too, so
+   * that it can slow down before it is refused. True if the request goes on.
+   */
+  private static boolean admit(HttpServerRequest request, RateLimiter limiter, CorsPolicy cors) {
+    String key = switch (limiter.key()) {
+      case CLIENT_IP -> ClientAddress.of(request);
+      case HEADER -> request.getHeader(limiter.header());
+      case ROUTE -> null;
+    };
+    RateLimiter.Verdict verdict = limiter.acquire(key);
+    if (!verdict.admitted()) {
+      ErrorResponses.tooManyRequests(request, limiter, verdict, cors);
+      return false;
     }
-    try {
-      return java.net.InetAddress.getByName(remote.hostAddress()).getAddress();
-    } catch (java.net.UnknownHostException e) {
-      return null;
-    }
+    HttpServerResponse response = request.response();
+    // Added (not set) just before the head is written, whatever wrote it: an upstream's own
+    // policies stay beside this one, and the proxy's own answers, which clear the headers first,
+    // carry it too.
+    response.headersEndHandler(v -> {
+      response.headers().add(RateLimiter.RATELIMIT_POLICY, limiter.policyField());
+      response.headers().add(RateLimiter.RATELIMIT, verdict.field());
+    });
+    return true;
   }
 
   private static String hostHeader(HttpServerRequest request) {
@@ -685,8 +704,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return request.getHeader(key.header());
       }
       if (key.sourceIp()) {
-        SocketAddress remote = request.remoteAddress();
-        return remote == null ? null : remote.hostAddress();
+        return ClientAddress.of(request);
       }
       String value = cookie(request.headers().getAll(HttpHeaders.COOKIE), key.cookie());
       if (value == null) {
@@ -774,7 +792,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       HostAndPort authority = upstreamHost.isEmpty() ? null : HostAndPort.parseAuthority(upstreamHost, -1);
       upstream.authority(authority != null ? authority
           : HostAndPort.create(endpoint.endpoint().address(), endpoint.endpoint().port()));
-      String client = request.remoteAddress() == null ? null : request.remoteAddress().hostAddress();
+      String client = ClientAddress.of(request);
       if (client != null) {
         headers.set(X_FORWARDED_FOR, client);
         headers.set(X_REAL_IP, client);

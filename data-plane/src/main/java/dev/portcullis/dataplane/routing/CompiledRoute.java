@@ -1,5 +1,6 @@
 package dev.portcullis.dataplane.routing;
 
+import dev.portcullis.dataplane.ratelimit.RateLimiter;
 import dev.portcullis.dataplane.upstream.ClusterRuntime;
 import dev.portcullis.model.PathMatch;
 import dev.portcullis.model.Route;
@@ -26,6 +27,7 @@ public final class CompiledRoute {
   private final Buffer directBody;
   private final CorsPolicy cors;
   private final AccessPolicy access;
+  private final RateLimiter rateLimiter;
   private final RoutePolicies.Retries retries;
   private final int retryOn;
   private final java.util.Set<String> rewritten;
@@ -37,8 +39,9 @@ public final class CompiledRoute {
   private final dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts;
 
   CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody,
-      String hsts, dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts) {
+      RateLimiter rateLimiter, String hsts, dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts) {
     this.route = route;
+    this.rateLimiter = rateLimiter;
     this.hsts = hsts;
     this.clientCerts = clientCerts;
     this.kind = route.action() instanceof RouteAction.Redirect ? Kind.REDIRECT
@@ -184,6 +187,11 @@ public final class CompiledRoute {
   /** The client address rules, or null. */
   public AccessPolicy access() {
     return access;
+  }
+
+  /** The route's rate limit (its buckets, shared with the routes of the same scope), or null. */
+  public RateLimiter rateLimiter() {
+    return rateLimiter;
   }
 
   /** The prefix a PathPrefix route matched, for ReplacePrefixMatch. */

@@ -1,9 +1,11 @@
 package dev.portcullis.dataplane.routing;
 
+import dev.portcullis.dataplane.ratelimit.RateLimiter;
 import dev.portcullis.dataplane.upstream.ClusterRuntime;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.Route;
 import dev.portcullis.model.RouteAction;
+import dev.portcullis.model.RoutePolicies;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.model.TlsRef;
@@ -34,9 +36,11 @@ public final class CompiledTable {
   private final boolean hasTls;
   private final Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies;
   private final X509Certificate[] clientAuthorities;
+  private final Map<RateLimiter.Id, RateLimiter> limiters;
 
   private CompiledTable(long version, String checksum, RouteTable table, Router<CompiledRoute> router,
-      Map<String, ClusterRuntime> clusters, Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies) {
+      Map<String, ClusterRuntime> clusters, Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies,
+      Map<RateLimiter.Id, RateLimiter> limiters) {
     this.hasTls = table.virtualHosts().stream().anyMatch(vh -> vh.tls() != null);
     this.clientPolicies = Map.copyOf(clientPolicies);
     this.clientAuthorities = clientPolicies.values().stream().flatMap(p -> p.authorities().stream()).distinct()
@@ -46,11 +50,14 @@ public final class CompiledTable {
     this.table = table;
     this.router = router;
     this.clusters = clusters;
+    this.limiters = limiters;
   }
 
   /**
-   * Compiles a table, reusing the runtime of each cluster that is unchanged in {@code previous}.
-   * May take a while for big tables: call it off the event loop.
+   * Compiles a table, reusing the runtime of each cluster that is unchanged in {@code previous},
+   * and the buckets of each rate limit that is unchanged (same scope, same numbers): pushing a
+   * table must not hand every client a full bucket again. May take a while for big tables: call
+   * it off the event loop.
    */
   public static CompiledTable compile(long version, String checksum, RouteTable table, CompiledTable previous) {
     Map<String, ClusterRuntime> clusters = new HashMap<>();
@@ -65,6 +72,7 @@ public final class CompiledTable {
             "virtualHosts[" + vh.hostname() + "].tls.clientValidation"));
       }
     }
+    Map<RateLimiter.Id, RateLimiter> limiters = new HashMap<>();
     // Equal routes of hosts with the same TLS settings share one compiled route (and its state).
     Map<List<Object>, CompiledRoute> shared = new HashMap<>();
     Router<CompiledRoute> router = Router.compile(table, (vh, route) -> {
@@ -72,19 +80,31 @@ public final class CompiledTable {
       ClientCertPolicy certs = vh.tls() == null || vh.tls().clientValidation() == null ? null
           : policies.get(vh.tls().clientValidation());
       return shared.computeIfAbsent(java.util.Arrays.asList(route, hsts, certs),
-          k -> compileRoute(route, clusters, hsts, certs));
+          k -> compileRoute(route, clusters, limiter(route, limiters, previous), hsts, certs));
     });
-    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), policies);
+    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), policies, Map.copyOf(limiters));
   }
 
-  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, String hsts,
-      ClientCertPolicy certs) {
+  /** The route's rate limiter: the one of its scope in this table, else the previous table's, else a new one. */
+  private static RateLimiter limiter(Route route, Map<RateLimiter.Id, RateLimiter> limiters, CompiledTable previous) {
+    RoutePolicies.RateLimit limit = route.policiesOrNone().rateLimit();
+    if (limit == null) {
+      return null;
+    }
+    return limiters.computeIfAbsent(RateLimiter.Id.of(route.name(), limit), id -> {
+      RateLimiter old = previous == null ? null : previous.limiters.get(id);
+      return old != null ? old : new RateLimiter(limit);
+    });
+  }
+
+  private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, RateLimiter limiter,
+      String hsts, ClientCertPolicy certs) {
     if (route.action() instanceof RouteAction.DirectResponse d) {
       Buffer body = Buffer.buffer(d.body().getBytes(StandardCharsets.UTF_8));
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, hsts, certs);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, limiter, hsts, certs);
     }
     if (route.action() instanceof RouteAction.Redirect) {
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null, hsts, certs);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null, limiter, hsts, certs);
     }
     List<RouteAction.ClusterWeight> refs = ((RouteAction.Forward) route.action()).clusters().stream()
         .filter(w -> w.weight() > 0).toList();
@@ -94,7 +114,7 @@ public final class CompiledTable {
       runtimes[i] = clusters.get(refs.get(i).cluster());
       weights[i] = refs.get(i).weight();
     }
-    return new CompiledRoute(route, runtimes, weights, 0, null, hsts, certs);
+    return new CompiledRoute(route, runtimes, weights, 0, null, limiter, hsts, certs);
   }
 
   public long version() {
@@ -134,6 +154,16 @@ public final class CompiledTable {
 
   public ClusterRuntime cluster(String name) {
     return clusters.get(name);
+  }
+
+  /** The rate limiter of a scope (a rule's name, or a route's), or null: for tests and diagnostics. */
+  public RateLimiter rateLimiter(String scope) {
+    for (Map.Entry<RateLimiter.Id, RateLimiter> e : limiters.entrySet()) {
+      if (e.getKey().scope().equals(scope)) {
+        return e.getValue();
+      }
+    }
+    return null;
   }
 
   /** Every cluster's runtime. */

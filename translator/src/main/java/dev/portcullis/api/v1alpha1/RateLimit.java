@@ -32,7 +32,7 @@ public class RateLimit {
   @JsonPropertyDescription("ClientIP, Header or Route (one bucket for all). Default: ClientIP.")
   public Key key;
 
-  @JsonPropertyDescription("key Header: the header whose value is the key.")
+  @JsonPropertyDescription("key Header: the header whose value is the key. Requests without it share one bucket.")
   @Pattern(Match.HEADER_NAME_PATTERN)
   @Size(max = 256)
   public String header;

@@ -153,7 +153,7 @@ public final class ProxyRouteProcessor {
     RouteFilters routeFilters = new RouteFilters(headers(find(filters, Filter.Type.RequestHeaderModifier)),
         headers(find(filters, Filter.Type.ResponseHeaderModifier)), rewrite(find(filters, Filter.Type.URLRewrite)),
         cors(find(filters, Filter.Type.CORS)));
-    RoutePolicies policies = policies(rule, at, report);
+    RoutePolicies policies = policies(rule, base);
     Timeouts timeouts = timeouts(rule);
     List<Match> matches = rule.matches == null || rule.matches.isEmpty() ? List.of(new Match()) : rule.matches;
     boolean served = false;
@@ -251,7 +251,8 @@ public final class ProxyRouteProcessor {
     return duration == null ? dflt : Durations.millis(duration);
   }
 
-  private static RoutePolicies policies(Rule rule, String at, ObjectReport report) {
+  /** @param scope the rule's name: every route made from the rule shares its rate-limit buckets */
+  private static RoutePolicies policies(Rule rule, String scope) {
     RoutePolicies.Retries retries = null;
     if (rule.retries != null) {
       Retries r = rule.retries;
@@ -277,8 +278,7 @@ public final class ProxyRouteProcessor {
     if (rule.rateLimit != null) {
       int rps = rule.rateLimit.requestsPerSecond;
       rateLimit = new RoutePolicies.RateLimit(rps, rule.rateLimit.burst == null ? rps : rule.rateLimit.burst,
-          rule.rateLimit.key == null ? "ClientIP" : rule.rateLimit.key.name(), rule.rateLimit.header);
-      notYet(report, at + ".rateLimit", "rate limiting");
+          rule.rateLimit.key == null ? "ClientIP" : rule.rateLimit.key.name(), rule.rateLimit.header, scope);
     }
     RoutePolicies.Access access = null;
     if (rule.access != null && ((rule.access.allow != null && !rule.access.allow.isEmpty())
@@ -286,11 +286,6 @@ public final class ProxyRouteProcessor {
       access = new RoutePolicies.Access(rule.access.allow, rule.access.deny);
     }
     return new RoutePolicies(retries, cache, rateLimit, access);
-  }
-
-  private static void notYet(ObjectReport report, String field, String what) {
-    report.warning(field, "NotYetApplied", what + " is accepted into the route table but not applied by this "
-        + "version of the data plane");
   }
 
   /** The rule's backends as weighted clusters; unresolvable ones still get their share (answering 503). */
