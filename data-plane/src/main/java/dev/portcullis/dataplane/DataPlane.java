@@ -4,6 +4,7 @@ import dev.portcullis.dataplane.admin.AdminServer;
 import dev.portcullis.dataplane.config.ConfigClient;
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.cache.HttpCache;
+import dev.portcullis.dataplane.listener.ListenerGuard;
 import dev.portcullis.dataplane.proxy.Drain;
 import dev.portcullis.dataplane.proxy.ProxyVerticle;
 import dev.portcullis.dataplane.upstream.HealthChecker;
@@ -89,8 +90,10 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
       return Future.failedFuture(e);
     }
     httpPort = port;
+    // One guard for all instances: connection limits count across every event loop.
+    ListenerGuard guard = new ListenerGuard(config.limits());
     for (int i = 0; i < config.eventLoops(); i++) {
-      ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, table::get, drain, cacheGate);
+      ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, table::get, drain, cacheGate, guard);
       proxyVerticles.add(verticle);
       proxies.add(vertx.deployVerticle(verticle));
     }

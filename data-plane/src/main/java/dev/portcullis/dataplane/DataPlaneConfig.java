@@ -1,5 +1,6 @@
 package dev.portcullis.dataplane;
 
+import dev.portcullis.dataplane.listener.ListenerLimits;
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -18,27 +19,33 @@ import java.nio.file.Path;
  * @param cacheBytes       the HTTP cache's memory budget in bytes (0: the default, 256 MiB)
  * @param adminToken       the bearer token the admin port's write operations (cache purge) require;
  *                         null disables them. Never logged.
+ * @param limits           what one client may ask of the public listener (null: the defaults)
  */
 public record DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
     int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes,
-    String adminToken) {
+    String adminToken, ListenerLimits limits) {
 
   public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
 
   public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort, int eventLoops,
       URI routeServer, String token, RouteTls routeTls, String nodeId) {
     this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId, 0,
-        null);
+        null, null);
   }
 
   public DataPlaneConfig withCacheBytes(long bytes) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, bytes, adminToken);
+        routeTls, nodeId, bytes, adminToken, limits);
+  }
+
+  public DataPlaneConfig withLimits(ListenerLimits limits) {
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
+        routeTls, nodeId, cacheBytes, adminToken, limits);
   }
 
   public DataPlaneConfig withAdminToken(String adminToken) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken);
+        routeTls, nodeId, cacheBytes, adminToken, limits);
   }
 
 
@@ -62,6 +69,9 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
   }
 
   public DataPlaneConfig {
+    if (limits == null) {
+      limits = ListenerLimits.DEFAULT;
+    }
     if (cacheBytes <= 0) {
       cacheBytes = DEFAULT_CACHE_BYTES;
     }
@@ -90,12 +100,12 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withRouteServer(URI uri, String token, String nodeId) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, routeTls,
-        nodeId, cacheBytes, adminToken);
+        nodeId, cacheBytes, adminToken, limits);
   }
 
   public DataPlaneConfig withRouteTls(RouteTls tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, tls,
-        nodeId, cacheBytes, adminToken);
+        nodeId, cacheBytes, adminToken, limits);
   }
 
   @Override
@@ -104,6 +114,6 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
     return "DataPlaneConfig[bind=" + bindAddress + ":" + httpPort + ", admin=" + adminBindAddress + ":" + adminPort
         + ", eventLoops=" + eventLoops + ", routeServer=" + routeServer + ", routeTls=" + routeTls
         + ", nodeId=" + nodeId + ", cacheBytes=" + cacheBytes + ", adminToken=" + (adminToken == null ? "none" : "set")
-        + "]";
+        + ", limits=" + limits + "]";
   }
 }

@@ -103,6 +103,9 @@ public final class DataPlaneCommand implements Callable<Integer> {
           + "Authorization: Bearer). Without it, purging is off.")
   Path adminTokenFile;
 
+  @picocli.CommandLine.Mixin
+  ListenerFlags listener = new ListenerFlags();
+
   @Override
   public Integer call() throws Exception {
     if (routeServer == null) {
@@ -123,7 +126,7 @@ public final class DataPlaneCommand implements Callable<Integer> {
       String adminToken = adminTokenFile == null ? null
           : Files.readString(adminTokenFile, StandardCharsets.UTF_8).trim();
       config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, tls, node,
-          cacheMemory, adminToken);
+          cacheMemory, adminToken, listener.limits());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

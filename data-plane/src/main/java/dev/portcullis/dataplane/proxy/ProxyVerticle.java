@@ -1,6 +1,7 @@
 package dev.portcullis.dataplane.proxy;
 
 import dev.portcullis.dataplane.cache.CacheGate;
+import dev.portcullis.dataplane.listener.ListenerGuard;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -28,11 +29,14 @@ public final class ProxyVerticle extends VerticleBase {
   private final Supplier<CompiledTable> table;
   private final Drain drain;
   private final CacheGate cache;
+  private final ListenerGuard guard;
   private HttpServer server;
   private HttpClient client;
   private HttpClient h2c;
 
-  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
+  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain, CacheGate cache,
+      ListenerGuard guard) {
+    this.guard = guard;
     this.host = host;
     this.port = port;
     this.table = table;
@@ -63,7 +67,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_HEADER_SIZE),
         new PoolOptions().setHttp2MaxSize(2).setMaxWaitQueueSize(4096));
-    server = vertx.createHttpServer(new HttpServerOptions()
+    HttpServerOptions options = guard.apply(new HttpServerOptions()
         .setHost(host)
         .setPort(port)
         .setHttp2ClearTextEnabled(true)
@@ -71,13 +75,13 @@ public final class ProxyVerticle extends VerticleBase {
         .setDecompressionSupported(false)
         // 100 Continue is sent once the request is routed and admitted (see ProxyHandler).
         .setHandle100ContinueAutomatically(false)
-        .setMaxInitialLineLength(MAX_INITIAL_LINE)
-        .setMaxHeaderSize(MAX_HEADER_SIZE)
         .setTcpNoDelay(true)
         .setIdleTimeout(75)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));
-    server.requestHandler(new ProxyHandler(vertx, client, h2c, table, drain, cache));
-    return server.listen();
+    server = vertx.createHttpServer(options);
+    guard.attach(server, options);
+    server.requestHandler(new ProxyHandler(vertx, client, h2c, table, drain, cache, guard.limits()));
+    return server.listen().onSuccess(s -> guard.listening(server, options));
   }
 
   public int actualPort() {
