@@ -46,6 +46,8 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private final HttpCache cache;
   private final CacheGate cacheGate;
   private final List<ProxyVerticle> proxyVerticles = new ArrayList<>();
+  /** One guard for all proxy instances: connection limits count across every event loop. */
+  private final ListenerGuard guard;
   private HealthChecker healthChecker;
   private volatile boolean applied;
   private volatile Supplier<String> statusSource;
@@ -57,6 +59,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     this.vertx = vertx;
     this.cache = new HttpCache(config.cacheBytes());
     this.cacheGate = new CacheGate(cache);
+    this.guard = new ListenerGuard(config.limits());
   }
 
   /** Starts and waits until the listeners are bound; throws if they cannot be. */
@@ -90,8 +93,6 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
       return Future.failedFuture(e);
     }
     httpPort = port;
-    // One guard for all instances: connection limits count across every event loop.
-    ListenerGuard guard = new ListenerGuard(config.limits());
     for (int i = 0; i < config.eventLoops(); i++) {
       ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, table::get, drain, cacheGate, guard);
       proxyVerticles.add(verticle);
@@ -164,6 +165,11 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
 
   public int httpPort() {
     return httpPort;
+  }
+
+  /** Client connections open on the public listener now. */
+  public int listenerConnections() {
+    return guard.limiter().open();
   }
 
   public int adminPort() {
