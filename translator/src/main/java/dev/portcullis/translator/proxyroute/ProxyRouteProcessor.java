@@ -266,7 +266,7 @@ public final class ProxyRouteProcessor {
         || (rule.access.deny != null && !rule.access.deny.isEmpty()))) {
       access = new RoutePolicies.Access(rule.access.allow, rule.access.deny);
     }
-    return new RoutePolicies(retries, cache, rateLimit, access);
+    return new RoutePolicies(retries, cache, rateLimit, access, rule.maxRequestBodySize);
   }
 
   private static void notYet(ObjectReport report, String field, String what) {
