@@ -249,12 +249,19 @@ public final class ListenerGuard {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      setUp(ctx.pipeline());
-      ctx.pipeline().remove(this);
-      ctx.fireChannelRead(msg);
+      if (setUp(ctx.pipeline())) {
+        ctx.pipeline().remove(this);
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      // HTTP/2 with prior knowledge: these bytes start with the preface; the guard reads them too.
+      ContinuationGuard guard = new ContinuationGuard(limits.h2MaxContinuations());
+      ctx.pipeline().replace(this, "portcullis-continuations", guard);
+      guard.channelRead(ctx.pipeline().context(guard), msg);
     }
 
-    void setUp(ChannelPipeline pipeline) {
+    /** True for HTTP/1 (the strict decoder is in), false for HTTP/2. */
+    boolean setUp(ChannelPipeline pipeline) {
       Channel channel = pipeline.channel();
       HeadTimer timer = channel.attr(TIMER).get();
       if (timer == null) {
@@ -266,7 +273,9 @@ public final class ListenerGuard {
           && !(pipeline.get("httpDecoder") instanceof StrictRequestDecoder)) {
         pipeline.replace("httpDecoder", "httpDecoder", new StrictRequestDecoder(options, limits, timer));
         pipeline.addAfter("httpEncoder", "portcullis-observer", new ResponseObserver(timer));
+        return true;
       }
+      return pipeline.get("httpDecoder") != null;
     }
   }
 
