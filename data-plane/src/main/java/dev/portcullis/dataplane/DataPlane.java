@@ -4,6 +4,7 @@ import dev.portcullis.dataplane.admin.AdminServer;
 import dev.portcullis.dataplane.config.ConfigClient;
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.cache.HttpCache;
+import dev.portcullis.dataplane.listener.ListenerGuard;
 import dev.portcullis.dataplane.proxy.Drain;
 import dev.portcullis.dataplane.proxy.ProxyVerticle;
 import dev.portcullis.dataplane.upstream.HealthChecker;
@@ -59,6 +60,8 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private final HttpCache cache;
   private final CacheGate cacheGate;
   private final List<ProxyVerticle> proxyVerticles = new ArrayList<>();
+  /** One guard for all proxy instances: connection limits count across every event loop. */
+  private final ListenerGuard guard;
   private HealthChecker healthChecker;
   private volatile boolean applied;
   private volatile Supplier<String> statusSource;
@@ -75,6 +78,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     this.clientTrust = new ClientCertTrustManager(() -> table.get().clientAuthorities());
     this.cache = new HttpCache(config.cacheBytes());
     this.cacheGate = new CacheGate(cache);
+    this.guard = new ListenerGuard(config.limits());
   }
 
   /** Starts and waits until the listeners are bound; throws if they cannot be. */
@@ -113,7 +117,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     httpPort = port;
     for (int i = 0; i < config.eventLoops(); i++) {
       ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, httpsPort, config.tls(), keyManager,
-          clientTrust, table::get, drain, cacheGate);
+          clientTrust, table::get, drain, cacheGate, guard);
       proxyVerticles.add(verticle);
       proxies.add(vertx.deployVerticle(verticle));
     }
@@ -225,6 +229,11 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
 
   public int httpPort() {
     return httpPort;
+  }
+
+  /** Client connections open on the public listener now. */
+  public int listenerConnections() {
+    return guard.limiter().open();
   }
 
   public int adminPort() {

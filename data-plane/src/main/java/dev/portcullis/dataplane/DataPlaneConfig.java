@@ -1,5 +1,6 @@
 package dev.portcullis.dataplane;
 
+import dev.portcullis.dataplane.listener.ListenerLimits;
 import java.net.URI;
 import dev.portcullis.dataplane.tls.TlsSettings;
 import java.nio.file.Path;
@@ -20,38 +21,44 @@ import java.nio.file.Path;
  * @param adminToken       the bearer token the admin port's write operations (cache purge) require;
  *                         null disables them. Never logged.
  * @param tls              the HTTPS listener (on the public bind address), or {@link TlsSettings#OFF}
+ * @param limits           what one client may ask of the public listeners (null: the defaults)
  */
 public record DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
     int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes,
-    String adminToken, TlsSettings tls) {
+    String adminToken, TlsSettings tls, ListenerLimits limits) {
 
   public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
 
   public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort, int eventLoops,
       URI routeServer, String token, RouteTls routeTls, String nodeId) {
     this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId, 0,
-        null, TlsSettings.OFF);
+        null, TlsSettings.OFF, null);
   }
 
   public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort, int eventLoops,
       URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes, String adminToken) {
     this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId,
-        cacheBytes, adminToken, TlsSettings.OFF);
+        cacheBytes, adminToken, TlsSettings.OFF, null);
   }
 
   public DataPlaneConfig withTls(TlsSettings tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits);
   }
 
   public DataPlaneConfig withCacheBytes(long bytes) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, bytes, adminToken, tls);
+        routeTls, nodeId, bytes, adminToken, tls, limits);
+  }
+
+  public DataPlaneConfig withLimits(ListenerLimits limits) {
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits);
   }
 
   public DataPlaneConfig withAdminToken(String adminToken) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits);
   }
 
 
@@ -76,6 +83,9 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig {
     tls = tls == null ? TlsSettings.OFF : tls;
+    if (limits == null) {
+      limits = ListenerLimits.DEFAULT;
+    }
     if (cacheBytes <= 0) {
       cacheBytes = DEFAULT_CACHE_BYTES;
     }
@@ -104,12 +114,12 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withRouteServer(URI uri, String token, String nodeId) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, routeTls,
-        nodeId, cacheBytes, adminToken, tls);
+        nodeId, cacheBytes, adminToken, tls, limits);
   }
 
   public DataPlaneConfig withRouteTls(RouteTls tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, tls,
-        nodeId, cacheBytes, adminToken, this.tls);
+        nodeId, cacheBytes, adminToken, this.tls, limits);
   }
 
   @Override
@@ -117,7 +127,7 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
     // The token stays out of every log line and dump.
     return "DataPlaneConfig[bind=" + bindAddress + ":" + httpPort + ", admin=" + adminBindAddress + ":" + adminPort
         + ", eventLoops=" + eventLoops + ", routeServer=" + routeServer + ", routeTls=" + routeTls
-        + ", https=" + (tls.enabled() ? tls.port() : "off") + ", nodeId=" + nodeId + ", cacheBytes=" + cacheBytes + ", adminToken=" + (adminToken == null ? "none" : "set")
-        + "]";
+        + ", https=" + (tls.enabled() ? tls.port() : "off") + ", nodeId=" + nodeId + ", cacheBytes=" + cacheBytes
+        + ", adminToken=" + (adminToken == null ? "none" : "set") + ", limits=" + limits + "]";
   }
 }

@@ -244,11 +244,15 @@ class ProxyTest {
   }
 
   @Test
-  void absoluteFormUsesItsOwnAuthority() throws Exception {
+  void absoluteFormRoutesByItsAuthorityAndMustAgreeWithHost() throws Exception {
     apply(simple("abs.test", cluster("c", c.port())));
     String raw = HttpTestClient.raw(dataPlane.httpPort(),
-        "GET http://abs.test/p?x=1 HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n");
+        "GET http://abs.test/p?x=1 HTTP/1.1\r\nHost: abs.test\r\nConnection: close\r\n\r\n");
     assertThat(raw).startsWith("HTTP/1.1 200").contains("\"backend\" : \"c\"").contains("\"path\" : \"/p\"");
+    // A target naming one host and a Host naming another: a backend could route by either.
+    raw = HttpTestClient.raw(dataPlane.httpPort(),
+        "GET http://abs.test/p?x=1 HTTP/1.1\r\nHost: other.test\r\nConnection: close\r\n\r\n");
+    assertThat(raw).startsWith("HTTP/1.1 400");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.portcullis.launcher;
 import dev.portcullis.dataplane.DataPlane;
 import dev.portcullis.dataplane.DataPlaneConfig;
 import dev.portcullis.dataplane.tls.TlsSettings;
+import dev.portcullis.dataplane.listener.ListenerLimits;
 import dev.portcullis.api.v1alpha1.Condition;
 import dev.portcullis.api.v1alpha1.ProxyRoute;
 import dev.portcullis.model.RouteTableJson;
@@ -58,11 +59,11 @@ public final class LocalMode implements AutoCloseable {
    * @param options    translator settings
    */
   public record Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
-      TranslatorOptions options, long cacheBytes, String adminToken, TlsSettings tls) {
+      TranslatorOptions options, long cacheBytes, String adminToken, TlsSettings tls, ListenerLimits limits) {
 
     public Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
         TranslatorOptions options) {
-      this(dir, bind, adminBind, httpPort, adminPort, routePort, eventLoops, options, 0, null, TlsSettings.OFF);
+      this(dir, bind, adminBind, httpPort, adminPort, routePort, eventLoops, options, 0, null, TlsSettings.OFF, null);
     }
 
     /** Never prints the admin token. */
@@ -124,7 +125,7 @@ public final class LocalMode implements AutoCloseable {
 
     URI server = URI.create("http://127.0.0.1:" + routeServer.address().getPort());
     dataPlane = DataPlane.start(new DataPlaneConfig(s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.eventLoops(),
-        server, token, null, "local", s.cacheBytes(), s.adminToken(), s.tls()));
+        server, token, null, "local", s.cacheBytes(), s.adminToken(), s.tls(), s.limits()));
     long deadline = System.nanoTime() + 15_000_000_000L;
     while (!dataPlane.ready() && System.nanoTime() < deadline) {
       Thread.sleep(20);

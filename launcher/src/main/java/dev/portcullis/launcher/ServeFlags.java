@@ -89,4 +89,7 @@ final class ServeFlags {
   @Option(names = "--event-loops", paramLabel = "N", defaultValue = "0",
       description = "Data-plane event loops (default: one per CPU core).")
   int eventLoops;
+
+  @picocli.CommandLine.Mixin
+  dev.portcullis.dataplane.cli.ListenerFlags listener = new dev.portcullis.dataplane.cli.ListenerFlags();
 }

@@ -73,7 +73,7 @@ class LocalTlsIT {
     Files.writeString(dir.resolve("broken-tls.yaml"), secret("broken-tls", new CertificateAuthority.Issued(
         a.certificate(), b.key())));
     local = LocalMode.start(new LocalMode.Settings(dir, "127.0.0.1", "127.0.0.1", 0, 0, 0, 2,
-        TranslatorOptions.DEFAULT, 0, null, TlsSettings.on(0, 443)));
+        TranslatorOptions.DEFAULT, 0, null, TlsSettings.on(0, 443), null));
   }
 
   @AfterAll

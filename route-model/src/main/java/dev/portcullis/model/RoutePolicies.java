@@ -5,17 +5,31 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
- * A route's policies beyond routing: retries, caching, rate limits and client address rules.
- * Null parts are off.
+ * A route's policies beyond routing: retries, caching, rate limits, client address rules and the
+ * request body limit. Null parts are off (or, for the body limit, the data plane's default).
+ *
+ * @param maxRequestBodySize the largest request body in bytes (413 beyond); 0: no limit; null: the
+ *                           data plane's default
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access) {
+public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access,
+    Long maxRequestBodySize) {
 
-  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null);
+  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null, null);
+
+  public RoutePolicies {
+    if (maxRequestBodySize != null && maxRequestBodySize < 0) {
+      throw new ModelException("maxRequestBodySize", "must not be negative, was " + maxRequestBodySize);
+    }
+  }
+
+  public RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access) {
+    this(retries, cache, rateLimit, access, null);
+  }
 
   @JsonIgnore
   public boolean isEmpty() {
-    return retries == null && cache == null && rateLimit == null && access == null;
+    return retries == null && cache == null && rateLimit == null && access == null && maxRequestBodySize == null;
   }
 
   /**

@@ -5,6 +5,14 @@ import picocli.CommandLine;
 /** Sizes on the command line: plain bytes, or with a binary suffix: {@code 64Ki}, {@code 256Mi}, {@code 2Gi}. */
 public final class ByteSizeConverter implements CommandLine.ITypeConverter<Long> {
 
+  /** The same, where 0 means "no limit". */
+  public static final class OrZero implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      return value.trim().equals("0") ? 0L : new ByteSizeConverter().convert(value);
+    }
+  }
+
   @Override
   public Long convert(String value) {
     String v = value.trim();

@@ -124,6 +124,9 @@ public final class DataPlaneCommand implements Callable<Integer> {
           + "Authorization: Bearer). Without it, purging is off.")
   Path adminTokenFile;
 
+  @picocli.CommandLine.Mixin
+  ListenerFlags listener = new ListenerFlags();
+
   @Override
   public Integer call() throws Exception {
     if (routeServer == null) {
@@ -143,10 +146,10 @@ public final class DataPlaneCommand implements Callable<Integer> {
     try {
       String adminToken = adminTokenFile == null ? null
           : Files.readString(adminTokenFile, StandardCharsets.UTF_8).trim();
-      TlsSettings listener = httpsPort < 0 ? TlsSettings.OFF
+      TlsSettings httpsListener = httpsPort < 0 ? TlsSettings.OFF
           : new TlsSettings(httpsPort, httpsRedirectPort, tlsMinVersion, tlsCiphers);
       config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, tls, node,
-          cacheMemory, adminToken, listener);
+          cacheMemory, adminToken, httpsListener, listener.limits());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

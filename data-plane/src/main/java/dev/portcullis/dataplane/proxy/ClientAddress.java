@@ -1,14 +1,21 @@
 package dev.portcullis.dataplane.proxy;
 
+import io.netty.channel.Channel;
 import io.netty.util.NetUtil;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.ConnectionBase;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 
 /**
- * Who the client is. Every decision about the client's address (access rules, rate limits,
- * consistent hashing on the source address, X-Forwarded-For and X-Real-IP) asks {@link #of}, so
- * that how the address is found (the connection's peer today; trusted proxies or the PROXY
- * protocol later) changes in one place.
+ * Who the client is. Every decision about the client's address (connection limits per address,
+ * access rules, rate limits, consistent hashing on the source address, X-Forwarded-For and
+ * X-Real-IP) asks here, so that how the address is found changes in one place: today the peer of
+ * the TCP connection, or the address a PROXY protocol header named (which Vert.x keeps on the
+ * channel).
  */
 public final class ClientAddress {
   private ClientAddress() {}
@@ -25,5 +32,24 @@ public final class ClientAddress {
    */
   static byte[] bytes(String address) {
     return address == null ? null : NetUtil.createByteArrayFromIpAddressString(address);
+  }
+
+  /** The client's address on a connection, or null when it is not an IP connection. */
+  public static InetAddress of(Channel channel) {
+    SocketAddress override = channel.attr(ConnectionBase.REMOTE_ADDRESS_OVERRIDE).get();
+    if (override != null && override.hostAddress() != null) {
+      byte[] bytes = bytes(override.hostAddress());
+      try {
+        return bytes == null ? null : InetAddress.getByAddress(bytes);
+      } catch (UnknownHostException e) {
+        return null;
+      }
+    }
+    return channel.remoteAddress() instanceof InetSocketAddress inet ? inet.getAddress() : null;
+  }
+
+  /** The Netty channel under a Vert.x connection (an internal class: the public API has no such accessor). */
+  static Channel channel(HttpConnection connection) {
+    return connection instanceof ConnectionBase base ? base.channel() : null;
   }
 }

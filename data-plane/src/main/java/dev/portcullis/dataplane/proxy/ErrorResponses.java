@@ -28,6 +28,9 @@ public final class ErrorResponses {
   public static final Buffer OVERLOADED = body("upstream overloaded\n");
   public static final Buffer CIRCUIT_OPEN = body("upstream overloaded: circuit breaker open\n");
   public static final Buffer GATEWAY_TIMEOUT = body("upstream timeout\n");
+  public static final Buffer PAYLOAD_TOO_LARGE = body("request body too large\n");
+  public static final Buffer URI_TOO_LONG = body("request target too long\n");
+  public static final Buffer HEADERS_TOO_LARGE = body("request header fields too large\n");
   public static final Buffer NOT_CACHED = body("not in cache (only-if-cached)\n");
   public static final Buffer CLIENT_CERT_REQUIRED = body("client certificate required\n");
   public static final Buffer CLIENT_CERT_INVALID = body("client certificate not accepted\n");
@@ -111,6 +114,11 @@ public final class ErrorResponses {
       // Let the rest of the request (a body to drop, or just its end) be read, so that the
       // connection goes on to the next request, or closes.
       request.resume();
+    } else if (request.version() == HttpVersion.HTTP_2 && !request.isEnded()) {
+      // Answered before the upload ended: once the answer is out, the rest of the stream is
+      // refused (RST_STREAM NO_ERROR, RFC 9113 section 8.1) rather than read and thrown away.
+      response.setStatusCode(status).end(body).onComplete(v -> response.reset(0));
+      return;
     }
     response.setStatusCode(status).end(body).onComplete(v -> {
       if (close) {

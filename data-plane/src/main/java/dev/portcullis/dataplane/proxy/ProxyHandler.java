@@ -4,6 +4,8 @@ import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.cache.CacheKeys;
 import dev.portcullis.dataplane.cache.CachedResponse;
 import dev.portcullis.dataplane.ratelimit.RateLimiter;
+import dev.portcullis.dataplane.listener.ListenerGuard;
+import dev.portcullis.dataplane.listener.ListenerLimits;
 import dev.portcullis.dataplane.routing.CompiledRoute;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.dataplane.routing.CorsPolicy;
@@ -80,10 +82,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   static final CharSequence STRICT_TRANSPORT_SECURITY = HttpHeaders.createOptimized("strict-transport-security");
   /** ACME HTTP-01 challenges (cert-manager, Let's Encrypt) must be answered over plain HTTP. */
   static final String ACME_CHALLENGE = "/.well-known/acme-challenge/";
+  private final ListenerLimits limits;
 
   public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
-      CacheGate cacheGate) {
-    this(vertx, http1, h2c, table, drain, cacheGate, 443);
+      CacheGate cacheGate, ListenerLimits limits) {
+    this(vertx, http1, h2c, table, drain, cacheGate, limits, 443);
   }
 
   /**
@@ -92,8 +95,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    * @param httpsRedirectPort the HTTPS port clients are redirected to
    */
   public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
-      CacheGate cacheGate, int httpsRedirectPort) {
+      CacheGate cacheGate, ListenerLimits limits, int httpsRedirectPort) {
     this.httpsRedirectPort = httpsRedirectPort;
+    this.limits = limits;
     this.vertx = vertx;
     this.http1 = http1;
     this.h2c = h2c;
@@ -104,6 +108,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
+    if (ListenerGuard.closing(request.connection())) {
+      // Pipelined behind a response that closes the connection: never served (RFC 9112 9.6).
+      request.connection().close();
+      return;
+    }
     CompiledTable current = table.get();
     if (request.method() == HttpMethod.CONNECT) {
       ErrorResponses.send(request, 405, ErrorResponses.METHOD_NOT_ALLOWED);
@@ -115,6 +124,15 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     String uri = request.uri();
+    // HTTP/1 heads were measured by the decoder already; HTTP/2 ones are measured here.
+    if (uri.length() > limits.maxUriLength()) {
+      ErrorResponses.send(request, 414, ErrorResponses.URI_TOO_LONG);
+      return;
+    }
+    if (request.headers().size() > limits.maxHeaders()) {
+      ErrorResponses.send(request, 431, ErrorResponses.HEADERS_TOO_LARGE);
+      return;
+    }
     if (!visibleAscii(uri)) {
       ErrorResponses.send(request, 400, ErrorResponses.BAD_REQUEST);
       return;
@@ -145,6 +163,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     String hostHeader = authority != null ? authority : hostHeader(request);
+    if (!validAuthority(hostHeader) || (authority != null && request.version() != HttpVersion.HTTP_2
+        && request.getHeader(HttpHeaders.HOST) != null && !authority.equalsIgnoreCase(request.getHeader(HttpHeaders.HOST)))) {
+      // A Host that names no single host, or an absolute target naming another host than Host:
+      // the proxy and a backend could each route it to a different one.
+      ErrorResponses.send(request, 400, ErrorResponses.BAD_REQUEST);
+      return;
+    }
     String host = Router.normalizeHost(hostHeader);
     if (current.hasTls()) {
       TlsRef tls = tlsOf(current, host);
@@ -204,6 +229,15 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return;
     }
     String query = q < 0 ? null : uri.substring(q + 1);
+    if (route.kind() == CompiledRoute.Kind.FORWARD) {
+      long maxBody = route.maxRequestBodySize(limits.maxRequestBodySize());
+      String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+      if (maxBody > 0 && contentLength != null && parseLength(contentLength.trim()) > maxBody) {
+        // Refused before a byte of the body is read, and before any 100 Continue invites it.
+        ErrorResponses.send(request, 413, ErrorResponses.PAYLOAD_TOO_LARGE);
+        return;
+      }
+    }
     switch (route.kind()) {
       case DIRECT -> ErrorResponses.send(request, route.directStatus(), route.directBody());
       case REDIRECT -> redirect(request, route, hostHeader, path, query);
@@ -319,6 +353,56 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return 400;
     }
     return 0;
+  }
+
+  /**
+   * True for an empty authority or one naming a single host: a DNS name or IPv4 address of
+   * letters, digits, '-', '.', '_' and '~', or a bracketed IPv6 literal, with an optional port.
+   * No spaces, commas, userinfo, paths or escapes, which backends read in different ways.
+   */
+  static boolean validAuthority(String authority) {
+    int n = authority.length();
+    if (n == 0) {
+      return true;
+    }
+    int i = 0;
+    if (authority.charAt(0) == '[') {
+      int close = authority.indexOf(']');
+      if (close < 3) {
+        return false;
+      }
+      for (int j = 1; j < close; j++) {
+        char c = authority.charAt(j);
+        if (!(Character.digit(c, 16) >= 0 || c == ':' || c == '.')) {
+          return false;
+        }
+      }
+      i = close + 1;
+    } else {
+      while (i < n && authority.charAt(i) != ':') {
+        char c = authority.charAt(i);
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+            || c == '_' || c == '~')) {
+          return false;
+        }
+        i++;
+      }
+      if (i == 0) {
+        return false;
+      }
+    }
+    if (i == n) {
+      return true;
+    }
+    if (authority.charAt(i) != ':' || n - i - 1 > 5) {
+      return false;
+    }
+    for (int j = i + 1; j < n; j++) {
+      if (authority.charAt(j) < '0' || authority.charAt(j) > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** True when the request target has only visible ASCII: no controls, spaces or DEL. */
@@ -882,15 +966,24 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           upstream.setChunked(true);
         }
         bodyStarted = true;
+        long maxBody = route.maxRequestBodySize(limits.maxRequestBodySize());
+        long first = firstChunk == null ? 0 : firstChunk.length();
+        if (maxBody > 0 && first > maxBody) {
+          bodyTooLarge(id);
+          return;
+        }
         if (firstChunk != null) {
           upstream.write(firstChunk);
         }
-        Pipe<Buffer> pipe = request.pipe();
+        // Counted as it streams: a chunked or HTTP/2 body says its size only at its end.
+        Pipe<Buffer> pipe = maxBody > 0 ? new LimitedBody(request, maxBody, first).pipe() : request.pipe();
         // A client that gives up mid-body must not look like a complete request upstream.
         pipe.endOnFailure(false);
         pipe.to(upstream).onComplete(ar -> {
           if (ar.succeeded()) {
             upstreamEnded = true;
+          } else if (ar.cause() == LimitedBody.TOO_LARGE) {
+            bodyTooLarge(id);
           } else if (id == attemptId && !done && !responded) {
             // The upstream broke off (or the client did) mid-upload, before any answer: fail the
             // attempt now rather than wait for a response that will not come.
@@ -900,6 +993,31 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       } else {
         upstreamEnded = true;
         upstream.end();
+      }
+    }
+
+    /**
+     * The body passed the route's limit while streaming: the upstream request is reset (it must
+     * never look complete), and the client gets 413 if nothing was answered yet, else its
+     * response is cut.
+     */
+    private void bodyTooLarge(int id) {
+      if (id != attemptId) {
+        return;
+      }
+      LOG.debug("{} {} via {}: request body over {} bytes", request.method(), request.path(), route.name(),
+          route.maxRequestBodySize(limits.maxRequestBodySize()));
+      endAttempt(Outcome.NEUTRAL, responseStatus, responseLatency);
+      abandon();
+      if (!responded && !done) {
+        answer(413, ErrorResponses.PAYLOAD_TOO_LARGE);
+      } else {
+        finish();
+        if (!response.ended() && !response.closed()) {
+          response.reset();
+        } else if (request.version() != HttpVersion.HTTP_2) {
+          request.connection().close();
+        }
       }
     }
 
@@ -983,11 +1101,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       Pipe<Buffer> pipe = upstreamResponse.pipe();
       pipe.endOnFailure(false);
       pipe.endOnSuccess(false);
-      TeeStream tee = storable == null ? null
-          : new TeeStream(response, cache.policy().maxObjectSize(), () -> landFlight(cache));
       List<Map.Entry<String, String>> toStore = storable;
+      TeeStream[] teeRef = {null};
+      TeeStream tee = storable == null ? null
+          : new TeeStream(response, cache.policy().maxObjectSize(), () -> landFlight(cache),
+              parseLength(upstreamResponse.getHeader(HttpHeaders.CONTENT_LENGTH)),
+              () -> cacheGate.store(cache, request, status, upstreamResponse.statusMessage(), toStore,
+                  teeRef[0].body(), System.currentTimeMillis()));
+      teeRef[0] = tee;
       pipe.to(tee != null ? tee : response).onComplete(ar -> {
-        if (ar.succeeded() && tee != null && tee.complete()) {
+        if (ar.succeeded() && tee != null && tee.complete() && !tee.wholeHandled()) {
           cacheGate.store(cache, request, status, upstreamResponse.statusMessage(), toStore, tee.body(),
               System.currentTimeMillis());
         }

@@ -1,6 +1,7 @@
 package dev.portcullis.dataplane.proxy;
 
 import dev.portcullis.dataplane.cache.CacheGate;
+import dev.portcullis.dataplane.listener.ListenerGuard;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.dataplane.tls.SniKeyManager;
 import dev.portcullis.dataplane.tls.TlsSettings;
@@ -37,22 +38,27 @@ public final class ProxyVerticle extends VerticleBase {
   private final TlsSettings tls;
   private final SniKeyManager keyManager;
   private final javax.net.ssl.TrustManager clientTrust;
+  private final ListenerGuard guard;
   private HttpServer server;
   private HttpServer httpsServer;
   private HttpServerOptions httpsOptions;
   private HttpClient client;
   private HttpClient h2c;
 
-  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
-    this(host, port, -1, TlsSettings.OFF, null, null, table, drain, cache);
+  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain, CacheGate cache,
+      ListenerGuard guard) {
+    this(host, port, -1, TlsSettings.OFF, null, null, table, drain, cache, guard);
   }
 
   /**
    * @param httpsPort  the HTTPS listener's port (resolved, not 0), or -1 for none
    * @param keyManager picks each handshake's certificate; shared by every instance
+   * @param guard      the listener limits, shared by every instance (their counts span them all)
    */
   public ProxyVerticle(String host, int port, int httpsPort, TlsSettings tls, SniKeyManager keyManager,
-      javax.net.ssl.TrustManager clientTrust, Supplier<CompiledTable> table, Drain drain, CacheGate cache) {
+      javax.net.ssl.TrustManager clientTrust, Supplier<CompiledTable> table, Drain drain, CacheGate cache,
+      ListenerGuard guard) {
+    this.guard = guard;
     this.clientTrust = clientTrust;
     this.httpsPort = httpsPort;
     this.tls = tls;
@@ -89,11 +95,14 @@ public final class ProxyVerticle extends VerticleBase {
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_HEADER_SIZE),
         new PoolOptions().setHttp2MaxSize(2).setMaxWaitQueueSize(4096));
-    ProxyHandler handler = new ProxyHandler(vertx, client, h2c, table, drain, cache, tls.redirectPort());
-    server = vertx.createHttpServer(listenerOptions().setPort(port).setHttp2ClearTextEnabled(true));
+    ProxyHandler handler = new ProxyHandler(vertx, client, h2c, table, drain, cache, guard.limits(), tls.redirectPort());
+    HttpServerOptions plain = listenerOptions().setPort(port).setHttp2ClearTextEnabled(true);
+    server = vertx.createHttpServer(plain);
+    guard.attach(server, plain);
     server.requestHandler(handler);
+    Future<?> listening = server.listen().onSuccess(s -> guard.listening(server, plain));
     if (httpsPort < 0) {
-      return server.listen();
+      return listening;
     }
     HttpServerOptions https = listenerOptions()
         .setPort(httpsPort)
@@ -109,8 +118,9 @@ public final class ProxyVerticle extends VerticleBase {
     tls.enabledCiphers().forEach(https::addEnabledCipherSuite);
     httpsOptions = https;
     httpsServer = vertx.createHttpServer(https);
+    guard.attach(httpsServer, https);
     httpsServer.requestHandler(handler);
-    return server.listen().compose(s -> httpsServer.listen());
+    return listening.compose(s -> httpsServer.listen()).onSuccess(s -> guard.listening(httpsServer, https));
   }
 
   /**
@@ -127,19 +137,17 @@ public final class ProxyVerticle extends VerticleBase {
     return httpsServer.updateSSLOptions(options, true);
   }
 
-  /** What the HTTP and HTTPS listeners share. */
+  /** What the HTTP and HTTPS listeners share, the listener limits included. */
   private HttpServerOptions listenerOptions() {
-    return new HttpServerOptions()
+    return guard.apply(new HttpServerOptions()
         .setHost(host)
         .setCompressionSupported(false)
         .setDecompressionSupported(false)
         // 100 Continue is sent once the request is routed and admitted (see ProxyHandler).
         .setHandle100ContinueAutomatically(false)
-        .setMaxInitialLineLength(MAX_INITIAL_LINE)
-        .setMaxHeaderSize(MAX_HEADER_SIZE)
         .setTcpNoDelay(true)
         .setIdleTimeout(75)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS);
+        .setIdleTimeoutUnit(TimeUnit.SECONDS));
   }
 
   public int actualPort() {

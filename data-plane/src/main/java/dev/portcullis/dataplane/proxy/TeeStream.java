@@ -16,19 +16,39 @@ final class TeeStream implements WriteStream<Buffer> {
   private final HttpServerResponse client;
   private final long limit;
   private final Runnable onOverflow;
+  private final long expected;
+  private final Runnable onWhole;
   private Buffer copy = Buffer.buffer();
   private boolean overflowed;
+  private boolean whole;
 
   /** @param onOverflow runs once, when the body turns out too big to keep */
   TeeStream(HttpServerResponse client, long limit, Runnable onOverflow) {
+    this(client, limit, onOverflow, -1, null);
+  }
+
+  /**
+   * @param expected the body's length when the upstream said it (Content-Length), else -1
+   * @param onWhole  runs once the copy holds all {@code expected} bytes, before the last of them
+   *                 goes to the client: a client that has the whole body, and asks again at once,
+   *                 finds it stored
+   */
+  TeeStream(HttpServerResponse client, long limit, Runnable onOverflow, long expected, Runnable onWhole) {
     this.client = client;
     this.limit = limit;
     this.onOverflow = onOverflow;
+    this.expected = expected;
+    this.onWhole = onWhole;
   }
 
   /** True when the whole body was kept. */
   boolean complete() {
     return !overflowed;
+  }
+
+  /** True once {@code onWhole} ran. */
+  boolean wholeHandled() {
+    return whole;
   }
 
   Buffer body() {
@@ -44,6 +64,10 @@ final class TeeStream implements WriteStream<Buffer> {
         onOverflow.run();
       } else {
         copy.appendBuffer(data);
+        if (!whole && onWhole != null && copy.length() == expected) {
+          whole = true;
+          onWhole.run();
+        }
       }
     }
     return client == null ? Future.succeededFuture() : client.write(data);

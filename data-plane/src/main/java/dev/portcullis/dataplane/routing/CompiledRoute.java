@@ -100,6 +100,15 @@ public final class CompiledRoute {
     return c != null && c.enabled() ? c : null;
   }
 
+  /**
+   * The largest request body this route takes, in bytes: its own limit, else {@code fallback}
+   * (the listener's default); 0 or less for none.
+   */
+  public long maxRequestBodySize(long fallback) {
+    Long own = route.policiesOrNone().maxRequestBodySize();
+    return own != null ? own : fallback;
+  }
+
   /** The route's retry policy (the default one when it has none). */
   public RoutePolicies.Retries retries() {
     return retries;

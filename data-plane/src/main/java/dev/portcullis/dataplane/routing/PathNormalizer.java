@@ -9,7 +9,8 @@ package dev.portcullis.dataplane.routing;
  * <p>Beyond RFC 3986, closing the gaps between what the proxy routes on and what common backends
  * act on: runs of slashes are merged (as nginx does by default), a backslash is refused (some
  * servers read it as a slash), and so is a dot segment with parameters ({@code /..;/}, which
- * Tomcat and Spring read as {@code /../}). {@link #routingPath} drops path parameters
+ * Tomcat and Spring read as {@code /../}), and so is a dot segment behind an encoded slash or a
+ * doubly encoded dot or slash (see {@code hasHiddenDotSegment}). {@link #routingPath} drops path parameters
  * ({@code ;jsessionid=...}) for routing only.
  */
 public final class PathNormalizer {
@@ -42,7 +43,7 @@ public final class PathNormalizer {
     if (decoded == null) {
       return null;
     }
-    if (hasDotSegmentWithParameters(decoded)) {
+    if (hasDotSegmentWithParameters(decoded) || hasHiddenDotSegment(decoded)) {
       return null;
     }
     String result = removeDotSegments(mergeSlashes(decoded));
@@ -68,6 +69,39 @@ public final class PathNormalizer {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * True when a dot segment hides behind an encoded slash or backslash ({@code /..%2F},
+   * {@code %5C..}), which a backend that decodes them reads as {@code /../}, or when a dot, slash
+   * or backslash is encoded twice ({@code %252e}), which a backend that decodes twice reads so.
+   * The proxy keeps encoded slashes as data, so it would route such a path where the backend
+   * does not go: refused instead.
+   */
+  private static boolean hasHiddenDotSegment(String path) {
+    if (path.indexOf('%') < 0) {
+      return false;
+    }
+    String lower = path.toLowerCase(java.util.Locale.ROOT);
+    if (lower.contains("%252e") || lower.contains("%252f") || lower.contains("%255c")) {
+      return true;
+    }
+    if (!lower.contains("%2f") && !lower.contains("%5c")) {
+      return false;
+    }
+    for (String segment : lower.split("/", -1)) {
+      if (!segment.contains("%2f") && !segment.contains("%5c")) {
+        continue; // a plain dot segment here is removed like any other
+      }
+      for (String part : segment.replace("%5c", "%2f").split("%2f", -1)) {
+        int semi = part.indexOf(';');
+        String p = semi < 0 ? part : part.substring(0, semi);
+        if (p.equals(".") || p.equals("..")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean hasDotSegmentWithParameters(String path) {

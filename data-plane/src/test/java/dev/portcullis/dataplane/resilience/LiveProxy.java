@@ -50,8 +50,13 @@ abstract class LiveProxy {
   @BeforeAll
   void start() throws Exception {
     vertx = Vertx.vertx();
-    dataPlane = DataPlane.start(DataPlaneConfig.loopback(2).withAdminToken(ADMIN_TOKEN));
+    dataPlane = DataPlane.start(config());
     client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+  }
+
+  /** The data plane's settings; a test class with other limits says so here. */
+  DataPlaneConfig config() {
+    return DataPlaneConfig.loopback(2).withAdminToken(ADMIN_TOKEN);
   }
 
   @AfterAll

@@ -324,6 +324,68 @@ class TlsTest {
   }
 
   @Test
+  void theListenerGuardsHoldOverTlsToo() throws Exception {
+    DataPlane guarded = DataPlane.start(DataPlaneConfig.loopback(1).withTls(TlsSettings.on(0, 443))
+        .withLimits(dev.portcullis.dataplane.listener.ListenerLimits.DEFAULT.withHeaderTimeoutMs(1000)));
+    try {
+      guarded.apply(1, RouteTable.EMPTY);
+      // The strict reader refuses what a lenient one would repair, over TLS as in cleartext.
+      try (SSLSocket s = connect(guarded.httpsPort(), "x.example.com", List.of("http/1.1"), null, null)) {
+        s.getOutputStream().write(("POST / HTTP/1.1\r\nHost: x.example.com\r\nContent-Length: 3\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        assertThat(reply).startsWith("HTTP/1.1 400");
+      }
+      // A client that dribbles its head is cut off at the deadline.
+      try (SSLSocket s = connect(guarded.httpsPort(), "x.example.com", List.of("http/1.1"), null, null)) {
+        s.setSoTimeout(5000);
+        long start = System.nanoTime();
+        OutputStream out = s.getOutputStream();
+        out.write("GET / HTTP/1.1\r\nHost: x".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        int read;
+        try {
+          for (int i = 0; i < 40; i++) {
+            Thread.sleep(100);
+            out.write('x');
+            out.flush();
+          }
+          read = s.getInputStream().read();
+        } catch (IOException closed) {
+          read = -1;
+        }
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(read).isEqualTo(-1);
+        assertThat(ms).isLessThan(3000);
+      }
+      // An HTTP/2 connection over TLS is not cut by the HTTP/1 head deadline.
+      try (SSLSocket s = connect(guarded.httpsPort(), "x.example.com", List.of("h2"), null, null)) {
+        assertThat(s.getApplicationProtocol()).isEqualTo("h2");
+        s.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // empty SETTINGS
+        s.getOutputStream().flush();
+        byte[] seen = new byte[4096];
+        s.getInputStream().read(seen); // the server's SETTINGS
+        Thread.sleep(1500);
+        s.getOutputStream().write(new byte[] {0, 0, 8, 6, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8}); // PING
+        s.getOutputStream().flush();
+        boolean pong = false;
+        for (int tries = 0; tries < 5 && !pong; tries++) {
+          int n = s.getInputStream().read(seen);
+          assertThat(n).as("still open after the head deadline").isPositive();
+          for (int i = 0; i + 4 < n; i++) {
+            // A PING frame header with the ACK flag: length 8, type 6, flags 1.
+            pong |= seen[i] == 0 && seen[i + 1] == 0 && seen[i + 2] == 8 && seen[i + 3] == 6 && seen[i + 4] == 1;
+          }
+        }
+        assertThat(pong).as("the PING is answered").isTrue();
+      }
+    } finally {
+      guarded.close();
+    }
+  }
+
+  @Test
   void keyMaterialNeverShowsInToString() {
     Certificate pem = SHOP.pem();
     assertThat(pem.toString()).doesNotContain("PRIVATE KEY").contains("redacted");

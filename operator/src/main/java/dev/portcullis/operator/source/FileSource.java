@@ -65,8 +65,13 @@ public final class FileSource implements AutoCloseable {
   /** Per object: the hash of its content other than metadata, and its generation, as the API server keeps it. */
   private final Map<ObjectId, long[]> generations = new HashMap<>();
   private Map<Path, Stamp> stamps = Map.of();
-  /** Files seen empty once; they are taken as empty if they still are at the next look. */
-  private final Set<Path> emptyBefore = new HashSet<>();
+  /**
+   * Files found emptied, and since when: one is taken as empty only once it has stayed so for
+   * {@link #EMPTY_MS}. A writer truncates before it writes, and on a busy machine it can be kept
+   * off the CPU in between for longer than a look takes.
+   */
+  private final Map<Path, Long> emptySince = new HashMap<>();
+  static final long EMPTY_MS = 500;
   /** What {@link #load} returns when a file changed while it was being read. */
   private static final Load TORN = new Load(ClusterSnapshot.EMPTY, List.of(), List.of(), List.of());
   private Map<Path, String> contents = Map.of();
@@ -208,6 +213,16 @@ public final class FileSource implements AutoCloseable {
     return found;
   }
 
+  private boolean emptyLongEnough(Path file) {
+    long now = System.nanoTime();
+    Long since = emptySince.putIfAbsent(file, now);
+    if (since != null && now - since >= EMPTY_MS * 1_000_000L) {
+      emptySince.remove(file);
+      return true;
+    }
+    return false;
+  }
+
   /** Reads every file; null when no file's content changed since the last load. */
   private Load load(Map<Path, Stamp> files) throws IOException {
     Map<Path, String> read = new TreeMap<>();
@@ -223,13 +238,12 @@ public final class FileSource implements AutoCloseable {
       }
       try {
         String content = Files.readString(file, StandardCharsets.UTF_8);
-        if (!stamp(file).equals(e.getValue()) || (content.isBlank() && !contents.getOrDefault(file, "").isBlank()
-            && !emptyBefore.remove(file))) {
-          // Changed under us, or emptied: a writer truncates before it writes, so an empty file
-          // counts only once it is still empty at the next look.
-          if (content.isBlank()) {
-            emptyBefore.add(file);
-          }
+        boolean emptied = content.isBlank() && !contents.getOrDefault(file, "").isBlank();
+        if (!emptied) {
+          emptySince.remove(file);
+        }
+        if (!stamp(file).equals(e.getValue()) || (emptied && !emptyLongEnough(file))) {
+          // Changed under us, or emptied: an empty file counts only once it has stayed empty.
           return TORN;
         }
         read.put(file, content);

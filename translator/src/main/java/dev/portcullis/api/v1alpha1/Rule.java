@@ -2,6 +2,8 @@ package dev.portcullis.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
@@ -123,4 +125,14 @@ public class Rule {
 
   @JsonPropertyDescription("Which client addresses may use the rule.")
   public Access access;
+
+  /** The largest request body a rule may allow, short of none at all: 1 TiB. */
+  public static final long MAX_REQUEST_BODY_SIZE = 1L << 40;
+
+  @JsonPropertyDescription("The largest request body in bytes, as cache.maxObjectSize is given: larger ones get "
+      + "413 (from Content-Length before the body is read, or as soon as a streamed body passes it). 0: no limit. "
+      + "Default: the data plane's --max-request-body-size (1 GiB).")
+  @Min(0)
+  @Max(MAX_REQUEST_BODY_SIZE)
+  public Long maxRequestBodySize;
 }

@@ -285,7 +285,7 @@ public final class ProxyRouteProcessor {
         || (rule.access.deny != null && !rule.access.deny.isEmpty()))) {
       access = new RoutePolicies.Access(rule.access.allow, rule.access.deny);
     }
-    return new RoutePolicies(retries, cache, rateLimit, access);
+    return new RoutePolicies(retries, cache, rateLimit, access, rule.maxRequestBodySize);
   }
 
   /** The rule's backends as weighted clusters; unresolvable ones still get their share (answering 503). */

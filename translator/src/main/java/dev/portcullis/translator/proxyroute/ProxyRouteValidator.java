@@ -164,6 +164,7 @@ public final class ProxyRouteValidator {
     if (rule.cache != null) {
       cache(rule.cache, at + ".cache", c);
     }
+    c.range(rule.maxRequestBodySize, 0, Rule.MAX_REQUEST_BODY_SIZE, at + ".maxRequestBodySize");
     if (rule.retries != null) {
       retries(rule.retries, at + ".retries", c);
     }

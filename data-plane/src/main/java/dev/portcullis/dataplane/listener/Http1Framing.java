@@ -1,0 +1,394 @@
+package dev.portcullis.dataplane.listener;
+
+import io.netty.util.ByteProcessor;
+
+/**
+ * A strict reader of HTTP/1.1 request framing (RFC 9112), fed every byte a client sends before
+ * Netty's decoder parses it. Netty's decoder is lenient where a backend may not be: it unfolds
+ * obsolete line folding, accepts several spaces in the request line, skips leading whitespace,
+ * drops Content-Length beside chunked, and reads a chunk size only up to the first character
+ * that is not a hex digit. Any of those lets the proxy and the server behind it see different
+ * request boundaries. This reader follows the same bytes with the grammar alone, and stops at
+ * the first byte that breaks it: a request is then refused whole instead of being repaired.
+ *
+ * <p>What it accepts: a request line of a token, one space, visible ASCII, one space, and
+ * {@code HTTP/1.1} or {@code HTTP/1.0}; header lines of a token, a colon and a value of visible
+ * characters, spaces and tabs; CRLF line endings only; at most one Content-Length of digits, or
+ * one Transfer-Encoding that is exactly {@code chunked} (in HTTP/1.1, without Content-Length);
+ * chunk sizes of at most 15 hex digits, with extensions, CRLF after each chunk's data; trailers
+ * as headers. Up to four empty lines before a request line are skipped (RFC 9112 section 2.2).
+ *
+ * <p>Not thread-safe: one per connection, on its event loop.
+ */
+final class Http1Framing implements ByteProcessor {
+
+  /** Where the next request head begins: the head timer starts at its first byte. */
+  interface Events {
+    void headStarted();
+
+    void headEnded();
+  }
+
+  private enum State {
+    HEAD_START, HEAD_START_LF, METHOD, TARGET, VERSION, REQUEST_LINE_LF, LINE_START, HEADER_NAME, HEADER_VALUE,
+    HEADER_LF, HEAD_END_LF, BODY, CHUNK_SIZE, CHUNK_EXT, CHUNK_SIZE_LF, CHUNK_DATA, CHUNK_DATA_CR, CHUNK_DATA_LF,
+    TRAILER_START, TRAILER_NAME, TRAILER_VALUE, TRAILER_LF, TRAILER_END_LF, FAILED
+  }
+
+  private static final boolean[] TCHAR = new boolean[256];
+  private static final byte[] HTTP_1_1 = {'H', 'T', 'T', 'P', '/', '1', '.', '1'};
+  private static final byte[] HTTP_1_0 = {'H', 'T', 'T', 'P', '/', '1', '.', '0'};
+
+  static {
+    for (int c = '0'; c <= '9'; c++) {
+      TCHAR[c] = true;
+    }
+    for (int c = 'a'; c <= 'z'; c++) {
+      TCHAR[c] = true;
+      TCHAR[c - 32] = true;
+    }
+    for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+      TCHAR[c] = true;
+    }
+  }
+
+  private final int maxHeaders;
+  private final int maxUriLength;
+  private final Events events;
+  private State state = State.HEAD_START;
+  private RequestViolation violation;
+  private boolean inHead;
+  private int emptyLines;
+  private int length;
+  private byte[] version = new byte[8];
+  private boolean http10;
+  private int headers;
+  /** The header being read, when it is one that frames the body: 'l' Content-Length, 't' Transfer-Encoding. */
+  private char framing;
+  private final StringBuilder name = new StringBuilder();
+  private final StringBuilder value = new StringBuilder();
+  private int contentLengths;
+  private long contentLength;
+  private boolean badContentLength;
+  private int transferEncodings;
+  private boolean chunkedOnly;
+  private long remaining;
+  private int digits;
+  private boolean significant;
+  /** True once a body byte was read: a violation then cuts a request that has already started. */
+  private boolean inBody;
+
+  Http1Framing(int maxHeaders, int maxUriLength, Events events) {
+    this.maxHeaders = maxHeaders;
+    this.maxUriLength = maxUriLength;
+    this.events = events;
+  }
+
+  /** The violation that stopped the reader, or null. */
+  RequestViolation violation() {
+    return violation;
+  }
+
+  /** True when the request being read said HTTP/1.0. */
+  boolean http10() {
+    return http10;
+  }
+
+  /** True when the violation lies in a body whose head the decoder has already passed on. */
+  boolean violationInBody() {
+    return inBody;
+  }
+
+  @Override
+  public boolean process(byte b) {
+    int c = b & 0xff;
+    switch (state) {
+      case HEAD_START -> {
+        if (!inHead) {
+          inHead = true;
+          events.headStarted();
+        }
+        if (c == '\r') {
+          if (++emptyLines > 4) {
+            return fail(400, "too many empty lines before the request line");
+          }
+          state = State.HEAD_START_LF;
+        } else if (TCHAR[c]) {
+          resetHead();
+          state = State.METHOD;
+        } else {
+          return fail(400, "the request line does not start with a method");
+        }
+      }
+      case HEAD_START_LF -> {
+        if (c != '\n') {
+          return fail(400, "bare CR");
+        }
+        state = State.HEAD_START;
+      }
+      case METHOD -> {
+        if (c == ' ') {
+          state = State.TARGET;
+          length = 0;
+        } else if (!TCHAR[c]) {
+          return fail(400, "invalid character in the method");
+        }
+      }
+      case TARGET -> {
+        if (c == ' ') {
+          if (length == 0) {
+            return fail(400, "empty request target");
+          }
+          state = State.VERSION;
+          length = 0;
+        } else if (c <= 0x20 || c >= 0x7f) {
+          return fail(400, "invalid character in the request target");
+        } else if (++length > maxUriLength) {
+          return fail(414, "request target longer than " + maxUriLength + " bytes");
+        }
+      }
+      case VERSION -> {
+        if (c == '\r') {
+          if (length != 8) {
+            return fail(400, "invalid HTTP version");
+          }
+          if (java.util.Arrays.equals(version, HTTP_1_0)) {
+            http10 = true;
+          } else if (!java.util.Arrays.equals(version, HTTP_1_1)) {
+            return fail(505, "HTTP version not supported");
+          }
+          state = State.REQUEST_LINE_LF;
+        } else if (length >= 8 || !(c == '/' || c == '.' || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))) {
+          return fail(400, "invalid HTTP version");
+        } else {
+          version[length++] = (byte) c;
+        }
+      }
+      case REQUEST_LINE_LF, HEADER_LF -> {
+        if (c != '\n') {
+          return fail(400, "bare CR");
+        }
+        if (state == State.HEADER_LF && !endHeader()) {
+          return false;
+        }
+        state = State.LINE_START;
+      }
+      case LINE_START -> {
+        if (c == '\r') {
+          state = State.HEAD_END_LF;
+        } else if (c == ' ' || c == '\t') {
+          return fail(400, "obsolete line folding");
+        } else if (TCHAR[c]) {
+          if (++headers > maxHeaders) {
+            return fail(431, "more than " + maxHeaders + " header fields");
+          }
+          name.setLength(0);
+          name.append((char) (c | 0x20));
+          state = State.HEADER_NAME;
+        } else {
+          return fail(400, "invalid character in a header name");
+        }
+      }
+      case HEADER_NAME -> {
+        if (c == ':') {
+          framing = name.length() == 14 && name.toString().equals("content-length") ? 'l'
+              : name.length() == 17 && name.toString().equals("transfer-encoding") ? 't' : 0;
+          value.setLength(0);
+          state = State.HEADER_VALUE;
+        } else if (TCHAR[c]) {
+          if (name.length() < 32) {
+            name.append((char) (c | 0x20));
+          } else {
+            name.append('x');
+          }
+        } else {
+          return fail(400, "invalid character in a header name");
+        }
+      }
+      case HEADER_VALUE, TRAILER_VALUE -> {
+        if (c == '\r') {
+          state = state == State.HEADER_VALUE ? State.HEADER_LF : State.TRAILER_LF;
+        } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+          return fail(400, "invalid character in a header value");
+        } else if (framing != 0 && state == State.HEADER_VALUE && value.length() < 64) {
+          value.append((char) c);
+        } else if (framing != 0 && state == State.HEADER_VALUE) {
+          badContentLength = true;
+        }
+      }
+      case HEAD_END_LF -> {
+        if (c != '\n') {
+          return fail(400, "bare CR");
+        }
+        return endHead();
+      }
+      case BODY -> {
+        inBody = true;
+        if (--remaining == 0) {
+          nextMessage();
+        }
+      }
+      case CHUNK_SIZE -> {
+        inBody = true;
+        int d = Character.digit(c, 16);
+        if (d >= 0) {
+          digits++;
+          if (d > 0 || significant) {
+            significant = true;
+            if (++length > 15) {
+              return fail(400, "chunk size too large");
+            }
+          }
+          remaining = remaining * 16 + d;
+        } else if (digits > 0 && c == ';') {
+          state = State.CHUNK_EXT;
+        } else if (digits > 0 && c == '\r') {
+          state = State.CHUNK_SIZE_LF;
+        } else {
+          return fail(400, "invalid chunk size");
+        }
+      }
+      case CHUNK_EXT -> {
+        if (c == '\r') {
+          state = State.CHUNK_SIZE_LF;
+        } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+          return fail(400, "invalid character in a chunk extension");
+        }
+      }
+      case CHUNK_SIZE_LF -> {
+        if (c != '\n') {
+          return fail(400, "bare CR");
+        }
+        state = remaining == 0 ? State.TRAILER_START : State.CHUNK_DATA;
+      }
+      case CHUNK_DATA -> {
+        if (--remaining == 0) {
+          state = State.CHUNK_DATA_CR;
+        }
+      }
+      case CHUNK_DATA_CR -> {
+        if (c != '\r') {
+          return fail(400, "chunk data longer than its size, or not followed by CRLF");
+        }
+        state = State.CHUNK_DATA_LF;
+      }
+      case CHUNK_DATA_LF -> {
+        if (c != '\n') {
+          return fail(400, "bare CR");
+        }
+        startChunk();
+      }
+      case TRAILER_START -> {
+        if (c == '\r') {
+          state = State.TRAILER_END_LF;
+        } else if (TCHAR[c]) {
+          state = State.TRAILER_NAME;
+        } else {
+          return fail(400, "invalid trailer field");
+        }
+      }
+      case TRAILER_NAME -> {
+        if (c == ':') {
+          framing = 0;
+          state = State.TRAILER_VALUE;
+        } else if (!TCHAR[c]) {
+          return fail(400, "invalid character in a trailer name");
+        }
+      }
+      case TRAILER_LF -> {
+        if (c != '\n') {
+          return fail(400, "bare CR");
+        }
+        state = State.TRAILER_START;
+      }
+      case TRAILER_END_LF -> {
+        if (c != '\n') {
+          return fail(400, "bare CR");
+        }
+        nextMessage();
+      }
+      case FAILED -> {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void resetHead() {
+    length = 0;
+    http10 = false;
+    headers = 0;
+    contentLengths = 0;
+    contentLength = 0;
+    badContentLength = false;
+    transferEncodings = 0;
+    chunkedOnly = false;
+    inBody = false;
+  }
+
+  /** A header line ended: remember what frames the body. */
+  private boolean endHeader() {
+    if (framing == 'l') {
+      contentLengths++;
+      String v = value.toString().strip();
+      if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+        badContentLength = true;
+      } else {
+        contentLength = Long.parseLong(v);
+      }
+    } else if (framing == 't') {
+      transferEncodings++;
+      chunkedOnly = value.toString().strip().equalsIgnoreCase("chunked");
+    }
+    framing = 0;
+    return true;
+  }
+
+  private boolean endHead() {
+    inHead = false;
+    events.headEnded();
+    if (transferEncodings > 0) {
+      if (http10) {
+        return fail(400, "Transfer-Encoding in HTTP/1.0");
+      }
+      if (contentLengths > 0) {
+        return fail(400, "both Content-Length and Transfer-Encoding");
+      }
+      if (transferEncodings > 1 || !chunkedOnly) {
+        return fail(501, "transfer coding not implemented");
+      }
+      startChunk();
+      return true;
+    }
+    if (contentLengths > 1 || badContentLength) {
+      return fail(400, "invalid Content-Length");
+    }
+    if (contentLength > 0) {
+      remaining = contentLength;
+      state = State.BODY;
+    } else {
+      nextMessage();
+    }
+    return true;
+  }
+
+  private void startChunk() {
+    remaining = 0;
+    digits = 0;
+    length = 0;
+    significant = false;
+    state = State.CHUNK_SIZE;
+  }
+
+  private void nextMessage() {
+    emptyLines = 0;
+    inBody = false;
+    state = State.HEAD_START;
+  }
+
+  private boolean fail(int status, String reason) {
+    violation = new RequestViolation(status, reason);
+    state = State.FAILED;
+    return false;
+  }
+}
