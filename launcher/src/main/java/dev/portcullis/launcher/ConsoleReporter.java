@@ -48,6 +48,9 @@ final class ConsoleReporter {
 
   synchronized void rebuilt(TranslationResult result, boolean changed, long version) {
     List<String> lines = new ArrayList<>();
+    for (Problem p : result.settingsProblems()) {
+      lines.add(p.severity().name() + " " + p.field() + ": " + p.reason() + ": " + p.message());
+    }
     for (ObjectStatus s : result.status().objects()) {
       for (Problem p : s.problems()) {
         lines.add((p.severity() == Severity.INFO ? "note" : p.severity().name()) + " " + s.object() + " " + p.field()

@@ -34,6 +34,7 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     VersionProvider version = new VersionProvider();
     cl.getSubcommands().values().forEach(sub -> sub.getCommandSpec().versionProvider(version));
+    cl.setExecutionExceptionHandler(dev.portcullis.dataplane.cli.DataPlaneMain::badSetting);
     return cl;
   }
 

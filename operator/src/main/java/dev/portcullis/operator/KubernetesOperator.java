@@ -134,7 +134,7 @@ public final class KubernetesOperator implements AutoCloseable {
       if (synced) {
         loop.submit(source::snapshot, change);
       }
-    }, this::fatal).watchProxyRoutes(proxyRoutes).start();
+    }, this::fatal).watchProxyRoutes(proxyRoutes).settingsSecret(settings.translator().defaultCertificate()).start();
 
     scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "operator-maintenance");
@@ -204,8 +204,15 @@ public final class KubernetesOperator implements AutoCloseable {
     }
   }
 
+  /** The settings problems last logged, so that each is logged when it appears, not at every rebuild. */
+  private volatile java.util.List<dev.portcullis.translator.status.Problem> settingsProblems = java.util.List.of();
+
   private void rebuilt(TranslationResult result, boolean changed, long nanos, boolean fastPath) {
     metrics.rebuilt(result, nanos, fastPath);
+    if (!result.settingsProblems().equals(settingsProblems)) {
+      settingsProblems = result.settingsProblems();
+      settingsProblems.forEach(p -> LOG.warn("{}: {} ({})", p.field(), p.message(), p.reason()));
+    }
     if (changed) {
       PushMessage.Snapshot snapshot = routeServer.publish(result.table(), result.certificates());
       programmed.published(snapshot.version(), result.status());

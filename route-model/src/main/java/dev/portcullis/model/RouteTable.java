@@ -8,12 +8,23 @@ import java.util.Map;
  * The whole configuration of a data plane: virtual hosts with their routes, and the clusters the
  * routes forward to. A table that exists is valid: every check, including cross-references,
  * runs in the constructor and fails with a {@link ModelException} naming the field.
+ *
+ * @param defaultCertificate the certificate for TLS clients that name no host with one of its own
+ *                           (a configured Secret, by fingerprint), or null: the data plane's own
  */
-public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters) {
+@com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters, TlsRef defaultCertificate) {
 
   public static final RouteTable EMPTY = new RouteTable(List.of(), List.of());
 
+  public RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters) {
+    this(virtualHosts, clusters, null);
+  }
+
   public RouteTable {
+    if (defaultCertificate != null && defaultCertificate.fingerprint() == null) {
+      throw new ModelException("defaultCertificate.fingerprint", "is required");
+    }
     virtualHosts = Checks.list(virtualHosts, "virtualHosts");
     clusters = Checks.list(clusters, "clusters");
 

@@ -51,6 +51,7 @@ public final class RouteTableBuilder {
   private final Map<String, BackendResolver.Resolution> resolutions = new TreeMap<>();
   private final Map<String, Certificate> certificates = new TreeMap<>();
   private Claim globalFallback;
+  private TlsRef defaultCertificate;
   private Set<String> built = Set.of();
   private Set<String> builtTls = Set.of();
   /** Undo actions of the object being processed, newest last; null outside {@link #begin}. */
@@ -177,9 +178,18 @@ public final class RouteTableBuilder {
     }
   }
 
+  /** The certificate for clients that name no host with one of their own. */
+  public void defaultCertificate(TlsRef ref, Certificate certificate) {
+    defaultCertificate = ref;
+    certificates.put(Certificate.DEFAULT, certificate);
+  }
+
   /** The certificates the hosts of the last {@link #build} use. */
   public Map<String, Certificate> certificates() {
     Map<String, Certificate> used = new TreeMap<>();
+    if (defaultCertificate != null) {
+      used.put(Certificate.DEFAULT, certificates.get(Certificate.DEFAULT));
+    }
     builtTls.forEach(k -> {
       Certificate c = certificates.get(k);
       if (c != null) {
@@ -230,7 +240,7 @@ public final class RouteTableBuilder {
       }
     }
     builtTls = tls;
-    return new RouteTable(vhosts, kept);
+    return new RouteTable(vhosts, kept, defaultCertificate);
   }
 
   private static void collectClusters(Route route, Set<String> into) {

@@ -15,6 +15,9 @@ import java.util.Comparator;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteTable;
+import dev.portcullis.translator.status.Problem;
+import dev.portcullis.model.SourceRef;
+import dev.portcullis.model.TlsRef;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,8 +86,21 @@ public final class Translator {
       }
       statuses.add(report.toStatus());
     }
+    List<Problem> settings = new ArrayList<>();
+    ObjectKey fallback = options.defaultCertificate();
+    if (fallback != null) {
+      TlsSecrets.Result r = tls.resolve(fallback.namespace(), fallback.name());
+      if (r.ok()) {
+        builder.defaultCertificate(new TlsRef(fallback.namespace(), fallback.name(), r.fingerprint(), null, null,
+            SourceRef.of("Secret", fallback.namespace(), fallback.name())), r.certificate());
+      } else {
+        settings.add(Problem.error("--default-certificate", r.missing() ? "SecretNotFound" : "InvalidCertificate",
+            r.problem() + "; clients that name no host with a certificate get the self-signed one"));
+      }
+    }
     RouteTable table = builder.build();
-    return new TranslationResult(table, new StatusReport(statuses), builder.resolutions(), builder.certificates());
+    return new TranslationResult(table, new StatusReport(statuses), builder.resolutions(), builder.certificates(),
+        settings);
   }
 
   /**
@@ -117,7 +133,8 @@ public final class Translator {
       resolutions.put(cluster.name(), new BackendResolver.Resolution(old.namespace(), old.service(), old.port(),
           refreshed, fresh.problems()));
     }
-    RouteTable table = new RouteTable(previous.table().virtualHosts(), clusters);
-    return Optional.of(new TranslationResult(table, previous.status(), resolutions, previous.certificates()));
+    RouteTable table = new RouteTable(previous.table().virtualHosts(), clusters, previous.table().defaultCertificate());
+    return Optional.of(new TranslationResult(table, previous.status(), resolutions, previous.certificates(),
+        previous.settingsProblems()));
   }
 }

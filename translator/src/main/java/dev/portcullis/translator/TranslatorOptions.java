@@ -12,9 +12,16 @@ import dev.portcullis.model.Timeouts;
  * @param watchIngressWithoutClass also serve Ingresses that name no class when no default IngressClass exists
  * @param routeTimeouts            time limits for routes made from Ingresses
  * @param connectTimeoutMs         TCP connect timeout for upstream clusters
+ * @param defaultCertificate       the {@code kubernetes.io/tls} Secret served to TLS clients that name no host with a
+ *                                 certificate of its own, or null (the data plane's self-signed one)
  */
 public record TranslatorOptions(String controllerName, String ingressClassName, boolean watchIngressWithoutClass,
-    Timeouts routeTimeouts, long connectTimeoutMs) {
+    Timeouts routeTimeouts, long connectTimeoutMs, ObjectKey defaultCertificate) {
+
+  public TranslatorOptions(String controllerName, String ingressClassName, boolean watchIngressWithoutClass,
+      Timeouts routeTimeouts, long connectTimeoutMs) {
+    this(controllerName, ingressClassName, watchIngressWithoutClass, routeTimeouts, connectTimeoutMs, null);
+  }
 
   public static final String CONTROLLER_NAME = "portcullis.dev/ingress-controller";
   public static final String CLASS_NAME = "portcullis";
@@ -36,10 +43,17 @@ public record TranslatorOptions(String controllerName, String ingressClassName, 
   }
 
   public TranslatorOptions withWatchIngressWithoutClass(boolean value) {
-    return new TranslatorOptions(controllerName, ingressClassName, value, routeTimeouts, connectTimeoutMs);
+    return new TranslatorOptions(controllerName, ingressClassName, value, routeTimeouts, connectTimeoutMs,
+        defaultCertificate);
   }
 
   public TranslatorOptions withIngressClassName(String value) {
-    return new TranslatorOptions(controllerName, value, watchIngressWithoutClass, routeTimeouts, connectTimeoutMs);
+    return new TranslatorOptions(controllerName, value, watchIngressWithoutClass, routeTimeouts, connectTimeoutMs,
+        defaultCertificate);
+  }
+
+  public TranslatorOptions withDefaultCertificate(ObjectKey secret) {
+    return new TranslatorOptions(controllerName, ingressClassName, watchIngressWithoutClass, routeTimeouts,
+        connectTimeoutMs, secret);
   }
 }

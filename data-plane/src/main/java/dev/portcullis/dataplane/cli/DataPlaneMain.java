@@ -15,7 +15,22 @@ public final class DataPlaneMain implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new DataPlaneMain()).execute(args));
+    CommandLine cl = new CommandLine(new DataPlaneMain());
+    cl.setExecutionExceptionHandler(DataPlaneMain::badSetting);
+    System.exit(cl.execute(args));
+  }
+
+  /**
+   * A setting that turns out wrong once the command runs (a CIDR that does not parse, a
+   * NAMESPACE/NAME without its slash) is the user's mistake, not a crash: one line, and exit 2.
+   */
+  public static int badSetting(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) throws Exception {
+    if (e instanceof IllegalArgumentException) {
+      cmd.getErr().println("portcullis " + cmd.getCommandName() + ": " + e.getMessage());
+      cmd.getErr().flush();
+      return 2;
+    }
+    throw e;
   }
 
   /** The version from the jar's manifest. */

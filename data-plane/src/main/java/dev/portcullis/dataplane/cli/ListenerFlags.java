@@ -58,6 +58,27 @@ public final class ListenerFlags {
           + "default: ${DEFAULT-VALUE}).")
   int h2MaxResets;
 
+  @Option(names = "--trusted-proxies", paramLabel = "CIDR", split = ",",
+      defaultValue = "${env:PORTCULLIS_TRUSTED_PROXIES}",
+      description = "Proxies in front of this one (load balancers) whose word on the client's address is taken: "
+          + "their PROXY protocol header and X-Forwarded-For, read right to left past every trusted hop; and their "
+          + "X-Forwarded-Proto, -Host and -Port. Comma-separated CIDRs or addresses (default: none; a client's own "
+          + "X-Forwarded-* is never believed). Their connections are not held to --max-connections-per-ip.")
+  java.util.List<String> trustedProxies;
+
+  @Option(names = "--proxy-protocol", paramLabel = "LISTENER", split = ",",
+      defaultValue = "${env:PORTCULLIS_PROXY_PROTOCOL}",
+      description = "Listeners that expect a PROXY protocol header (v1 or v2) first on every connection: http, "
+          + "https or both, comma-separated (default: none). The address it names counts only when the connection "
+          + "comes from a --trusted-proxies address.")
+  java.util.List<String> proxyProtocol;
+
+  @Option(names = "--pass-upstream-identity", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      defaultValue = "${env:PORTCULLIS_PASS_UPSTREAM_IDENTITY:-false}",
+      description = "Pass upstreams' Server, X-Powered-By, X-AspNet-Version and X-AspNetMvc-Version headers to "
+          + "clients (default: ${DEFAULT-VALUE}: removed, so clients do not learn what runs behind).")
+  boolean passUpstreamIdentity;
+
   public ListenerLimits limits() {
     if (maxHeaderSize > Integer.MAX_VALUE || maxUriLength > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("--max-request-header-size and --max-uri-length must be under 2 GiB");
@@ -67,6 +88,22 @@ public final class ListenerFlags {
         .withHeaders(maxHeaders, (int) maxHeaderSize, (int) maxUriLength)
         .withMaxRequestBodySize(maxRequestBodySize)
         .withHttp2(h2MaxConcurrentStreams, h2MaxResets, ListenerLimits.DEFAULT_H2_RESET_WINDOW_SECONDS,
-            ListenerLimits.DEFAULT_H2_MAX_CONTINUATIONS);
+            ListenerLimits.DEFAULT_H2_MAX_CONTINUATIONS)
+        .withTrustedProxies(dev.portcullis.dataplane.proxy.TrustedProxies.of(trustedProxies))
+        .withProxyProtocol(listener("http"), listener("https"))
+        .withPassUpstreamIdentity(passUpstreamIdentity);
+  }
+
+  private boolean listener(String name) {
+    if (proxyProtocol == null) {
+      return false;
+    }
+    for (String p : proxyProtocol) {
+      String t = p.trim().toLowerCase(java.util.Locale.ROOT);
+      if (!t.equals("http") && !t.equals("https") && !t.isEmpty()) {
+        throw new IllegalArgumentException("--proxy-protocol takes http and https, not \"" + p + "\"");
+      }
+    }
+    return proxyProtocol.stream().anyMatch(p -> p.trim().equalsIgnoreCase(name));
   }
 }

@@ -27,11 +27,17 @@ public final class ConnectionLimiter {
   public final class Permit {
     private final InetAddress address;
     private final AtomicInteger counter;
+    private final boolean global;
     private boolean released;
 
     private Permit(InetAddress address, AtomicInteger counter) {
+      this(address, counter, true);
+    }
+
+    private Permit(InetAddress address, AtomicInteger counter, boolean global) {
       this.address = address;
       this.counter = counter;
+      this.global = global;
     }
 
     /** Called once, from the closing connection's event loop. */
@@ -40,7 +46,9 @@ public final class ConnectionLimiter {
         return;
       }
       released = true;
-      open.decrementAndGet();
+      if (global) {
+        open.decrementAndGet();
+      }
       if (counter != null && counter.decrementAndGet() == 0) {
         byAddress.remove(address, counter);
       }
@@ -79,6 +87,38 @@ public final class ConnectionLimiter {
       }
       if (counter.compareAndSet(n, n + 1)) {
         return new Permit(address, counter);
+      }
+    }
+  }
+
+  /**
+   * A permit for the per-address count alone, for a connection already counted in all: one whose
+   * client address is learnt after the accept (from a PROXY protocol header). Null when the
+   * address is at its limit.
+   */
+  public Permit admitAddress(InetAddress address) {
+    if (maxPerAddress <= 0 || address == null) {
+      return new Permit(address, null, false);
+    }
+    while (true) {
+      AtomicInteger counter = byAddress.get(address);
+      if (counter == null) {
+        AtomicInteger fresh = new AtomicInteger(1);
+        if (byAddress.putIfAbsent(address, fresh) == null) {
+          return new Permit(address, fresh, false);
+        }
+        continue;
+      }
+      int n = counter.get();
+      if (n == 0) {
+        byAddress.remove(address, counter);
+        continue;
+      }
+      if (n >= maxPerAddress) {
+        return null;
+      }
+      if (counter.compareAndSet(n, n + 1)) {
+        return new Permit(address, counter, false);
       }
     }
   }

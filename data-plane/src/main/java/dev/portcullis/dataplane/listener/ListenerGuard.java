@@ -19,6 +19,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.Http1xOrH2CHandler;
+import io.vertx.core.net.impl.HAProxyMessageCompletionHandler;
 import io.vertx.core.net.impl.ConnectionBase;
 import java.lang.reflect.Field;
 import java.net.InetAddress;
@@ -171,14 +172,19 @@ public final class ListenerGuard {
         return;
       }
       InetAddress address = ClientAddress.of(child);
-      ConnectionLimiter.Permit permit = limiter.admit(address);
+      // A trusted proxy (a load balancer) carries many clients: its connections are counted in
+      // all, never held to the per-address limit. Behind it, with the PROXY protocol, the client's
+      // own address is counted once the header has named it.
+      boolean proxy = limits.trustedProxies().trusts(address);
+      ConnectionLimiter.Permit permit = limiter.admit(proxy ? null : address);
       if (permit == null) {
         // Over a limit: closed at once, before any handler or buffer is spent on it.
         child.unsafe().closeForcibly();
         return;
       }
       child.closeFuture().addListener(f -> permit.release());
-      child.pipeline().addFirst(new ConnectionStart(limits, options));
+      child.pipeline().addFirst(new ConnectionStart(limits, options, proxy && options.isUseProxyProtocol() ? limiter
+          : null));
       ctx.fireChannelRead(child);
     }
   }
@@ -191,10 +197,13 @@ public final class ListenerGuard {
   static final class ConnectionStart extends ChannelInboundHandlerAdapter {
     private final ListenerLimits limits;
     private final HttpServerOptions options;
+    /** Counts the client a PROXY protocol header names, when the connection is a trusted proxy's; else null. */
+    private final ConnectionLimiter proxied;
 
-    ConnectionStart(ListenerLimits limits, HttpServerOptions options) {
+    ConnectionStart(ListenerLimits limits, HttpServerOptions options, ConnectionLimiter proxied) {
       this.limits = limits;
       this.options = options;
+      this.proxied = proxied;
     }
 
     @Override
@@ -213,6 +222,21 @@ public final class ListenerGuard {
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
       ChannelPipeline pipeline = ctx.pipeline();
+      ChannelHandlerContext proxyHeader = pipeline.context(HAProxyMessageCompletionHandler.class);
+      if (proxyHeader != null) {
+        // The PROXY header comes first; the protocol's handlers are set up only once it is read.
+        pipeline.addAfter(proxyHeader.name(), "portcullis-after-proxy-header", new AfterProxyHeader(this));
+        pipeline.remove(this);
+        ctx.fireChannelActive();
+        return;
+      }
+      setUp(pipeline);
+      pipeline.remove(this);
+      ctx.fireChannelActive();
+    }
+
+    /** Fits the protocol guards once Vert.x has put its protocol handlers in place. */
+    void setUp(ChannelPipeline pipeline) {
       ProtocolSetup setup = new ProtocolSetup(limits, options);
       ChannelHandlerContext detector = pipeline.context(Http1xOrH2CHandler.class);
       ChannelHandlerContext tls = pipeline.context(SslHandler.class);
@@ -225,8 +249,6 @@ public final class ListenerGuard {
         // No detector (the pipeline is set up already): swap now.
         setup.setUp(pipeline);
       }
-      pipeline.remove(this);
-      ctx.fireChannelActive();
     }
 
     private void startTimer(Channel channel) {
@@ -235,6 +257,41 @@ public final class ListenerGuard {
         channel.attr(TIMER).set(timer);
         timer.arm();
       }
+    }
+  }
+
+  /**
+   * Behind the PROXY protocol decoder: its first bytes come once the header was read and Vert.x
+   * has set the connection's protocol up. Then the client the header named is counted (for a
+   * trusted proxy's connection), and the protocol guards are fitted as for any other connection.
+   */
+  static final class AfterProxyHeader extends ChannelInboundHandlerAdapter {
+    private final ConnectionStart start;
+
+    AfterProxyHeader(ConnectionStart start) {
+      this.start = start;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      if (!(msg instanceof io.netty.buffer.ByteBuf)) {
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      if (start.proxied != null) {
+        ConnectionLimiter.Permit permit = start.proxied.admitAddress(ClientAddress.of(ctx.channel()));
+        if (permit == null) {
+          io.netty.util.ReferenceCountUtil.release(msg);
+          ctx.close();
+          return;
+        }
+        ctx.channel().closeFuture().addListener(f -> permit.release());
+      }
+      ChannelPipeline pipeline = ctx.pipeline();
+      pipeline.remove(this);
+      start.setUp(pipeline);
+      // On to what follows (TLS, or the protocol detector); the guards just fitted come after it.
+      ctx.fireChannelRead(msg);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.portcullis.dataplane.listener;
 
+import dev.portcullis.dataplane.proxy.TrustedProxies;
+
 /**
  * What one client may ask of the public listener. Each limit answers an attack that costs the
  * client little and the proxy much: connection floods, slow request heads (slowloris), huge or
@@ -19,10 +21,17 @@ package dev.portcullis.dataplane.listener;
  *                               connection is closed (rapid reset, CVE-2023-44487)
  * @param h2ResetWindowSeconds   that window
  * @param h2MaxContinuations     CONTINUATION frames that may follow one HEADERS frame (CONTINUATION flood)
+ * @param trustedProxies         the proxies whose word on the client's address is taken (none by default);
+ *                               their own connections are not held to the per-address limit
+ * @param proxyProtocolHttp      the HTTP listener expects a PROXY protocol header (v1 or v2) on every connection
+ * @param proxyProtocolHttps     the HTTPS listener does
+ * @param passUpstreamIdentity   pass upstreams' Server, X-Powered-By and X-AspNet(Mvc)-Version to clients
+ *                               (by default they are removed)
  */
 public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long headerTimeoutMs, int maxHeaders,
     int maxHeaderSize, int maxUriLength, long maxRequestBodySize, int h2MaxConcurrentStreams,
-    int h2MaxResetsPerWindow, int h2ResetWindowSeconds, int h2MaxContinuations) {
+    int h2MaxResetsPerWindow, int h2ResetWindowSeconds, int h2MaxContinuations, TrustedProxies trustedProxies,
+    boolean proxyProtocolHttp, boolean proxyProtocolHttps, boolean passUpstreamIdentity) {
 
   public static final int DEFAULT_MAX_CONNECTIONS = 32_768;
   public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 1_024;
@@ -39,9 +48,11 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
   public static final ListenerLimits DEFAULT = new ListenerLimits(DEFAULT_MAX_CONNECTIONS,
       DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_SIZE,
       DEFAULT_MAX_URI_LENGTH, DEFAULT_MAX_REQUEST_BODY_SIZE, DEFAULT_H2_MAX_CONCURRENT_STREAMS,
-      DEFAULT_H2_MAX_RESETS_PER_WINDOW, DEFAULT_H2_RESET_WINDOW_SECONDS, DEFAULT_H2_MAX_CONTINUATIONS);
+      DEFAULT_H2_MAX_RESETS_PER_WINDOW, DEFAULT_H2_RESET_WINDOW_SECONDS, DEFAULT_H2_MAX_CONTINUATIONS,
+      TrustedProxies.NONE, false, false, false);
 
   public ListenerLimits {
+    trustedProxies = trustedProxies == null ? TrustedProxies.NONE : trustedProxies;
     nonNegative(maxConnections, "max connections");
     nonNegative(maxConnectionsPerIp, "max connections per IP");
     nonNegative(headerTimeoutMs, "header timeout");
@@ -62,29 +73,52 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
 
   public ListenerLimits withConnections(int max, int perIp) {
     return new ListenerLimits(max, perIp, headerTimeoutMs, maxHeaders, maxHeaderSize, maxUriLength,
-        maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations);
+        maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations,
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
   }
 
   public ListenerLimits withHeaderTimeoutMs(long ms) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, ms, maxHeaders, maxHeaderSize, maxUriLength,
-        maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations);
+        maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations,
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
   }
 
   public ListenerLimits withHeaders(int count, int size, int uriLength) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, count, size, uriLength,
-        maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations);
+        maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations,
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
   }
 
   public ListenerLimits withMaxRequestBodySize(long bytes) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
-        maxUriLength, bytes, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations);
+        maxUriLength, bytes, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations,
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
   }
 
   public ListenerLimits withHttp2(int maxConcurrentStreams, int maxResetsPerWindow, int resetWindowSeconds,
       int maxContinuations) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
         maxUriLength, maxRequestBodySize, maxConcurrentStreams, maxResetsPerWindow, resetWindowSeconds,
-        maxContinuations);
+        maxContinuations,
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
+  }
+
+  public ListenerLimits withTrustedProxies(TrustedProxies trusted) {
+    return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
+        maxUriLength, maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds,
+        h2MaxContinuations, trusted, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
+  }
+
+  public ListenerLimits withProxyProtocol(boolean http, boolean https) {
+    return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
+        maxUriLength, maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds,
+        h2MaxContinuations, trustedProxies, http, https, passUpstreamIdentity);
+  }
+
+  public ListenerLimits withPassUpstreamIdentity(boolean pass) {
+    return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
+        maxUriLength, maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds,
+        h2MaxContinuations, trustedProxies, proxyProtocolHttp, proxyProtocolHttps, pass);
   }
 
   private static void nonNegative(long v, String what) {

@@ -11,20 +11,11 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 
 /**
- * Who the client is. Every decision about the client's address (connection limits per address,
- * access rules, rate limits, consistent hashing on the source address, X-Forwarded-For and
- * X-Real-IP) asks here, so that how the address is found changes in one place: today the peer of
- * the TCP connection, or the address a PROXY protocol header named (which Vert.x keeps on the
- * channel).
+ * Address helpers. Who the client of a request is, is {@link TrustedProxies#clientOf}'s to say:
+ * a PROXY header or X-Forwarded-For counts only from a trusted proxy.
  */
 public final class ClientAddress {
   private ClientAddress() {}
-
-  /** The client's IP address as text (as the connection reports it), or null when unknown. */
-  public static String of(HttpServerRequest request) {
-    SocketAddress remote = request.remoteAddress();
-    return remote == null ? null : remote.hostAddress();
-  }
 
   /**
    * An IP address literal as 4 or 16 bytes; null when it is not one. Never resolves a name (as

@@ -43,7 +43,7 @@ final class Headers {
     }
   }
 
-  /** Hop-by-hop response headers, and {@code Server}, which would name the upstream's software. */
+  /** Hop-by-hop response headers. */
   static boolean skipOnResponse(String name) {
     if (name.isEmpty() || name.charAt(0) == ':') {
       return true;
@@ -51,8 +51,6 @@ final class Headers {
     switch (name.length()) {
       case 2:
         return eq(name, "te");
-      case 6:
-        return eq(name, "server");
       case 7:
         return eq(name, "upgrade") || eq(name, "trailer");
       case 10:
@@ -68,6 +66,33 @@ final class Headers {
     }
   }
 
+  /**
+   * Response headers that name the upstream's software and version (and so which exploits to
+   * try): not passed to clients unless the data plane is told to.
+   */
+  static boolean identifying(String name) {
+    switch (name.length()) {
+      case 6:
+        return eq(name, "server");
+      case 12:
+        return eq(name, "x-powered-by");
+      case 16:
+        return eq(name, "x-aspnet-version");
+      case 19:
+        return eq(name, "x-aspnetmvc-version");
+      default:
+        return false;
+    }
+  }
+
+  /** Removes the {@link #identifying} headers (from a stored response, say). */
+  static void hideIdentity(MultiMap headers) {
+    headers.remove("server");
+    headers.remove("x-powered-by");
+    headers.remove("x-aspnet-version");
+    headers.remove("x-aspnetmvc-version");
+  }
+
   private static boolean eq(String name, String lower) {
     return name.equalsIgnoreCase(lower);
   }
@@ -77,10 +102,15 @@ final class Headers {
    * lists (which are hop-by-hop by declaration).
    */
   static void copy(MultiMap from, MultiMap to, boolean request) {
+    copy(from, to, request, !request);
+  }
+
+  /** As {@link #copy(MultiMap, MultiMap, boolean)}, leaving out {@link #identifying} headers when {@code hide}. */
+  static void copy(MultiMap from, MultiMap to, boolean request, boolean hide) {
     String connection = from.get("connection");
     for (Map.Entry<String, String> h : from) {
       String name = h.getKey();
-      if (request ? skipOnRequest(name) : skipOnResponse(name)) {
+      if (request ? skipOnRequest(name) : skipOnResponse(name) || (hide && identifying(name))) {
         continue;
       }
       if (connection != null && listed(connection, name)) {

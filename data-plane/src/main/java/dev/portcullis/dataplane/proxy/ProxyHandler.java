@@ -83,6 +83,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   /** ACME HTTP-01 challenges (cert-manager, Let's Encrypt) must be answered over plain HTTP. */
   static final String ACME_CHALLENGE = "/.well-known/acme-challenge/";
   private final ListenerLimits limits;
+  private final TrustedProxies trusted;
 
   public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
       CacheGate cacheGate, ListenerLimits limits) {
@@ -96,6 +97,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    */
   public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
       CacheGate cacheGate, ListenerLimits limits, int httpsRedirectPort) {
+    this.trusted = limits.trustedProxies();
     this.httpsRedirectPort = httpsRedirectPort;
     this.limits = limits;
     this.vertx = vertx;
@@ -217,11 +219,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       ErrorResponses.send(request, 404, ErrorResponses.NOT_FOUND);
       return;
     }
-    if (route.access() != null && !route.access().admits(ClientAddress.bytes(ClientAddress.of(request)))) {
+    if (route.access() != null && !route.access().admits(ClientAddress.bytes(trusted.clientOf(request)))) {
       ErrorResponses.send(request, 403, ErrorResponses.FORBIDDEN);
       return;
     }
-    if (route.rateLimiter() != null && !admit(request, route.rateLimiter(), route.cors())) {
+    if (route.rateLimiter() != null && !admit(request, route.rateLimiter(), route.cors(), trusted)) {
       return;
     }
     if (route.cors() != null && Filters.isPreflight(request)) {
@@ -531,6 +533,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private void serveStored(HttpServerRequest request, CompiledRoute route, CachedResponse entry, String cacheStatus) {
     HttpServerResponse response = request.response();
     Buffer body = cacheGate.writeHead(request, entry, cacheStatus);
+    if (!limits.passUpstreamIdentity()) {
+      // Stored as the upstream sent them; what clients see is filtered like a fresh answer.
+      Headers.hideIdentity(response.headers());
+    }
     if (route.cors() != null) {
       Filters.corsResponse(route.cors(), request, response.headers());
     }
@@ -566,9 +572,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    * request (proxied, from the cache, the edge's own) tells the client where it stands too, so
    * that it can slow down before it is refused. True if the request goes on.
    */
-  private static boolean admit(HttpServerRequest request, RateLimiter limiter, CorsPolicy cors) {
+  private static boolean admit(HttpServerRequest request, RateLimiter limiter, CorsPolicy cors,
+      TrustedProxies trusted) {
     String key = switch (limiter.key()) {
-      case CLIENT_IP -> ClientAddress.of(request);
+      case CLIENT_IP -> trusted.clientOf(request);
       case HEADER -> request.getHeader(limiter.header());
       case ROUTE -> null;
     };
@@ -788,7 +795,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return request.getHeader(key.header());
       }
       if (key.sourceIp()) {
-        return ClientAddress.of(request);
+        return trusted.clientOf(request);
       }
       String value = cookie(request.headers().getAll(HttpHeaders.COOKIE), key.cookie());
       if (value == null) {
@@ -876,20 +883,32 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       HostAndPort authority = upstreamHost.isEmpty() ? null : HostAndPort.parseAuthority(upstreamHost, -1);
       upstream.authority(authority != null ? authority
           : HostAndPort.create(endpoint.endpoint().address(), endpoint.endpoint().port()));
-      String client = ClientAddress.of(request);
+      String client = trusted.clientOf(request);
+      boolean viaProxy = trusted.fromTrustedProxy(request);
       if (client != null) {
-        headers.set(X_FORWARDED_FOR, client);
+        String chain = viaProxy ? forwardedFor(request) : null;
+        // From a trusted proxy the chain it sent is kept and its own address added, as each hop
+        // does; from anyone else, what the client claimed is dropped.
+        headers.set(X_FORWARDED_FOR, chain == null ? client
+            : chain + ", " + request.connection().remoteAddress(true).hostAddress());
         headers.set(X_REAL_IP, client);
       }
       String scheme = request.isSSL() ? "https" : "http";
-      headers.set(X_FORWARDED_PROTO, scheme);
+      // A trusted proxy in front (a load balancer that terminates TLS) knows how the client came.
+      String proto = viaProxy ? request.getHeader(X_FORWARDED_PROTO) : null;
+      headers.set(X_FORWARDED_PROTO, proto == null ? scheme : proto);
       if (route.clientCerts() != null && request.isSSL()) {
         clientCertificateHeaders(request, route.clientCerts(), headers);
       }
-      if (!hostHeader.isEmpty()) {
+      String forwardedHost = viaProxy ? request.getHeader(X_FORWARDED_HOST) : null;
+      if (forwardedHost != null) {
+        headers.set(X_FORWARDED_HOST, forwardedHost);
+      } else if (!hostHeader.isEmpty()) {
         headers.set(X_FORWARDED_HOST, hostHeader);
       }
-      headers.set(X_FORWARDED_PORT, forwardedPort(hostHeader, scheme));
+      String forwardedPort = viaProxy ? request.getHeader(X_FORWARDED_PORT) : null;
+      headers.set(X_FORWARDED_PORT, forwardedPort != null ? forwardedPort
+          : forwardedPort(hostHeader, proto == null ? scheme : proto));
       String te = request.getHeader(TE);
       if (te != null && Headers.listed(te, "trailers")) {
         // The one TE value HTTP/2 allows, and the one gRPC needs.
@@ -1079,7 +1098,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (request.version() != HttpVersion.HTTP_2 && upstreamResponse.statusMessage() != null) {
         response.setStatusMessage(upstreamResponse.statusMessage());
       }
-      Headers.copy(upstreamResponse.headers(), response.headers(), false);
+      Headers.copy(upstreamResponse.headers(), response.headers(), false, !limits.passUpstreamIdentity());
+      concealUpstreamAddress(response.headers());
       decorate();
       if (cache != null && cache.kind != CacheGate.Kind.BYPASS) {
         response.headers().add("cache-status", CacheGate.CACHE_NAME + "; fwd=" + cache.forwardReason()
@@ -1141,6 +1161,44 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       });
     }
 
+    /**
+     * A redirect the upstream built from its own address (a pod's {@code http://10.1.2.3:8080/login})
+     * would show clients that address, and send them where they cannot go: rewritten to the host
+     * the client asked for, as nginx's {@code proxy_redirect default} does.
+     */
+    private void concealUpstreamAddress(MultiMap headers) {
+      rewriteToClientHost(headers, HttpHeaders.LOCATION);
+      rewriteToClientHost(headers, HttpHeaders.CONTENT_LOCATION);
+    }
+
+    private void rewriteToClientHost(MultiMap headers, CharSequence name) {
+      String value = headers.get(name);
+      if (value == null || hostHeader.isEmpty()) {
+        return;
+      }
+      int schemeEnd = value.startsWith("http://") ? 7 : value.startsWith("https://") ? 8 : -1;
+      if (schemeEnd < 0) {
+        return;
+      }
+      int end = value.length();
+      for (int i = schemeEnd; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if (c == '/' || c == '?' || c == '#') {
+          end = i;
+          break;
+        }
+      }
+      String authority = value.substring(schemeEnd, end);
+      String address = endpoint.endpoint().address();
+      int port = endpoint.endpoint().port();
+      String bare = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
+      if (authority.equals(bare) || authority.equals(bare + ":" + port)) {
+        boolean https = request.isSSL() || (trusted.fromTrustedProxy(request)
+            && "https".equalsIgnoreCase(request.getHeader(X_FORWARDED_PROTO)));
+        headers.set(name, (https ? "https://" : "http://") + hostHeader + value.substring(end));
+      }
+    }
+
     /** Headers the proxy adds to every upstream answer: sticky cookie, CORS, the route's own, drain. */
     private void decorate() {
       MultiMap headers = response.headers();
@@ -1170,7 +1228,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       responseStatus = 101;
       responseLatency = System.nanoTime() - attemptStart;
       response.setStatusCode(101);
-      Headers.copy(upstreamResponse.headers(), response.headers(), false);
+      Headers.copy(upstreamResponse.headers(), response.headers(), false, !limits.passUpstreamIdentity());
       response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE);
       response.headers().set(HttpHeaders.UPGRADE, upstreamResponse.getHeader(HttpHeaders.UPGRADE));
       if (setCookie != null) {
@@ -1482,6 +1540,16 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       b.append("; Secure");
     }
     return b.toString();
+  }
+
+  /** The X-Forwarded-For a trusted proxy sent, its headers joined, or null (none, or too long to keep). */
+  static String forwardedFor(HttpServerRequest request) {
+    List<String> values = request.headers().getAll(X_FORWARDED_FOR);
+    if (values.isEmpty()) {
+      return null;
+    }
+    String joined = String.join(", ", values);
+    return joined.length() > TrustedProxies.MAX_FORWARDED_FOR ? null : joined;
   }
 
   /** The port the client used: from its Host header, else the scheme's default. */

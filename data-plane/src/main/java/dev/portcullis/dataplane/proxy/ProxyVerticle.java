@@ -96,7 +96,8 @@ public final class ProxyVerticle extends VerticleBase {
         .setMaxHeaderSize(MAX_HEADER_SIZE),
         new PoolOptions().setHttp2MaxSize(2).setMaxWaitQueueSize(4096));
     ProxyHandler handler = new ProxyHandler(vertx, client, h2c, table, drain, cache, guard.limits(), tls.redirectPort());
-    HttpServerOptions plain = listenerOptions().setPort(port).setHttp2ClearTextEnabled(true);
+    HttpServerOptions plain = listenerOptions().setPort(port).setHttp2ClearTextEnabled(true)
+        .setUseProxyProtocol(guard.limits().proxyProtocolHttp());
     server = vertx.createHttpServer(plain);
     guard.attach(server, plain);
     server.requestHandler(handler);
@@ -106,6 +107,7 @@ public final class ProxyVerticle extends VerticleBase {
     }
     HttpServerOptions https = listenerOptions()
         .setPort(httpsPort)
+        .setUseProxyProtocol(guard.limits().proxyProtocolHttps())
         .setSsl(true)
         .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
         .setTrustOptions(io.vertx.core.net.TrustOptions.wrap(clientTrust))

@@ -43,8 +43,8 @@ public final class CertificateStore {
    * gets the material of that fingerprint, parsed once and reused from {@code previous} when the
    * certificate did not change.
    *
-   * @param certificates the snapshot's key material, by {@link Certificate#key}; the entry
-   *                     {@link Certificate#DEFAULT}, when present, replaces {@code generated}
+   * @param certificates the snapshot's key material, by {@link Certificate#key}, and under
+   *                     {@link Certificate#DEFAULT} the table's default certificate, when it names one
    * @param generated    the default certificate made at start
    * @throws ModelException when a host's certificate is missing from the snapshot or does not parse
    */
@@ -68,9 +68,10 @@ public final class CertificateStore {
       }
     }
     TlsMaterial fallback = generated;
-    Certificate configured = certificates.get(Certificate.DEFAULT);
+    TlsRef configured = table.defaultCertificate();
     if (configured != null) {
-      fallback = material(null, configured, "certificates[" + Certificate.DEFAULT + "]", previous);
+      fallback = material(configured.fingerprint(), certificates.get(Certificate.DEFAULT),
+          "certificates[" + Certificate.DEFAULT + "]", previous);
     }
     return new CertificateStore(exact, wildcard, fallback);
   }
@@ -79,7 +80,7 @@ public final class CertificateStore {
     if (pem == null) {
       throw new ModelException(field, "is missing from the snapshot, but a host refers to it");
     }
-    String alias = fingerprint != null ? fingerprint : "default-" + sha256(pem.chainPem());
+    String alias = fingerprint;
     if (previous != null) {
       TlsMaterial known = previous.byAlias.get(alias);
       if (known != null) {
@@ -89,14 +90,6 @@ public final class CertificateStore {
     return TlsMaterial.parse(alias, pem, field);
   }
 
-  private static String sha256(String text) {
-    try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
-  }
 
   /** The certificate for a server name from the client's SNI (null or empty: the default). */
   public TlsMaterial select(String serverName) {

@@ -21,7 +21,7 @@ class HeadersTest {
       "Proxy-Authorization, true, false",
       "Proxy-Authenticate, false, true",
       "Host, true, false",
-      "Server, false, true",
+      "Server, false, false",
       "X-Forwarded-For, true, false",
       "x-forwarded-proto, true, false",
       "X-Real-IP, true, false",
@@ -35,6 +35,13 @@ class HeadersTest {
   void hopByHop(String name, boolean request, boolean response) {
     assertThat(Headers.skipOnRequest(name)).isEqualTo(request);
     assertThat(Headers.skipOnResponse(name)).isEqualTo(response);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"Server, true", "X-Powered-By, true", "x-aspnet-version, true", "X-AspNetMvc-Version, true",
+      "Content-Type, false", "X-Served-By, false", "Via, false"})
+  void identifyingHeaders(String name, boolean identifying) {
+    assertThat(Headers.identifying(name)).isEqualTo(identifying);
   }
 
   @Test

@@ -386,6 +386,24 @@ class TlsTest {
   }
 
   @Test
+  void aConfiguredDefaultCertificateReplacesTheSelfSignedOne() throws Exception {
+    DataPlane dp = DataPlane.start(DataPlaneConfig.loopback(1).withTls(TlsSettings.on(0, 443)));
+    try {
+      TestPki.Issued fallback = PKI.server(true, "fallback.example.com");
+      TlsRef ref = new TlsRef("ops", "default-cert", fallback.fingerprint(), null, null, SourceRef.of("Secret", "ops",
+          "default-cert"));
+      dp.apply(1, new RouteTable(List.of(), List.of(), ref), Map.of(Certificate.DEFAULT, fallback.pem()));
+      assertThat(served(dp.httpsPort(), null)).isEqualTo("CN=fallback.example.com");
+      assertThat(served(dp.httpsPort(), "unknown.example.org")).isEqualTo("CN=fallback.example.com");
+      // Back to none: the self-signed one again.
+      dp.apply(2, RouteTable.EMPTY);
+      assertThat(served(dp.httpsPort(), null)).contains("Portcullis default certificate");
+    } finally {
+      dp.close();
+    }
+  }
+
+  @Test
   void keyMaterialNeverShowsInToString() {
     Certificate pem = SHOP.pem();
     assertThat(pem.toString()).doesNotContain("PRIVATE KEY").contains("redacted");

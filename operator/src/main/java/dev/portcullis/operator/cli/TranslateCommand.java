@@ -110,6 +110,9 @@ public final class TranslateCommand implements Callable<Integer> {
     Map<String, Object> doc = new LinkedHashMap<>();
     if (output == Output.all) {
       doc.put("manifestProblems", manifestProblems);
+      if (!result.settingsProblems().isEmpty()) {
+        doc.put("settingsProblems", result.settingsProblems());
+      }
     }
     if (output != Output.table) {
       doc.put("status", result.status());
@@ -120,7 +123,8 @@ public final class TranslateCommand implements Callable<Integer> {
     out.print(TranslationYaml.write(output == Output.table ? result.table() : doc));
     out.flush();
 
-    int errors = manifestProblems.size() + result.status().count(Severity.ERROR);
+    int errors = manifestProblems.size() + result.status().count(Severity.ERROR)
+        + (int) result.settingsProblems().stream().filter(p -> p.severity() == Severity.ERROR).count();
     int warnings = result.status().count(Severity.WARNING) - result.status().count(Severity.ERROR);
     long ignored = result.status().objects().stream().filter(s -> s.disposition() == Disposition.IGNORED).count();
     err.printf("translate: %d files, %d objects, %d hosts, %d routes, %d clusters; %d errors, %d warnings%s%n",
@@ -129,6 +133,9 @@ public final class TranslateCommand implements Callable<Integer> {
         ignored == 0 ? "" : "; " + ignored + " Ingresses of other classes ignored (see status)");
     for (ManifestProblem p : manifestProblems) {
       err.println("  ERROR " + p);
+    }
+    for (Problem p : result.settingsProblems()) {
+      err.println("  " + p.severity() + " " + p.field() + ": " + p.reason() + ": " + p.message());
     }
     result.status().objects().forEach(s -> {
       for (Problem p : s.problems()) {

@@ -2,6 +2,7 @@ package dev.portcullis.operator.cli;
 
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.Timeouts;
+import dev.portcullis.translator.ObjectKey;
 import dev.portcullis.translator.TranslatorOptions;
 import picocli.CommandLine.Option;
 
@@ -15,23 +16,47 @@ public final class TranslatorFlags {
   String ingressClass;
 
   @Option(names = "--watch-ingress-without-class", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      defaultValue = "${env:PORTCULLIS_WATCH_INGRESS_WITHOUT_CLASS}",
       description = "Also serve Ingresses that name no class, when no IngressClass is marked default "
-          + "(default: false for translate and operator, true for local and demo).")
+          + "(default: false for translate and operator, true for local and demo; env "
+          + "PORTCULLIS_WATCH_INGRESS_WITHOUT_CLASS).")
   Boolean watchWithoutClass;
 
-  @Option(names = "--upstream-connect-timeout", paramLabel = "MS", defaultValue = "5000",
-      description = "TCP connect timeout to upstream endpoints, in milliseconds (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--upstream-connect-timeout", paramLabel = "MS",
+      defaultValue = "${env:PORTCULLIS_UPSTREAM_CONNECT_TIMEOUT:-5000}",
+      description = "TCP connect timeout to upstream endpoints, in milliseconds (default: ${DEFAULT-VALUE}; env "
+          + "PORTCULLIS_UPSTREAM_CONNECT_TIMEOUT).")
   long connectTimeoutMs = Cluster.DEFAULT_CONNECT_TIMEOUT_MS;
 
-  @Option(names = "--upstream-response-timeout", paramLabel = "MS", defaultValue = "60000",
+  @Option(names = "--default-certificate", paramLabel = "NAMESPACE/NAME",
+      defaultValue = "${env:PORTCULLIS_DEFAULT_CERTIFICATE}",
+      description = "A kubernetes.io/tls Secret served to TLS clients that name no host with a certificate of its "
+          + "own, as ingress-nginx's --default-ssl-certificate (default: a self-signed one made at start; env "
+          + "PORTCULLIS_DEFAULT_CERTIFICATE).")
+  String defaultCertificate;
+
+  @Option(names = "--upstream-response-timeout", paramLabel = "MS",
+      defaultValue = "${env:PORTCULLIS_UPSTREAM_RESPONSE_TIMEOUT:-60000}",
       description = "How long to wait for an upstream's response headers, and the longest silence while a body "
-          + "streams, in milliseconds; 0 disables (default: ${DEFAULT-VALUE}). Expiry answers 504.")
+          + "streams, in milliseconds; 0 disables (default: ${DEFAULT-VALUE}; env PORTCULLIS_UPSTREAM_RESPONSE_TIMEOUT). "
+          + "Expiry answers 504.")
   long responseTimeoutMs = Timeouts.DEFAULT.backendRequestMs();
 
   /** The options, with {@code watchWithoutClassDefault} when the flag is not given. */
   public TranslatorOptions options(boolean watchWithoutClassDefault) {
     boolean watch = watchWithoutClass == null ? watchWithoutClassDefault : watchWithoutClass;
     return new TranslatorOptions(TranslatorOptions.CONTROLLER_NAME, ingressClass, watch,
-        new Timeouts(0, responseTimeoutMs, responseTimeoutMs), connectTimeoutMs);
+        new Timeouts(0, responseTimeoutMs, responseTimeoutMs), connectTimeoutMs, defaultCertificate());
+  }
+
+  private ObjectKey defaultCertificate() {
+    if (defaultCertificate == null || defaultCertificate.isBlank()) {
+      return null;
+    }
+    String[] parts = defaultCertificate.trim().split("/", -1);
+    if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+      throw new IllegalArgumentException("--default-certificate must be NAMESPACE/NAME, was " + defaultCertificate);
+    }
+    return new ObjectKey(parts[0], parts[1]);
   }
 }

@@ -24,6 +24,13 @@ import java.util.Optional;
 public final class ChangeClassifier {
 
   private volatile References references = References.EMPTY;
+  /** A Secret the settings name (the default certificate): always part of the table. */
+  private volatile ObjectKey settingsSecret;
+
+  /** The Secret the translator's settings name, if any: its changes rebuild like a route's. */
+  public void settingsSecret(ObjectKey secret) {
+    this.settingsSecret = secret;
+  }
 
   /** Called with the references of each new snapshot, before its other objects are read. */
   public void references(References references) {
@@ -84,7 +91,8 @@ public final class ChangeClassifier {
       return Optional.of(ChangeSet.endpoints(new ObjectKey(ns, service)));
     }
     if (any instanceof Secret) {
-      if (references.ingressesUsingSecret(ns, any.getMetadata().getName()).isEmpty()) {
+      if (references.ingressesUsingSecret(ns, any.getMetadata().getName()).isEmpty()
+          && !new ObjectKey(ns, any.getMetadata().getName()).equals(settingsSecret)) {
         return Optional.empty();
       }
       if (before != null && after != null && Objects.equals(((Secret) before).getData(), ((Secret) after).getData())

@@ -82,6 +82,12 @@ public final class KubernetesSource implements AutoCloseable {
     this.onStopped = onStopped;
   }
 
+  /** A Secret the translator's settings name (the default certificate), whose changes must rebuild. */
+  public KubernetesSource settingsSecret(ObjectKey secret) {
+    classifier.settingsSecret(secret);
+    return this;
+  }
+
   /** Whether to watch ProxyRoutes (off when their CRD is not installed). Call before {@link #start}. */
   public KubernetesSource watchProxyRoutes(boolean watch) {
     this.watchProxyRoutes = watch;
