@@ -22,7 +22,7 @@ public class LoadBalancer {
   public enum Policy { RoundRobin, LeastRequest, Random, EWMA, ConsistentHash }
 
   @JsonPropertyDescription("RoundRobin, LeastRequest (power of two choices), Random, EWMA (latency-aware) or "
-      + "ConsistentHash (on header, cookie or sourceIP). Default: RoundRobin.")
+      + "ConsistentHash (on header, cookie or sourceIP). Default: LeastRequest.")
   public Policy policy;
 
   @JsonPropertyDescription("ConsistentHash: the request header to hash.")
