@@ -32,8 +32,11 @@ final class ConsoleReporter {
 
   private volatile List<String> manifestProblems = List.of();
   private volatile List<String> translationProblems = List.of();
+  /** Where each object was read, from the latest load: problems name their file. */
+  private volatile FileSource.Load lastLoad;
 
   synchronized void loaded(FileSource.Load load) {
+    lastLoad = load;
     List<String> lines = load.problems().stream().map(ManifestProblem::toString).toList();
     LOG.info("read {} file(s): {} object(s){}", load.files().size(), load.snapshot().size(),
         load.skipped().isEmpty() ? "" : ", " + load.skipped().size() + " of other kinds skipped");
@@ -51,10 +54,12 @@ final class ConsoleReporter {
     for (Problem p : result.settingsProblems()) {
       lines.add(p.severity().name() + " " + p.field() + ": " + p.reason() + ": " + p.message());
     }
+    FileSource.Load load = lastLoad;
     for (ObjectStatus s : result.status().objects()) {
+      String origin = load == null ? null : load.origin(s.object().toString());
       for (Problem p : s.problems()) {
-        lines.add((p.severity() == Severity.INFO ? "note" : p.severity().name()) + " " + s.object() + " " + p.field()
-            + ": " + p.reason() + ": " + p.message());
+        lines.add((p.severity() == Severity.INFO ? "note" : p.severity().name()) + " " + s.object()
+            + (origin == null ? "" : " (" + origin + ")") + " " + p.field() + ": " + p.reason() + ": " + p.message());
       }
     }
     if (changed) {

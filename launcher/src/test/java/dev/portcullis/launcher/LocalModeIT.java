@@ -93,7 +93,7 @@ class LocalModeIT {
         "/ok", "one", "relative", "one", "/missing", "no-such-service"));
     await().atMost(Duration.ofSeconds(3)).until(() -> local.problems().size() >= 3);
     assertThat(local.problems()).anySatisfy(p -> assertThat(p).contains("broken.yaml").contains("InvalidYAML"));
-    assertThat(local.problems()).anySatisfy(p -> assertThat(p).contains("Ingress default/bad")
+    assertThat(local.problems()).anySatisfy(p -> assertThat(p).contains("Ingress default/bad (bad-ingress.yaml#")
         .contains("spec.rules[0].http.paths[1].path").contains("InvalidPath"));
     assertThat(local.problems()).anySatisfy(p -> assertThat(p).contains("Ingress default/bad")
         .contains("ServiceNotFound").contains("no-such-service"));

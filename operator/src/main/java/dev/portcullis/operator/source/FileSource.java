@@ -51,7 +51,20 @@ public final class FileSource implements AutoCloseable {
 
   /** One reading of the folder: the objects, the files read, what could not be read, and the kinds skipped. */
   public record Load(ClusterSnapshot snapshot, List<String> files, List<ManifestProblem> problems,
-      List<String> skipped) {}
+      List<String> skipped, Map<String, String> origins) {
+    public Load {
+      origins = Map.copyOf(origins);
+    }
+
+    public Load(ClusterSnapshot snapshot, List<String> files, List<ManifestProblem> problems, List<String> skipped) {
+      this(snapshot, files, problems, skipped, Map.of());
+    }
+
+    /** Where an object ({@code Kind namespace/name}) was read: its file and document, or null. */
+    public String origin(String object) {
+      return origins.get(object);
+    }
+  }
 
   private record Stamp(long size, long modified) {}
 
@@ -293,7 +306,7 @@ public final class FileSource implements AutoCloseable {
     lastGoodByFile.putAll(goodByFile);
     lastGoodByObject.clear();
     goodByFile.values().forEach(list -> list.forEach(m -> lastGoodByObject.putIfAbsent(idOf(m.object()), m.object())));
-    return new Load(snapshot.build(), read.keySet().stream().map(this::display).toList(), problems, skipped);
+    return new Load(snapshot.build(), read.keySet().stream().map(this::display).toList(), problems, skipped, origins);
   }
 
   private static Stamp stamp(Path file) throws IOException {
