@@ -129,7 +129,9 @@ public final class CacheGate {
     long age = e.currentAgeMs(now);
     boolean mustValidate = rcc.has("no-cache") || (e.cc.has("no-cache") && e.cc.fieldNames("no-cache") == null);
     boolean fresh = left > 0 && !mustValidate;
-    if (fresh && rcc.seconds("max-age") >= 0 && age > rcc.seconds("max-age") * 1000) {
+    // immutable (RFC 8246): the response will not change while fresh, so a browser's reload
+    // (Cache-Control: max-age=0) is answered from the store; an explicit no-cache still validates.
+    if (fresh && rcc.seconds("max-age") >= 0 && age > rcc.seconds("max-age") * 1000 && !e.cc.has("immutable")) {
       fresh = false;
     }
     if (fresh && rcc.seconds("min-fresh") >= 0 && left < rcc.seconds("min-fresh") * 1000) {

@@ -327,6 +327,19 @@ class CacheTest extends LiveProxy {
   }
 
   @Test
+  void immutableResponsesAreServedOnAReloadButNotOnAHardOne() throws Exception {
+    String p = path("immutable");
+    origin.answer(p).header("cache-control", "public, max-age=600, immutable").header("etag", "\"v1\"");
+    get(p);
+    Thread.sleep(1100);
+    Reply reload = get(p, "Cache-Control", "max-age=0");
+    assertThat(origin.count(p)).as("a reload of a fresh immutable response").isEqualTo(1);
+    assertThat(reload.headers().get("cache-status").get(0)).contains("hit");
+    get(p, "Cache-Control", "no-cache");
+    assertThat(origin.count(p)).as("a hard reload still validates").isEqualTo(2);
+  }
+
+  @Test
   void mustRevalidateForbidsServingStale() throws Exception {
     String p = path("must-revalidate");
     origin.answer(p).header("cache-control", "max-age=1, must-revalidate");
