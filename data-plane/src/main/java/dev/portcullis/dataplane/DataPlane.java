@@ -165,21 +165,20 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
           boolean wants = compiled.wantsClientCertificates();
           Future<Void> before = wants && !clientCertificatesRequested ? requestClientCertificates(true)
               : Future.succeededFuture();
-          return before.map(v -> {
+          return before.compose(v -> {
             if (done.certificates() != null) {
               // Certificates first: a host that just got its certificate is served with it at once.
               keyManager.replaced(certificates.getAndSet(done.certificates()));
             }
             table.set(compiled);
-            if (!wants && clientCertificatesRequested) {
-              requestClientCertificates(false);
-            }
             healthChecker.tableChanged(compiled);
             applied = true;
             LOG.info("serving route table version {} ({} hosts, {} routes, {} clusters)", compiled.version(),
                 compiled.table().virtualHosts().size(), compiled.table().routeCount(),
                 compiled.table().clusters().size());
-            return null;
+            // The table is applied once the listener stops asking, too.
+            return !wants && clientCertificatesRequested
+                ? requestClientCertificates(false).recover(e -> Future.succeededFuture()) : Future.<Void>succeededFuture();
           });
         });
   }
