@@ -110,7 +110,7 @@ public final class LocalMode implements AutoCloseable {
     loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos, fast) -> {
       PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table(), result.certificates()) : routeServer.current();
       if (changed) {
-        programmed.published(snapshot.version(), result.status());
+        programmed.published(snapshot.version(), snapshot.checksum(), result.status());
       }
       last = result;
       reporter.rebuilt(result, changed, snapshot.version());

@@ -11,6 +11,7 @@ import dev.portcullis.operator.routeserver.RouteServer;
 import dev.portcullis.operator.status.EventRecorder;
 import dev.portcullis.operator.status.IngressStatusReconciler;
 import dev.portcullis.operator.status.ProgrammedTracker;
+import dev.portcullis.operator.status.ReplicaAcks;
 import dev.portcullis.operator.status.ProxyRouteStatusReconciler;
 import dev.portcullis.operator.status.PublishAddresses;
 import dev.portcullis.operator.status.StatusModel;
@@ -87,6 +88,7 @@ public final class KubernetesOperator implements AutoCloseable {
   private HealthServer health;
   private ScheduledExecutorService scheduler;
   private ScheduledFuture<?> syncTask;
+  private ReplicaAcks replicaAcks;
 
   public KubernetesOperator(KubernetesClient client, Settings settings) {
     this.client = client;
@@ -142,6 +144,18 @@ public final class KubernetesOperator implements AutoCloseable {
       return t;
     });
     syncTask = scheduler.scheduleWithFixedDelay(this::awaitSync, 50, 50, TimeUnit.MILLISECONDS);
+    if (settings.leaderElection()) {
+      // Several replicas: each says what its data planes ACKed, and the leader counts them all.
+      replicaAcks = new ReplicaAcks(client, settings.namespace(), settings.leaseName(), settings.identity(), routeServer,
+          clock, () -> {
+            if (routeReconciler != null) {
+              routeReconciler.acknowledged();
+            }
+          }).start(scheduler);
+      if (routeReconciler != null) {
+        routeReconciler.remoteAcks(replicaAcks::remote);
+      }
+    }
     if (pki != null) {
       scheduler.scheduleWithFixedDelay(this::renewCertificates, 1, 1, TimeUnit.HOURS);
     }
@@ -215,7 +229,7 @@ public final class KubernetesOperator implements AutoCloseable {
     }
     if (changed) {
       PushMessage.Snapshot snapshot = routeServer.publish(result.table(), result.certificates());
-      programmed.published(snapshot.version(), result.status());
+      programmed.published(snapshot.version(), snapshot.checksum(), result.status());
       metrics.published(snapshot);
       LOG.info("route table version {}: {} hosts, {} routes, {} clusters ({} rebuild in {} ms)", snapshot.version(),
           result.table().virtualHosts().size(), result.table().routeCount(), result.table().clusters().size(),
@@ -223,7 +237,7 @@ public final class KubernetesOperator implements AutoCloseable {
     } else if (routeServer.current() != null) {
       // Same table, newer objects (a reordered list, a default written out): what the data planes
       // run already is what these generations ask for.
-      programmed.published(routeServer.current().version(), result.status());
+      programmed.published(routeServer.current().version(), routeServer.current().checksum(), result.status());
     }
     Set<dev.portcullis.translator.status.ObjectRef> statusChanged = model.update(result);
     reconciler.trigger(statusChanged);
@@ -303,6 +317,9 @@ public final class KubernetesOperator implements AutoCloseable {
     }
     if (scheduler != null) {
       scheduler.shutdownNow();
+    }
+    if (replicaAcks != null) {
+      replicaAcks.close();
     }
     if (source != null) {
       source.close();

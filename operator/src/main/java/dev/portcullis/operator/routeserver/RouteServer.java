@@ -276,7 +276,7 @@ public final class RouteServer implements AutoCloseable {
         LOG.debug("data plane {} ACKed version {}", node, ack.version());
       } else {
         nodes.compute(node, (k, v) -> (v == null ? new NodeState(k, 0, 0, 0, null, 0, null, 0) : v)
-            .withNack(ack.version(), ack.reason(), now));
+            .withNack(ack.version(), ack.checksum(), ack.reason(), now));
         LOG.warn("data plane {} rejected version {}: {}", node, ack.version(), ack.reason());
       }
       for (AckListener l : listeners) {

@@ -19,7 +19,17 @@ public final class ProgrammedTracker {
 
   private static final int REMEMBERED_VERSIONS = 256;
   private final TreeMap<Long, Map<ObjectRef, Long>> published = new TreeMap<>();
+  /** The version each remembered checksum was published as here (other replicas number theirs their own way). */
+  private final Map<String, Long> versionOfChecksum = new HashMap<>();
   private static final Long NONE = Long.MIN_VALUE;
+
+  /** Records what a newly published version contains. */
+  public synchronized void published(long version, String checksum, StatusReport report) {
+    if (checksum != null) {
+      versionOfChecksum.put(checksum, version);
+    }
+    published(version, report);
+  }
 
   /** Records what a newly published version contains. */
   public synchronized void published(long version, StatusReport report) {
@@ -31,8 +41,29 @@ public final class ProgrammedTracker {
     }
     published.put(version, contents);
     while (published.size() > REMEMBERED_VERSIONS) {
-      published.pollFirstEntry();
+      long dropped = published.pollFirstEntry().getKey();
+      versionOfChecksum.values().removeIf(v -> v == dropped);
     }
+  }
+
+  /**
+   * As {@link #state(ObjectRef, Long, Map)}, counting also the data planes of other operator
+   * replicas, by the checksums they ACKed: one whose table this replica never published (the
+   * replicas momentarily disagree) does not count as serving it yet.
+   */
+  public synchronized Conditions.Programmed state(ObjectRef ref, Long generation, Map<String, NodeState> nodes,
+      java.util.List<ReplicaAcks.Remote> remote) {
+    if (remote.isEmpty()) {
+      return state(ref, generation, nodes);
+    }
+    Map<String, NodeState> all = new HashMap<>(nodes);
+    for (ReplicaAcks.Remote r : remote) {
+      long acked = r.ackedChecksum() == null ? 0 : versionOfChecksum.getOrDefault(r.ackedChecksum(), 0L);
+      long rejected = r.rejectedChecksum() == null ? 0 : versionOfChecksum.getOrDefault(r.rejectedChecksum(), 0L);
+      all.put(r.replica() + "/" + r.node(), new NodeState(r.node(), r.connected() ? 1 : 0, 0, acked,
+          r.ackedChecksum(), rejected, r.rejectReason(), 0));
+    }
+    return state(ref, generation, all);
   }
 
   /** The first remembered version containing this generation of the object, or null. */

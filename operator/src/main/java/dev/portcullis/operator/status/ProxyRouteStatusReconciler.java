@@ -45,6 +45,9 @@ public final class ProxyRouteStatusReconciler implements Reconciler<ProxyRoute> 
   /** Routes whose Programmed condition is not True yet: an acknowledgement may change it. */
   private final Set<ObjectRef> notProgrammed = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+  /** What the data planes of the other operator replicas acknowledged (none with one replica). */
+  private volatile java.util.function.Supplier<List<ReplicaAcks.Remote>> remote = List::of;
+
   public ProxyRouteStatusReconciler(StatusModel model, ProgrammedTracker programmed, RouteServer routeServer,
       EventRecorder events, Clock clock, LongConsumer timing) {
     this.model = model;
@@ -53,6 +56,11 @@ public final class ProxyRouteStatusReconciler implements Reconciler<ProxyRoute> 
     this.events = events;
     this.clock = clock;
     this.timing = timing;
+  }
+
+  /** Counts the data planes of the other replicas too, as they share their ACKs. */
+  public void remoteAcks(java.util.function.Supplier<List<ReplicaAcks.Remote>> remote) {
+    this.remote = remote;
   }
 
   @Override
@@ -95,7 +103,7 @@ public final class ProxyRouteStatusReconciler implements Reconciler<ProxyRoute> 
       }
       List<Condition> current = route.getStatus() == null ? List.of() : route.getStatus().conditions;
       String now = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC).withNano(0));
-      List<Condition> next = Conditions.of(status, programmed.state(ref, status.generation(), routeServer.nodes()), now,
+      List<Condition> next = Conditions.of(status, programmed.state(ref, status.generation(), routeServer.nodes(), remote.get()), now,
           current);
       boolean isProgrammed = next.stream().anyMatch(c -> Conditions.PROGRAMMED.equals(c.type) && "True".equals(c.status));
       if (isProgrammed) {
