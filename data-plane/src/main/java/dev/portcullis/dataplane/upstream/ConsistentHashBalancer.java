@@ -15,9 +15,25 @@ final class ConsistentHashBalancer implements Balancer {
 
   private final long[] points;
   private final EndpointState[] owners;
+  /** The index (in the cluster's endpoints) of each point's owner. */
+  private final int[] ownerIndex;
+  private final java.util.IdentityHashMap<EndpointState, Integer> indexOf = new java.util.IdentityHashMap<>();
+  private final int endpointCount;
   private final Balancer fallback = new RoundRobinBalancer();
+  /**
+   * Which endpoints the last candidate array holds. The cluster hands out the same array until
+   * availability changes, so this is computed once per change, not per request: a pick is then a
+   * binary search and a walk, never a scan of the candidates at each step.
+   */
+  private volatile Mask mask;
+
+  private record Mask(EndpointState[] candidates, boolean[] available, boolean all) {}
 
   ConsistentHashBalancer(EndpointState[] endpoints) {
+    this.endpointCount = endpoints.length;
+    for (int i = 0; i < endpoints.length; i++) {
+      indexOf.put(endpoints[i], i);
+    }
     long[][] entries = new long[endpoints.length * VIRTUAL_NODES][];
     int k = 0;
     for (int i = 0; i < endpoints.length; i++) {
@@ -29,10 +45,31 @@ final class ConsistentHashBalancer implements Balancer {
     Arrays.sort(entries, (a, b) -> Long.compare(a[0], b[0]));
     points = new long[entries.length];
     owners = new EndpointState[entries.length];
+    ownerIndex = new int[entries.length];
     for (int i = 0; i < entries.length; i++) {
       points[i] = entries[i][0];
-      owners[i] = endpoints[(int) entries[i][1]];
+      ownerIndex[i] = (int) entries[i][1];
+      owners[i] = endpoints[ownerIndex[i]];
     }
+  }
+
+  private Mask mask(EndpointState[] candidates) {
+    Mask m = mask;
+    if (m != null && m.candidates == candidates) {
+      return m;
+    }
+    boolean[] available = new boolean[endpointCount];
+    int n = 0;
+    for (EndpointState c : candidates) {
+      Integer i = indexOf.get(c);
+      if (i != null && !available[i]) {
+        available[i] = true;
+        n++;
+      }
+    }
+    m = new Mask(candidates, available, n == endpointCount);
+    mask = m;
+    return m;
   }
 
   @Override
@@ -44,22 +81,17 @@ final class ConsistentHashBalancer implements Balancer {
     if (at < 0) {
       at = -at - 1;
     }
+    Mask m = mask(candidates);
+    if (m.all) {
+      return owners[at % owners.length];
+    }
     for (int i = 0; i < owners.length; i++) {
-      EndpointState owner = owners[(at + i) % owners.length];
-      if (contains(candidates, owner)) {
-        return owner;
+      int p = (at + i) % owners.length;
+      if (m.available[ownerIndex[p]]) {
+        return owners[p];
       }
     }
     return fallback.pick(candidates, null);
-  }
-
-  private static boolean contains(EndpointState[] candidates, EndpointState e) {
-    for (EndpointState c : candidates) {
-      if (c == e) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** 64-bit FNV-1a, finished with the splitmix64 mixer for an even spread. */

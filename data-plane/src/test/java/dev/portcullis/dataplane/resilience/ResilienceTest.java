@@ -151,7 +151,9 @@ class ResilienceTest extends LiveProxy {
       System.out.printf("%s: slow backend took %.1f%% of %d requests (round robin: 33%%)%n", policy,
           100 * load.share("a"), load.ok.get());
       assertThat(load.failed()).isZero();
-      assertThat(load.share("a")).as(policy + " share of the slow backend").isLessThan(0.10);
+      // Round robin would give it a third; on a loaded machine the fast ones are slowed too, so the
+      // bound leaves room (about 3% when the machine is idle).
+      assertThat(load.share("a")).as(policy + " share of the slow backend").isLessThan(0.15);
     }
   }
 
