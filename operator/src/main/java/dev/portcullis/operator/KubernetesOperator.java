@@ -207,7 +207,7 @@ public final class KubernetesOperator implements AutoCloseable {
   private void rebuilt(TranslationResult result, boolean changed, long nanos, boolean fastPath) {
     metrics.rebuilt(result, nanos, fastPath);
     if (changed) {
-      PushMessage.Snapshot snapshot = routeServer.publish(result.table(), result.certificates());
+      PushMessage.Snapshot snapshot = routeServer.publish(result.table(), result.certificates(), result.credentials());
       programmed.published(snapshot.version(), result.status());
       metrics.published(snapshot);
       LOG.info("route table version {}: {} hosts, {} routes, {} clusters ({} rebuild in {} ms)", snapshot.version(),

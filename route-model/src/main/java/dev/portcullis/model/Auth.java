@@ -29,7 +29,7 @@ public record Auth(Basic basic, Jwt jwt, External external) {
   }
 
   /** Request headers the proxy itself owns: auth may neither set them nor pass a client's along. */
-  static final Set<String> OWNED = Set.of("host", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+  public static final Set<String> OWNED_HEADERS = Set.of("host", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
       "proxy-connection", "content-length", "trailer", "expect", "forwarded", "x-forwarded-for", "x-forwarded-host",
       "x-forwarded-port", "x-forwarded-proto", "x-real-ip", "ssl-client-verify", "ssl-client-subject-dn",
       "ssl-client-issuer-dn", "ssl-client-cert");
@@ -65,7 +65,7 @@ public record Auth(Basic basic, Jwt jwt, External external) {
         throw new ModelException("claim", "must be at most 256 characters");
       }
       header = headerName(header, "header");
-      if (OWNED.contains(header) || header.equals("authorization")) {
+      if (OWNED_HEADERS.contains(header) || header.equals("authorization")) {
         throw new ModelException("header", "\"" + header + "\" is managed by the proxy");
       }
     }
@@ -161,7 +161,7 @@ public record Auth(Basic basic, Jwt jwt, External external) {
       List<String> res = new java.util.ArrayList<>();
       for (int i = 0; i < responseHeaders.size(); i++) {
         String h = headerName(responseHeaders.get(i), "responseHeaders[" + i + "]");
-        if (OWNED.contains(h)) {
+        if (OWNED_HEADERS.contains(h)) {
           throw new ModelException("responseHeaders[" + i + "]", "\"" + h + "\" is managed by the proxy");
         }
         res.add(h);

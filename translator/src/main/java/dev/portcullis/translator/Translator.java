@@ -84,7 +84,8 @@ public final class Translator {
       statuses.add(report.toStatus());
     }
     RouteTable table = builder.build();
-    return new TranslationResult(table, new StatusReport(statuses), builder.resolutions(), builder.certificates());
+    return new TranslationResult(table, new StatusReport(statuses), builder.resolutions(), builder.certificates(),
+        builder.credentials());
   }
 
   /**
@@ -118,6 +119,7 @@ public final class Translator {
           refreshed, fresh.problems()));
     }
     RouteTable table = new RouteTable(previous.table().virtualHosts(), clusters);
-    return Optional.of(new TranslationResult(table, previous.status(), resolutions, previous.certificates()));
+    return Optional.of(new TranslationResult(table, previous.status(), resolutions, previous.certificates(),
+        previous.credentials()));
   }
 }
