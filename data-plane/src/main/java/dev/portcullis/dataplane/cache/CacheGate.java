@@ -67,6 +67,11 @@ public final class CacheGate {
     public long requestTime;
     /** Set by the proxy: this request went upstream for its key, others may wait for it. */
     public boolean leader;
+    /**
+     * Set by the proxy: the route authenticates its clients, so its responses count as answers to
+     * authorized requests (RFC 9111 section 3.5) whatever credential the client used (a cookie, say).
+     */
+    public boolean authenticated;
 
     public RoutePolicies.CachePolicy policy() {
       return policy;
@@ -238,7 +243,7 @@ public final class CacheGate {
         }
       }
     }
-    if (request.headers().contains(HttpHeaders.AUTHORIZATION) && !d.policy.cacheAuthorized()
+    if ((d.authenticated || request.headers().contains(HttpHeaders.AUTHORIZATION)) && !d.policy.cacheAuthorized()
         && !cc.has("public") && !cc.has("must-revalidate") && cc.seconds("s-maxage") < 0) {
       return null;
     }
