@@ -178,7 +178,4 @@ class BasicAuthTest extends AuthHarness {
     assertThat(ok).startsWith("HTTP/1.1 100 Continue");
   }
 
-  static List<String> list(String... s) {
-    return new ArrayList<>(List.of(s));
-  }
 }
