@@ -71,6 +71,23 @@ class BasicAuthTest extends AuthHarness {
   }
 
   @Test
+  void craftedPathsAndTargetsDoNotSlipPast() throws Exception {
+    serve(auth, credentials);
+    int before = backendRequests.get();
+    for (String target : List.of("/open/../x", "/open/%2e%2e/x", "/open/./../x", "//x", "/open/..;/x",
+        "/open%2F..%2Fx", "http://" + HOST + "/open/../x")) {
+      String reply = raw("GET " + target + " HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n", 3000);
+      assertThat(reply).as(target).matches("(?s)HTTP/1.1 (401|400).*");
+    }
+    String other = raw("GET http://other.example/open HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n",
+        3000);
+    assertThat(other).startsWith("HTTP/1.1 400");
+    assertThat(backendRequests.get()).isEqualTo(before);
+    assertThat(raw("GET /open/x HTTP/1.1\r\nHost: " + HOST + "\r\nConnection: close\r\n\r\n", 3000))
+        .startsWith("HTTP/1.1 200");
+  }
+
+  @Test
   void twoAuthorizationFieldsAreRefused() throws Exception {
     serve(auth, credentials);
     int before = backendRequests.get();
