@@ -99,7 +99,8 @@ class CliIT {
 
   @Test
   void translateNeverPrintsPasswordHashesOrKeys() throws Exception {
-    Run r = run("translate", "-f", "translator/src/test/resources/golden/proxyroute-auth");
+    String golden = "translator/src/test/resources/golden/proxyroute-auth/";
+    Run r = run("translate", "-f", golden + "in-route.yaml", "-f", golden + "in-services.yaml");
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).contains("basic:", "jwksSecret:", "fingerprint: ");
     // The bcrypt hashes of alice and bob, and the x coordinate of the EC key, in the input Secrets.
