@@ -1,6 +1,7 @@
 package dev.portcullis.dataplane;
 
 import dev.portcullis.dataplane.admin.AdminServer;
+import dev.portcullis.dataplane.auth.AuthRuntime;
 import dev.portcullis.dataplane.config.ConfigClient;
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.cache.HttpCache;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import dev.portcullis.model.Certificate;
+import dev.portcullis.model.Credential;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -62,6 +64,8 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   private final List<ProxyVerticle> proxyVerticles = new ArrayList<>();
   /** One guard for all proxy instances: connection limits count across every event loop. */
   private final ListenerGuard guard;
+  /** bcrypt workers and fetched key sets, shared by every table and event loop. */
+  private final AuthRuntime auth;
   private HealthChecker healthChecker;
   private volatile boolean applied;
   private volatile Supplier<String> statusSource;
@@ -79,6 +83,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     this.cache = new HttpCache(config.cacheBytes());
     this.cacheGate = new CacheGate(cache);
     this.guard = new ListenerGuard(config.limits());
+    this.auth = config.auth().runtime(vertx);
   }
 
   /** Starts and waits until the listeners are bound; throws if they cannot be. */
@@ -156,7 +161,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
           CertificateStore store = generatedDefault == null ? null
               : CertificateStore.build(snapshot.table(), snapshot.certificates(), generatedDefault, certificates.get());
           return new Compiled(CompiledTable.compile(snapshot.version(), snapshot.checksum(), snapshot.table(),
-              table.get()), store);
+              table.get(), auth, snapshot.credentials()), store);
         })
         .compose(done -> {
           CompiledTable compiled = done.table();
@@ -171,6 +176,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
               keyManager.replaced(certificates.getAndSet(done.certificates()));
             }
             table.set(compiled);
+            auth.retainJwks(compiled.jwksUris());
             healthChecker.tableChanged(compiled);
             applied = true;
             LOG.info("serving route table version {} ({} hosts, {} routes, {} clusters)", compiled.version(),
@@ -200,7 +206,19 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
 
   /** Applies a table and the certificates its hosts use, directly. Waits for the swap. */
   public void apply(long version, RouteTable routeTable, Map<String, Certificate> certs) throws Exception {
-    await(apply(new PushMessage.Snapshot(version, RouteTableJson.checksum(routeTable), routeTable, certs)));
+    apply(version, routeTable, certs, Map.of());
+  }
+
+  /** Applies a table with its certificates and the credentials its routes authenticate with. Waits for the swap. */
+  public void apply(long version, RouteTable routeTable, Map<String, Certificate> certs,
+      Map<String, Credential> credentials) throws Exception {
+    await(apply(new PushMessage.Snapshot(version, RouteTableJson.checksum(routeTable), routeTable, certs,
+        credentials)));
+  }
+
+  /** Authentication's shared state: bcrypt workers, fetched key sets. */
+  public AuthRuntime auth() {
+    return auth;
   }
 
   /** The certificates being served, or null without an HTTPS listener. */

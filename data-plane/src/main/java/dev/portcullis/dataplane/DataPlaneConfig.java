@@ -22,10 +22,52 @@ import java.nio.file.Path;
  *                         null disables them. Never logged.
  * @param tls              the HTTPS listener (on the public bind address), or {@link TlsSettings#OFF}
  * @param limits           what one client may ask of the public listeners (null: the defaults)
+ * @param auth             the bounds of authentication's shared work (null: the defaults)
  */
 public record DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
     int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes,
-    String adminToken, TlsSettings tls, ListenerLimits limits) {
+    String adminToken, TlsSettings tls, ListenerLimits limits, AuthSettings auth) {
+
+  public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
+      int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes,
+      String adminToken, TlsSettings tls, ListenerLimits limits) {
+    this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId,
+        cacheBytes, adminToken, tls, limits, null);
+  }
+
+  /**
+   * How much authentication may do at once, per data plane.
+   *
+   * @param bcryptWorkers    threads that check passwords (bcrypt), apart from the event loops
+   * @param bcryptMaxPending password checks waiting or running at once; beyond, logins get 503
+   * @param jwksRefreshMs    how often a fetched key set is fetched again
+   * @param jwksRetryMs      how soon a failed fetch is tried again
+   * @param jwksKidRefetchMs the least time between fetches caused by tokens naming unknown keys
+   */
+  public record AuthSettings(int bcryptWorkers, int bcryptMaxPending, long jwksRefreshMs, long jwksRetryMs,
+      long jwksKidRefetchMs) {
+    public static final AuthSettings DEFAULT = new AuthSettings(
+        dev.portcullis.dataplane.auth.BcryptVerifier.DEFAULT_WORKERS,
+        dev.portcullis.dataplane.auth.BcryptVerifier.DEFAULT_MAX_PENDING,
+        dev.portcullis.dataplane.auth.JwksCache.DEFAULT_REFRESH_MS, dev.portcullis.dataplane.auth.JwksCache.DEFAULT_RETRY_MS,
+        dev.portcullis.dataplane.auth.JwksCache.DEFAULT_KID_REFETCH_MS);
+
+    public AuthSettings {
+      if (bcryptWorkers < 1 || bcryptMaxPending < 1 || jwksRefreshMs < 1 || jwksRetryMs < 1 || jwksKidRefetchMs < 0) {
+        throw new IllegalArgumentException("authentication settings must be positive");
+      }
+    }
+
+    dev.portcullis.dataplane.auth.AuthRuntime runtime(io.vertx.core.Vertx vertx) {
+      return new dev.portcullis.dataplane.auth.AuthRuntime(vertx, bcryptWorkers, bcryptMaxPending, jwksRefreshMs,
+          jwksRetryMs, jwksKidRefetchMs);
+    }
+  }
+
+  public DataPlaneConfig withAuth(AuthSettings settings) {
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, settings);
+  }
 
   public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
 
@@ -43,22 +85,22 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withTls(TlsSettings tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls, limits);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth);
   }
 
   public DataPlaneConfig withCacheBytes(long bytes) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, bytes, adminToken, tls, limits);
+        routeTls, nodeId, bytes, adminToken, tls, limits, auth);
   }
 
   public DataPlaneConfig withLimits(ListenerLimits limits) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls, limits);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth);
   }
 
   public DataPlaneConfig withAdminToken(String adminToken) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls, limits);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth);
   }
 
 
@@ -83,6 +125,7 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig {
     tls = tls == null ? TlsSettings.OFF : tls;
+    auth = auth == null ? AuthSettings.DEFAULT : auth;
     if (limits == null) {
       limits = ListenerLimits.DEFAULT;
     }
@@ -114,12 +157,12 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withRouteServer(URI uri, String token, String nodeId) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, routeTls,
-        nodeId, cacheBytes, adminToken, tls, limits);
+        nodeId, cacheBytes, adminToken, tls, limits, auth);
   }
 
   public DataPlaneConfig withRouteTls(RouteTls tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, tls,
-        nodeId, cacheBytes, adminToken, this.tls, limits);
+        nodeId, cacheBytes, adminToken, this.tls, limits, auth);
   }
 
   @Override

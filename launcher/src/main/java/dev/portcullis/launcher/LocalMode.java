@@ -108,7 +108,7 @@ public final class LocalMode implements AutoCloseable {
       updateConditions();
     });
     loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos, fast) -> {
-      PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table(), result.certificates()) : routeServer.current();
+      PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table(), result.certificates(), result.credentials()) : routeServer.current();
       if (changed) {
         programmed.published(snapshot.version(), snapshot.checksum(), result.status());
       }

@@ -98,6 +98,17 @@ class CliIT {
   }
 
   @Test
+  void translateNeverPrintsPasswordHashesOrKeys() throws Exception {
+    String golden = "translator/src/test/resources/golden/proxyroute-auth/";
+    Run r = run("translate", "-f", golden + "in-route.yaml", "-f", golden + "in-services.yaml");
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(r.out()).contains("basic:", "jwksSecret:", "fingerprint: ");
+    // The bcrypt hashes of alice and bob, and the x coordinate of the EC key, in the input Secrets.
+    assertThat(r.out() + r.err()).doesNotContain("5l91SgTC.ZwIBxyK9krm2eJ1").doesNotContain("yEwlXEkliTopQt4D7O5ro")
+        .doesNotContain("Fr9uuvYLDgyLnO38BULX53OSyPdbhhl1");
+  }
+
+  @Test
   void demoServesTheQuickstart() throws Exception {
     int http = freePort();
     int admin = freePort();

@@ -228,7 +228,7 @@ public final class KubernetesOperator implements AutoCloseable {
       settingsProblems.forEach(p -> LOG.warn("{}: {} ({})", p.field(), p.message(), p.reason()));
     }
     if (changed) {
-      PushMessage.Snapshot snapshot = routeServer.publish(result.table(), result.certificates());
+      PushMessage.Snapshot snapshot = routeServer.publish(result.table(), result.certificates(), result.credentials());
       programmed.published(snapshot.version(), snapshot.checksum(), result.status());
       metrics.published(snapshot);
       LOG.info("route table version {}: {} hosts, {} routes, {} clusters ({} rebuild in {} ms)", snapshot.version(),

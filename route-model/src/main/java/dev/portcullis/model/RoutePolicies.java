@@ -5,17 +5,20 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
- * A route's policies beyond routing: retries, caching, rate limits, client address rules and the
- * request body limit. Null parts are off (or, for the body limit, the data plane's default).
+ * A route's policies beyond routing: retries, caching, rate limits, client address rules, the
+ * request body limit and authentication. Null parts are off (or, for the body limit, the data
+ * plane's default).
  *
  * @param maxRequestBodySize the largest request body in bytes (413 beyond); 0: no limit; null: the
  *                           data plane's default
+ * @param auth               who may use the route: checked after the access rules and the rate limit,
+ *                           before the cache and the upstream
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access,
-    Long maxRequestBodySize) {
+    Long maxRequestBodySize, Auth auth) {
 
-  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null, null);
+  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null, null, null);
 
   public RoutePolicies {
     if (maxRequestBodySize != null && maxRequestBodySize < 0) {
@@ -23,13 +26,19 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
     }
   }
 
+  public RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access,
+      Long maxRequestBodySize) {
+    this(retries, cache, rateLimit, access, maxRequestBodySize, null);
+  }
+
   public RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access) {
-    this(retries, cache, rateLimit, access, null);
+    this(retries, cache, rateLimit, access, null, null);
   }
 
   @JsonIgnore
   public boolean isEmpty() {
-    return retries == null && cache == null && rateLimit == null && access == null && maxRequestBodySize == null;
+    return retries == null && cache == null && rateLimit == null && access == null && maxRequestBodySize == null
+        && auth == null;
   }
 
   /**

@@ -84,6 +84,12 @@ public final class References {
           if (rule != null && rule.backendTLS != null && rule.backendTLS.caSecretName != null) {
             other(secrets, other, new ObjectKey(ns, rule.backendTLS.caSecretName), ref);
           }
+          if (rule != null && rule.auth != null && rule.auth.basic != null && rule.auth.basic.secretName != null) {
+            other(secrets, other, new ObjectKey(ns, rule.auth.basic.secretName), ref);
+          }
+          if (rule != null && rule.auth != null && rule.auth.jwt != null && rule.auth.jwt.jwksSecretName != null) {
+            other(secrets, other, new ObjectKey(ns, rule.auth.jwt.jwksSecretName), ref);
+          }
         }
       }
       if (spec.tls != null && spec.tls.secretName != null) {

@@ -1,6 +1,8 @@
 package dev.portcullis.translator;
 
+import dev.portcullis.model.Auth;
 import dev.portcullis.model.Certificate;
+import dev.portcullis.model.Credential;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteMatch;
@@ -50,10 +52,12 @@ public final class RouteTableBuilder {
   private final Map<String, Cluster> clusters = new TreeMap<>();
   private final Map<String, BackendResolver.Resolution> resolutions = new TreeMap<>();
   private final Map<String, Certificate> certificates = new TreeMap<>();
+  private final Map<String, Credential> credentials = new TreeMap<>();
   private Claim globalFallback;
   private TlsRef defaultCertificate;
   private Set<String> built = Set.of();
   private Set<String> builtTls = Set.of();
+  private Set<String> builtCredentials = Set.of();
   /** Undo actions of the object being processed, newest last; null outside {@link #begin}. */
   private List<Runnable> journal;
 
@@ -184,6 +188,25 @@ public final class RouteTableBuilder {
     certificates.put(Certificate.DEFAULT, certificate);
   }
 
+  /** Adds a checked credential under its key (kind, namespace and name of its Secret). */
+  public void credential(String key, Credential credential) {
+    if (credentials.putIfAbsent(key, credential) == null) {
+      undo(() -> credentials.remove(key));
+    }
+  }
+
+  /** The credentials the routes of the last {@link #build} use. */
+  public Map<String, Credential> credentials() {
+    Map<String, Credential> used = new TreeMap<>();
+    builtCredentials.forEach(k -> {
+      Credential c = credentials.get(k);
+      if (c != null) {
+        used.put(k, c);
+      }
+    });
+    return used;
+  }
+
   /** The certificates the hosts of the last {@link #build} use. */
   public Map<String, Certificate> certificates() {
     Map<String, Certificate> used = new TreeMap<>();
@@ -240,7 +263,29 @@ public final class RouteTableBuilder {
       }
     }
     builtTls = tls;
+    Set<String> creds = new HashSet<>();
+    for (VirtualHost vh : vhosts) {
+      vh.routes().forEach(r -> collectCredentials(r, creds));
+      if (vh.fallback() != null) {
+        collectCredentials(vh.fallback(), creds);
+      }
+    }
+    builtCredentials = creds;
     return new RouteTable(vhosts, kept, defaultCertificate);
+  }
+
+  /** The keys of the credentials a route's authentication uses (those it could read). */
+  private static void collectCredentials(Route route, Set<String> into) {
+    Auth auth = route.policiesOrNone().auth();
+    if (auth == null) {
+      return;
+    }
+    if (auth.basic() != null && auth.basic().secret().fingerprint() != null) {
+      into.add(auth.basic().credentialKey());
+    }
+    if (auth.jwt() != null && auth.jwt().jwksSecret() != null && auth.jwt().jwksSecret().fingerprint() != null) {
+      into.add(auth.jwt().credentialKey());
+    }
   }
 
   private static void collectClusters(Route route, Set<String> into) {

@@ -100,7 +100,7 @@ public final class Translator {
     }
     RouteTable table = builder.build();
     return new TranslationResult(table, new StatusReport(statuses), builder.resolutions(), builder.certificates(),
-        settings);
+        builder.credentials(), settings);
   }
 
   /**
@@ -135,6 +135,6 @@ public final class Translator {
     }
     RouteTable table = new RouteTable(previous.table().virtualHosts(), clusters, previous.table().defaultCertificate());
     return Optional.of(new TranslationResult(table, previous.status(), resolutions, previous.certificates(),
-        previous.settingsProblems()));
+        previous.credentials(), previous.settingsProblems()));
   }
 }

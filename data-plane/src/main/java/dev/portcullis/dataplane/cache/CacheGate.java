@@ -67,6 +67,11 @@ public final class CacheGate {
     public long requestTime;
     /** Set by the proxy: this request went upstream for its key, others may wait for it. */
     public boolean leader;
+    /**
+     * Set by the proxy: the route authenticates its clients, so its responses count as answers to
+     * authorized requests (RFC 9111 section 3.5) whatever credential the client used (a cookie, say).
+     */
+    public boolean authenticated;
 
     public RoutePolicies.CachePolicy policy() {
       return policy;
@@ -208,6 +213,15 @@ public final class CacheGate {
    * @param rewritten request header fields (lower case) the route changes on their way upstream:
    *                  the stored response cannot vary on what the client did not send
    */
+  /**
+   * True if a response for the decision's request was stored after the decision was made: a
+   * request that found nothing, and then became the one to go upstream, looks once more before
+   * it goes (the previous flight may have landed in between).
+   */
+  public boolean storedSince(Decision d, HttpServerRequest request) {
+    return d.subKey != null && cache.lookup(d.uriKey, d.subKey, request.headers()) != null;
+  }
+
   public List<Map.Entry<String, String>> storable(Decision d, HttpServerRequest request, int status,
       MultiMap responseHeaders, Set<String> rewritten) {
     if (request.method() != HttpMethod.GET || d.requestCc.has("no-store")) {
@@ -240,7 +254,7 @@ public final class CacheGate {
         }
       }
     }
-    if (request.headers().contains(HttpHeaders.AUTHORIZATION) && !d.policy.cacheAuthorized()
+    if ((d.authenticated || request.headers().contains(HttpHeaders.AUTHORIZATION)) && !d.policy.cacheAuthorized()
         && !cc.has("public") && !cc.has("must-revalidate") && cc.seconds("s-maxage") < 0) {
       return null;
     }

@@ -77,7 +77,7 @@ public final class ErrorResponses {
   }
 
   /** @param extra adds header fields of the answer's own, or null */
-  private static void send(HttpServerRequest request, int status, Buffer body, Consumer<MultiMap> extra) {
+  public static void send(HttpServerRequest request, int status, Buffer body, Consumer<MultiMap> extra) {
     HttpServerResponse response = request.response();
     if (response.ended() || response.closed()) {
       return;

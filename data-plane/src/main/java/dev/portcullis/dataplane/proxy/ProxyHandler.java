@@ -1,5 +1,7 @@
 package dev.portcullis.dataplane.proxy;
 
+import dev.portcullis.dataplane.auth.AuthDecision;
+import dev.portcullis.dataplane.auth.AuthRequest;
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.cache.CacheKeys;
 import dev.portcullis.dataplane.cache.CachedResponse;
@@ -24,6 +26,7 @@ import dev.portcullis.model.TlsRef;
 import dev.portcullis.model.VirtualHost;
 import dev.portcullis.model.routing.Router;
 import io.netty.channel.ConnectTimeoutException;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -230,7 +233,6 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       Filters.preflight(route.cors(), request);
       return;
     }
-    String query = q < 0 ? null : uri.substring(q + 1);
     if (route.kind() == CompiledRoute.Kind.FORWARD) {
       long maxBody = route.maxRequestBodySize(limits.maxRequestBodySize());
       String contentLength = request.getHeader(HttpHeaders.CONTENT_LENGTH);
@@ -240,6 +242,53 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
     }
+    if (route.auth() != null) {
+      authenticate(request, route, hostHeader, path, rawPath, uri, q);
+      return;
+    }
+    dispatch(request, route, hostHeader, path, rawPath, uri, q);
+  }
+
+  /**
+   * Authentication, after the access rules, the rate limit and CORS preflights, before the cache
+   * and the upstream: a stored response is never served to a client that did not pass. The body
+   * stays unread (and no 100 Continue is sent) until the decision; a refused request is answered
+   * here and nothing of it goes upstream.
+   */
+  private void authenticate(HttpServerRequest request, CompiledRoute route, String hostHeader, String path,
+      String rawPath, String uri, int q) {
+    request.pause();
+    String target = q < 0 ? path : path + uri.substring(q);
+    Future<AuthDecision> decision;
+    try {
+      decision = route.auth().check(new AuthRequest(request, hostHeader, target, trusted.clientOf(request), http1));
+    } catch (RuntimeException e) {
+      LOG.warn("{}: authentication failed: {}", route.name(), e.toString());
+      decision = Future.succeededFuture(AuthDecision.ERROR);
+    }
+    decision.onComplete(ar -> {
+      if (request.response().closed() || request.response().ended()) {
+        return;
+      }
+      AuthDecision d = ar.succeeded() ? ar.result() : AuthDecision.ERROR;
+      if (!d.allowed()) {
+        ErrorResponses.send(request, d.status(), d.body(), headers -> {
+          d.responseHeaders().forEach(h -> headers.add(h.getKey(), h.getValue()));
+          if (route.cors() != null) {
+            // Or a browser hides the 401 from the page behind a CORS error.
+            Filters.corsResponse(route.cors(), request, headers);
+          }
+        });
+        return;
+      }
+      d.applyTo(request.headers());
+      dispatch(request, route, hostHeader, path, rawPath, uri, q);
+    });
+  }
+
+  private void dispatch(HttpServerRequest request, CompiledRoute route, String hostHeader, String path,
+      String rawPath, String uri, int q) {
+    String query = q < 0 ? null : uri.substring(q + 1);
     switch (route.kind()) {
       case DIRECT -> ErrorResponses.send(request, route.directStatus(), route.directBody());
       case REDIRECT -> redirect(request, route, hostHeader, path, query);
@@ -430,6 +479,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       String uriKey = CacheKeys.uri(Router.normalizeHost(hostHeader), path, q < 0 ? null : uri.substring(q + 1),
           cachePolicy);
       decision = cacheGate.decide(request, cachePolicy, uriKey, route.name());
+      decision.authenticated = route.auth() != null;
       switch (decision.kind) {
         case HIT -> {
           serveStored(request, route, decision.entry, CacheGate.hit(decision.entry));
@@ -478,6 +528,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
                 timer[0] = -1;
                 again.run();
               });
+              return;
+            }
+            if (cacheGate.storedSince(decision, request)) {
+              // The flight before this one landed between the lookup and the join: its answer is
+              // stored, so this request is served from it rather than go upstream again.
+              cacheGate.cache().land(decision.key);
+              again.run();
               return;
             }
             decision.leader = true;

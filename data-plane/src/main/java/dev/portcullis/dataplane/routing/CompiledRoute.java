@@ -38,8 +38,13 @@ public final class CompiledRoute {
   /** The client-certificate check of the route's host, or null. */
   private final dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts;
 
+  /** Who may use the route, or null: anyone. */
+  private final dev.portcullis.dataplane.auth.RouteAuth auth;
+
   CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody,
-      RateLimiter rateLimiter, String hsts, dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts) {
+      RateLimiter rateLimiter, String hsts, dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts,
+      dev.portcullis.dataplane.auth.RouteAuth auth) {
+    this.auth = auth;
     this.route = route;
     this.rateLimiter = rateLimiter;
     this.hsts = hsts;
@@ -126,6 +131,11 @@ public final class CompiledRoute {
     }
     return (retryOn & RETRY_5XX) != 0 || (status == 502 && (retryOn & RETRY_502) != 0)
         || (status == 503 && (retryOn & RETRY_503) != 0) || (status == 504 && (retryOn & RETRY_504) != 0);
+  }
+
+  /** The route's authentication, or null when anyone may use it. */
+  public dev.portcullis.dataplane.auth.RouteAuth auth() {
+    return auth;
   }
 
   /** The client-certificate check of this route's host, or null. */

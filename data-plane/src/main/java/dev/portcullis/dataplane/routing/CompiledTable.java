@@ -1,6 +1,10 @@
 package dev.portcullis.dataplane.routing;
 
+import dev.portcullis.dataplane.auth.AuthRuntime;
+import dev.portcullis.dataplane.auth.RouteAuth;
 import dev.portcullis.dataplane.ratelimit.RateLimiter;
+import dev.portcullis.model.Auth;
+import dev.portcullis.model.Credential;
 import dev.portcullis.dataplane.upstream.ClusterRuntime;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.Route;
@@ -37,10 +41,13 @@ public final class CompiledTable {
   private final Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies;
   private final X509Certificate[] clientAuthorities;
   private final Map<RateLimiter.Id, RateLimiter> limiters;
+  /** The key-set URLs the routes' JWT checks fetch from. */
+  private final java.util.Set<String> jwksUris;
 
   private CompiledTable(long version, String checksum, RouteTable table, Router<CompiledRoute> router,
       Map<String, ClusterRuntime> clusters, Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies,
-      Map<RateLimiter.Id, RateLimiter> limiters) {
+      Map<RateLimiter.Id, RateLimiter> limiters, java.util.Set<String> jwksUris) {
+    this.jwksUris = java.util.Set.copyOf(jwksUris);
     this.hasTls = table.virtualHosts().stream().anyMatch(vh -> vh.tls() != null);
     this.clientPolicies = Map.copyOf(clientPolicies);
     this.clientAuthorities = clientPolicies.values().stream().flatMap(p -> p.authorities().stream()).distinct()
@@ -60,6 +67,15 @@ public final class CompiledTable {
    * it off the event loop.
    */
   public static CompiledTable compile(long version, String checksum, RouteTable table, CompiledTable previous) {
+    return compile(version, checksum, table, previous, null, Map.of());
+  }
+
+  /**
+   * Compiles a table and the authentication of its routes, with the credentials that came with
+   * it. Without a runtime ({@code auth} null), routes with authentication refuse every request.
+   */
+  public static CompiledTable compile(long version, String checksum, RouteTable table, CompiledTable previous,
+      AuthRuntime auth, Map<String, Credential> credentials) {
     Map<String, ClusterRuntime> clusters = new HashMap<>();
     for (Cluster c : table.clusters()) {
       ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
@@ -75,14 +91,37 @@ public final class CompiledTable {
     Map<RateLimiter.Id, RateLimiter> limiters = new HashMap<>();
     // Equal routes of hosts with the same TLS settings share one compiled route (and its state).
     Map<List<Object>, CompiledRoute> shared = new HashMap<>();
+    java.util.Set<String> jwksUris = new java.util.HashSet<>();
     Router<CompiledRoute> router = Router.compile(table, (vh, route) -> {
       String hsts = vh.tls() == null ? null : vh.tls().hsts();
       ClientCertPolicy certs = vh.tls() == null || vh.tls().clientValidation() == null ? null
           : policies.get(vh.tls().clientValidation());
       return shared.computeIfAbsent(java.util.Arrays.asList(route, hsts, certs),
-          k -> compileRoute(route, clusters, limiter(route, limiters, previous), hsts, certs));
+          k -> compileRoute(route, clusters, limiter(route, limiters, previous), hsts, certs,
+              auth(route, auth, credentials, jwksUris)));
     });
-    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), policies, Map.copyOf(limiters));
+    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), policies, Map.copyOf(limiters),
+        jwksUris);
+  }
+
+  private static RouteAuth auth(Route route, AuthRuntime runtime, Map<String, Credential> credentials,
+      java.util.Set<String> jwksUris) {
+    Auth auth = route.policiesOrNone().auth();
+    if (auth == null) {
+      return null;
+    }
+    if (runtime == null) {
+      return AuthRuntime.unavailable();
+    }
+    if (auth.jwt() != null && auth.jwt().jwksUri() != null) {
+      jwksUris.add(auth.jwt().jwksUri());
+    }
+    return runtime.compile(auth, credentials, route.name());
+  }
+
+  /** The key-set URLs this table's JWT routes use. */
+  public java.util.Set<String> jwksUris() {
+    return jwksUris;
   }
 
   /** The route's rate limiter: the one of its scope in this table, else the previous table's, else a new one. */
@@ -98,13 +137,13 @@ public final class CompiledTable {
   }
 
   private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, RateLimiter limiter,
-      String hsts, ClientCertPolicy certs) {
+      String hsts, ClientCertPolicy certs, RouteAuth auth) {
     if (route.action() instanceof RouteAction.DirectResponse d) {
       Buffer body = Buffer.buffer(d.body().getBytes(StandardCharsets.UTF_8));
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, limiter, hsts, certs);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, limiter, hsts, certs, auth);
     }
     if (route.action() instanceof RouteAction.Redirect) {
-      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null, limiter, hsts, certs);
+      return new CompiledRoute(route, new ClusterRuntime[0], new int[0], 0, null, limiter, hsts, certs, auth);
     }
     List<RouteAction.ClusterWeight> refs = ((RouteAction.Forward) route.action()).clusters().stream()
         .filter(w -> w.weight() > 0).toList();
@@ -114,7 +153,7 @@ public final class CompiledTable {
       runtimes[i] = clusters.get(refs.get(i).cluster());
       weights[i] = refs.get(i).weight();
     }
-    return new CompiledRoute(route, runtimes, weights, 0, null, limiter, hsts, certs);
+    return new CompiledRoute(route, runtimes, weights, 0, null, limiter, hsts, certs, auth);
   }
 
   public long version() {

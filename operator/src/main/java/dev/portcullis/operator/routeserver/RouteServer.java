@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.portcullis.model.Certificate;
+import dev.portcullis.model.Credential;
 import dev.portcullis.model.ModelException;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.RouteTableJson;
@@ -156,13 +157,23 @@ public final class RouteServer implements AutoCloseable {
    * certificates too.
    */
   public PushMessage.Snapshot publish(RouteTable table, Map<String, Certificate> certificates) {
+    return publish(table, certificates, Map.of());
+  }
+
+  /**
+   * Publishes a table with the key material of its hosts' certificates and the credentials its
+   * routes authenticate with (password hashes, key sets). The table names both by fingerprint, so
+   * equal checksums mean equal material.
+   */
+  public PushMessage.Snapshot publish(RouteTable table, Map<String, Certificate> certificates,
+      Map<String, Credential> credentials) {
     String checksum = RouteTableJson.checksum(table);
     synchronized (lock) {
       if (current != null && current.checksum().equals(checksum)) {
         return current;
       }
       nextVersion++;
-      current = new PushMessage.Snapshot(nextVersion, checksum, table, certificates);
+      current = new PushMessage.Snapshot(nextVersion, checksum, table, certificates, credentials);
       lock.notifyAll();
       LOG.debug("published version {} ({})", current.version(), checksum);
       return current;

@@ -126,6 +126,10 @@ public class Rule {
   @JsonPropertyDescription("Which client addresses may use the rule.")
   public Access access;
 
+  @JsonPropertyDescription("Who may use the rule: HTTP Basic, JWT or an external auth service. Checked after "
+      + "access and rateLimit, before the cache and the backends; CORS preflights are answered before it.")
+  public Auth auth;
+
   /** The largest request body a rule may allow, short of none at all: 1 TiB. */
   public static final long MAX_REQUEST_BODY_SIZE = 1L << 40;
 

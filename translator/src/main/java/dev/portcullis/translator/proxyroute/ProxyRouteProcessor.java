@@ -20,6 +20,8 @@ import dev.portcullis.model.RouteTableJson;
 import dev.portcullis.model.SourceRef;
 import dev.portcullis.model.Timeouts;
 import dev.portcullis.model.TlsRef;
+import dev.portcullis.translator.auth.AuthPolicies;
+import dev.portcullis.translator.auth.AuthSecrets;
 import dev.portcullis.translator.tls.TlsSecrets;
 import dev.portcullis.model.ValueMatch;
 import dev.portcullis.model.VirtualHost;
@@ -64,6 +66,7 @@ public final class ProxyRouteProcessor {
   private final ProxyRouteValidator validator = new ProxyRouteValidator();
 
   private final TlsSecrets tlsSecrets;
+  private final AuthPolicies auth;
 
   public ProxyRouteProcessor(RouteTableBuilder builder, BackendResolver resolver, ClusterSnapshot snapshot,
       TranslatorOptions options, TlsSecrets tlsSecrets) {
@@ -72,6 +75,7 @@ public final class ProxyRouteProcessor {
     this.snapshot = snapshot;
     this.options = options;
     this.tlsSecrets = tlsSecrets;
+    this.auth = new AuthPolicies(new AuthSecrets(snapshot), builder);
   }
 
   public void process(ProxyRoute route, ObjectReport report) {
@@ -153,7 +157,7 @@ public final class ProxyRouteProcessor {
     RouteFilters routeFilters = new RouteFilters(headers(find(filters, Filter.Type.RequestHeaderModifier)),
         headers(find(filters, Filter.Type.ResponseHeaderModifier)), rewrite(find(filters, Filter.Type.URLRewrite)),
         cors(find(filters, Filter.Type.CORS)));
-    RoutePolicies policies = policies(rule, base);
+    RoutePolicies policies = policies(rule, base, auth.resolve(rule.auth, ns, at, report));
     Timeouts timeouts = timeouts(rule);
     List<Match> matches = rule.matches == null || rule.matches.isEmpty() ? List.of(new Match()) : rule.matches;
     boolean served = false;
@@ -251,8 +255,11 @@ public final class ProxyRouteProcessor {
     return duration == null ? dflt : Durations.millis(duration);
   }
 
-  /** @param scope the rule's name: every route made from the rule shares its rate-limit buckets */
-  private static RoutePolicies policies(Rule rule, String scope) {
+  /**
+   * @param scope the rule's name: every route made from the rule shares its rate-limit buckets
+   * @param auth  the rule's authentication, or null
+   */
+  private static RoutePolicies policies(Rule rule, String scope, dev.portcullis.model.Auth auth) {
     RoutePolicies.Retries retries = null;
     if (rule.retries != null) {
       Retries r = rule.retries;
@@ -285,7 +292,7 @@ public final class ProxyRouteProcessor {
         || (rule.access.deny != null && !rule.access.deny.isEmpty()))) {
       access = new RoutePolicies.Access(rule.access.allow, rule.access.deny);
     }
-    return new RoutePolicies(retries, cache, rateLimit, access, rule.maxRequestBodySize);
+    return new RoutePolicies(retries, cache, rateLimit, access, rule.maxRequestBodySize, auth);
   }
 
   /** The rule's backends as weighted clusters; unresolvable ones still get their share (answering 503). */

@@ -1,6 +1,7 @@
 package dev.portcullis.translator.proxyroute;
 
 import dev.portcullis.api.v1alpha1.Access;
+import dev.portcullis.api.v1alpha1.Auth;
 import dev.portcullis.api.v1alpha1.Backend;
 import dev.portcullis.api.v1alpha1.Filter;
 import dev.portcullis.api.v1alpha1.HealthCheck;
@@ -182,6 +183,108 @@ public final class ProxyRouteValidator {
     }
     if (rule.access != null) {
       access(rule.access, at + ".access", c);
+    }
+    if (rule.auth != null) {
+      auth(rule.auth, at + ".auth", c);
+    }
+  }
+
+  static final Pattern REALM = Pattern.compile(Auth.REALM_PATTERN);
+  static final Pattern AUTH_URL = Pattern.compile(Auth.URL_PATTERN);
+
+  private static void auth(Auth a, String at, Checker c) {
+    int before = c.problems().size();
+    int methods = (a.basic != null ? 1 : 0) + (a.jwt != null ? 1 : 0) + (a.external != null ? 1 : 0);
+    c.rule(methods == 1, at, Auth.ONE_METHOD_MESSAGE);
+    if (a.basic != null) {
+      String f = at + ".basic";
+      c.required(a.basic.secretName, f + ".secretName");
+      c.pattern(a.basic.secretName, DNS_SUBDOMAIN, f + ".secretName", "a valid Secret name");
+      c.maxLength(a.basic.secretName, 253, f + ".secretName");
+      c.pattern(a.basic.realm, REALM, f + ".realm", "printable ASCII");
+      c.maxLength(a.basic.realm, 256, f + ".realm");
+    }
+    if (a.jwt != null) {
+      String f = at + ".jwt";
+      Auth.Jwt j = a.jwt;
+      c.rule((j.jwksUri != null) != (j.jwksSecretName != null), f, Auth.Jwt.ONE_KEY_SOURCE_MESSAGE);
+      c.required(j.issuer, f + ".issuer");
+      c.maxLength(j.issuer, 1024, f + ".issuer");
+      c.size(j.audiences, 1, 16, f + ".audiences");
+      for (int i = 0; j.audiences != null && i < j.audiences.size(); i++) {
+        c.required(j.audiences.get(i), f + ".audiences[" + i + "]");
+        c.maxLength(j.audiences.get(i), 1024, f + ".audiences[" + i + "]");
+      }
+      c.pattern(j.jwksUri, AUTH_URL, f + ".jwksUri", "an http or https URL");
+      c.maxLength(j.jwksUri, 2048, f + ".jwksUri");
+      c.pattern(j.jwksSecretName, DNS_SUBDOMAIN, f + ".jwksSecretName", "a valid Secret name");
+      c.maxLength(j.jwksSecretName, 253, f + ".jwksSecretName");
+      c.duration(j.clockSkew, f + ".clockSkew");
+      if (j.clockSkew != null && Durations.millis(j.clockSkew) > 3_600_000) {
+        c.fail(f + ".clockSkew", "must be at most 1h");
+      }
+      c.size(j.claimToHeaders, 0, 16, f + ".claimToHeaders");
+      Set<String> headers = new HashSet<>();
+      for (int i = 0; j.claimToHeaders != null && i < j.claimToHeaders.size(); i++) {
+        Auth.ClaimToHeader h = j.claimToHeaders.get(i);
+        String here = f + ".claimToHeaders[" + i + "]";
+        if (h == null) {
+          c.fail(here, "must not be null");
+          continue;
+        }
+        c.required(h.claim, here + ".claim");
+        c.maxLength(h.claim, 256, here + ".claim");
+        c.required(h.header, here + ".header");
+        c.pattern(h.header, HEADER_NAME, here + ".header", "a valid header name");
+        c.maxLength(h.header, 256, here + ".header");
+        if (h.header != null) {
+          String lower = h.header.toLowerCase(Locale.ROOT);
+          if (dev.portcullis.model.Auth.OWNED_HEADERS.contains(lower) || lower.equals("authorization")) {
+            c.fail(here + ".header", "\"" + h.header + "\" is managed by the proxy and cannot carry a claim");
+          } else if (!headers.add(lower)) {
+            c.fail(here + ".header", "\"" + h.header + "\" is set by another claim too");
+          }
+        }
+      }
+    }
+    if (a.external != null) {
+      String f = at + ".external";
+      Auth.External e = a.external;
+      c.required(e.url, f + ".url");
+      c.pattern(e.url, AUTH_URL, f + ".url", "an http or https URL");
+      c.maxLength(e.url, 2048, f + ".url");
+      c.positiveDuration(e.timeout, f + ".timeout");
+      if (e.timeout != null && Durations.millis(e.timeout) > 60_000) {
+        c.fail(f + ".timeout", "must be at most 60s");
+      }
+      c.size(e.requestHeaders, 0, 32, f + ".requestHeaders");
+      for (int i = 0; e.requestHeaders != null && i < e.requestHeaders.size(); i++) {
+        String h = e.requestHeaders.get(i);
+        if (!"*".equals(h)) {
+          c.required(h, f + ".requestHeaders[" + i + "]");
+          c.pattern(h, HEADER_NAME, f + ".requestHeaders[" + i + "]", "a valid header name or *");
+        }
+      }
+      c.size(e.responseHeaders, 0, 32, f + ".responseHeaders");
+      for (int i = 0; e.responseHeaders != null && i < e.responseHeaders.size(); i++) {
+        String h = e.responseHeaders.get(i);
+        c.required(h, f + ".responseHeaders[" + i + "]");
+        c.pattern(h, HEADER_NAME, f + ".responseHeaders[" + i + "]", "a valid header name");
+        if (h != null && dev.portcullis.model.Auth.OWNED_HEADERS.contains(h.toLowerCase(Locale.ROOT))) {
+          c.fail(f + ".responseHeaders[" + i + "]", "\"" + h + "\" is managed by the proxy and cannot be copied "
+              + "from the auth service");
+        }
+      }
+    }
+    if (c.problems().size() == before) {
+      // What only the route model checks (a URL that matches the pattern yet does not parse, say)
+      // is found here, on the rule, rather than when the table is built.
+      try {
+        dev.portcullis.model.SecretRef stand = new dev.portcullis.model.SecretRef("ns", "name", null);
+        dev.portcullis.translator.auth.AuthPolicies.model(a, stand, stand);
+      } catch (ModelException ex) {
+        c.fail(at, ex.getMessage());
+      }
     }
   }
 

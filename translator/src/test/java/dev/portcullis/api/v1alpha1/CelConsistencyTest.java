@@ -64,6 +64,14 @@ class CelConsistencyTest {
         filters: [{type: ResponseHeaderModifier, hostname: x.example.com, add: [{name: a, value: b}]}]
       - backends: [{service: web, port: 80}]
         filters: [{type: CORS}]
+      """, """
+      rules:
+      - backends: [{service: web, port: 80}]
+        auth: {jwt: {issuer: i, audiences: [a], jwksUri: "https://idp/keys", jwksSecretName: keys}}
+      - backends: [{service: web, port: 80}]
+        auth: {jwt: {issuer: i, audiences: [a], jwksUri: "https://idp/keys"}, external: {url: "http://auth/check"}}
+      - backends: [{service: web, port: 80}]
+        auth: {basic: {secretName: users}}
       """);
 
   static Stream<Map.Entry<String, JsonNode>> samples() throws IOException {
