@@ -72,12 +72,25 @@ public final class RouteTableJson {
       }
       if (cause instanceof ModelException model) {
         String field = path.isEmpty() ? model.field() : path + "." + model.field();
-        throw new ModelException(field, model.reason());
+        throw new ModelException(field, secret(field) ? SECRET_REASON : model.reason());
       }
-      throw new ModelException(path.isEmpty() ? "(root)" : path, e.getOriginalMessage());
+      // Jackson's messages quote the input: never for key material or credentials, which a NACK
+      // reason would carry into the operator's log.
+      throw new ModelException(path.isEmpty() ? "(root)" : path, secret(path) ? SECRET_REASON : e.getOriginalMessage());
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // Where, not what: the text around a syntax error may be key material.
+      var at = e.getLocation();
+      throw new ModelException("(root)", "malformed JSON" + (at == null ? ""
+          : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     } catch (IOException e) {
-      throw new ModelException("(root)", "malformed JSON: " + e.getMessage());
+      throw new ModelException("(root)", "malformed JSON: " + e.getClass().getSimpleName());
     }
+  }
+
+  private static final String SECRET_REASON = "cannot be read (its value is secret and not shown)";
+
+  private static boolean secret(String path) {
+    return path.startsWith("certificates") || path.startsWith("credentials");
   }
 
   /** The path a Jackson mapping error points at, as {@code a.b[2].c}. */

@@ -63,6 +63,21 @@ class RouteTableTest {
   }
 
   @Test
+  void anUnreadableSnapshotNeverQuotesKeyMaterialInItsReason() {
+    String json = "{\"type\":\"snapshot\",\"version\":1,\"checksum\":\"x\",\"table\":{\"virtualHosts\":[],"
+        + "\"clusters\":[]},\"certificates\":{\"default/a\":{\"chainPem\":\"c\",\"privateKeyPem\":"
+        + "[\"TOPSECRETKEYBYTES\"]}}}";
+    assertThatThrownBy(() -> RouteTableJson.read(json.getBytes(StandardCharsets.UTF_8),
+        dev.portcullis.model.push.PushMessage.class))
+        .isInstanceOf(ModelException.class).hasMessageContaining("certificates")
+        .hasMessageNotContaining("TOPSECRET");
+    String broken = "{\"type\":\"snapshot\",\"certificates\":{\"k\":TOPSECRETKEYBYTES}}";
+    assertThatThrownBy(() -> RouteTableJson.read(broken.getBytes(StandardCharsets.UTF_8),
+        dev.portcullis.model.push.PushMessage.class))
+        .isInstanceOf(ModelException.class).hasMessageNotContaining("TOPSECRET");
+  }
+
+  @Test
   void checksumDependsOnContentOnly() {
     assertThat(RouteTableJson.checksum(sample())).isEqualTo(RouteTableJson.checksum(sample())).startsWith("sha256:");
     assertThat(RouteTableJson.checksum(RouteTable.EMPTY)).isNotEqualTo(RouteTableJson.checksum(sample()));
