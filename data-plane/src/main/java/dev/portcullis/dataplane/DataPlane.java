@@ -158,6 +158,13 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   @Override
   public Future<Void> apply(PushMessage.Snapshot snapshot) {
     return vertx.executeBlocking(() -> {
+          // What arrived is what was sent: a table that does not match its checksum (a bug, or a
+          // route server of another version that reads fields differently) is refused.
+          String actual = RouteTableJson.checksum(snapshot.table());
+          if (!actual.equals(snapshot.checksum())) {
+            throw new dev.portcullis.model.ModelException("checksum", "is " + snapshot.checksum()
+                + " but the table received has " + actual);
+          }
           CertificateStore store = generatedDefault == null ? null
               : CertificateStore.build(snapshot.table(), snapshot.certificates(), generatedDefault, certificates.get());
           return new Compiled(CompiledTable.compile(snapshot.version(), snapshot.checksum(), snapshot.table(),

@@ -128,6 +128,9 @@ class PushProtocolIT {
         StandardCharsets.UTF_8);
     String badLine = goodLine.replace("\"version\":1", "\"version\":2").replace("\"checksum\":\"sha256:",
         "\"checksum\":\"sha256:0").replace("\"connectTimeoutMs\":1000", "\"connectTimeoutMs\":1000,\"unknownField\":true");
+    // Readable, but not the table its checksum names.
+    String forgedLine = goodLine.replace("\"version\":1", "\"version\":3").replace("nack.test", "forged.test")
+        .replace("\"checksum\":\"sha256:", "\"checksum\":\"sha256:1");
     List<Ack> acks = new CopyOnWriteArrayList<>();
     HttpServer peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     peer.createContext("/v1/stream", ex -> {
@@ -138,6 +141,9 @@ class PushProtocolIT {
       try {
         Thread.sleep(300);
         out.write((badLine + "\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        Thread.sleep(300);
+        out.write((forgedLine + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
         Thread.sleep(30_000);
       } catch (InterruptedException e) {
@@ -154,12 +160,14 @@ class PushProtocolIT {
     peer.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
     peer.start();
     try (DataPlane dp = dataPlane(peer.getAddress().getPort(), TOKEN, "dp-nack")) {
-      await().atMost(Duration.ofSeconds(10)).until(() -> acks.size() >= 2);
+      await().atMost(Duration.ofSeconds(10)).until(() -> acks.size() >= 3);
       assertThat(acks.get(0).accepted()).isTrue();
       assertThat(acks.get(0).version()).isEqualTo(1);
       assertThat(acks.get(1).accepted()).isFalse();
       assertThat(acks.get(1).version()).isEqualTo(2);
       assertThat(acks.get(1).reason()).contains("unknownField");
+      assertThat(acks.get(2).accepted()).isFalse();
+      assertThat(acks.get(2).reason()).contains("checksum");
       assertThat(new Http(dp.httpPort()).get("nack.test", "/").backend()).isEqualTo("a");
       assertThat(dp.current().version()).isEqualTo(1);
     } finally {
