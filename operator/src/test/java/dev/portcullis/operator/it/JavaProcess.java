@@ -36,6 +36,23 @@ final class JavaProcess implements AutoCloseable {
     return new JavaProcess(p, log);
   }
 
+  /** A main class of this test classpath in a JVM of its own. */
+  static JavaProcess main(Class<?> mainClass, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        mainClass.getName()));
+    command.addAll(List.of(args));
+    Path log = Files.createTempFile("portcullis-" + mainClass.getSimpleName(), ".log");
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new JavaProcess(p, log);
+  }
+
+  /** Dies at once, as a killed pod does: no shutdown hook runs, no Lease is given back. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
   String output() throws IOException {
     return Files.readString(log);
   }

@@ -20,10 +20,14 @@ class LeaderElectionIT {
   final List<String> fatal = new CopyOnWriteArrayList<>();
 
   KubernetesOperator start(Cluster cluster, String identity) throws Exception {
+    return start(cluster, identity, Duration.ofSeconds(6));
+  }
+
+  KubernetesOperator start(Cluster cluster, String identity, Duration lease) throws Exception {
     return new KubernetesOperator(cluster.client, new KubernetesOperator.Settings(Set.of(), "portcullis", identity,
         TranslatorOptions.DEFAULT, 50, new InetSocketAddress("127.0.0.1", 0), null,
         new RoutePki.Settings("portcullis", "ca", "client", List.of("localhost"), List.of()),
-        new InetSocketAddress("127.0.0.1", 0), true, "portcullis-operator", Duration.ofSeconds(6),
+        new InetSocketAddress("127.0.0.1", 0), true, "portcullis-operator", lease,
         List.of("198.51.100.7"), null, () -> fatal.add(identity))).start();
   }
 
@@ -31,6 +35,35 @@ class LeaderElectionIT {
     Ingress i = cluster.client.network().v1().ingresses().inNamespace("web").withName(name).get();
     return i != null && i.getStatus() != null && i.getStatus().getLoadBalancer() != null
         && i.getStatus().getLoadBalancer().getIngress() != null && !i.getStatus().getLoadBalancer().getIngress().isEmpty();
+  }
+
+  @Test
+  void aStandbyTakesOverWithinFifteenSecondsOfTheLeadersDeathAtTheDefaultLease() throws Exception {
+    try (Cluster cluster = new Cluster()) {
+      JavaProcess doomed = JavaProcess.main(OperatorProcessMain.class,
+          cluster.client.getConfiguration().getMasterUrl(), "replica-doomed");
+      KubernetesOperator standby = null;
+      try {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+            .until(() -> "replica-doomed".equals(cluster.client.leases().inNamespace("portcullis")
+                .withName("portcullis-operator").get().getSpec().getHolderIdentity()));
+        standby = start(cluster, "replica-standby", Duration.ofSeconds(10));
+        Thread.sleep(3000);
+        assertThat(standby.isLeader()).as("the doomed replica still leads").isFalse();
+        long start = System.nanoTime();
+        doomed.kill(); // no shutdown: the Lease is not given back, it expires
+        KubernetesOperator s = standby;
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(s::isLeader);
+        long failover = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("leader election: the standby took over %d ms after the leader was killed%n", failover);
+        assertThat(failover).isLessThan(15_000);
+      } finally {
+        doomed.close();
+        if (standby != null) {
+          standby.close();
+        }
+      }
+    }
   }
 
   @Test
