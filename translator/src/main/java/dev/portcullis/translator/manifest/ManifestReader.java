@@ -158,13 +158,50 @@ public final class ManifestReader {
     }
     String display = kind + " " + (known.namespaced ? metadata.path("namespace").asText() + "/" : "") + name;
     try {
-      HasMetadata object = yaml.treeToValue(copy, known.type);
+      List<String> unknown = new ArrayList<>();
+      HasMetadata object = yaml.readerFor(known.type).withHandler(new UnknownFields(unknown)).readValue(copy);
+      for (String field : unknown) {
+        // kubectl's strict field validation would refuse the object; a typo must not pass unseen.
+        problems.add(new ManifestProblem(file, doc, display, field, "UnknownField",
+            "not a field of " + kind + "; it is ignored (kubectl apply would refuse it)"));
+      }
       objects.add(new Manifest(object, where));
     } catch (JsonMappingException e) {
       problems.add(new ManifestProblem(file, doc, display, RouteTableJson.fieldPath(e), "InvalidManifest",
           e.getOriginalMessage()));
-    } catch (JsonProcessingException | IllegalArgumentException e) {
+    } catch (java.io.IOException | IllegalArgumentException e) {
       problems.add(new ManifestProblem(file, doc, display, "", "InvalidManifest", e.getMessage()));
+    }
+  }
+
+  /**
+   * Collects the fields a document has that its kind does not (in the ProxyRoute types; the
+   * Kubernetes model types keep unknown fields aside instead), as field paths.
+   */
+  private static final class UnknownFields extends com.fasterxml.jackson.databind.deser.DeserializationProblemHandler {
+    private final List<String> found;
+
+    UnknownFields(List<String> found) {
+      this.found = found;
+    }
+
+    @Override
+    public boolean handleUnknownProperty(com.fasterxml.jackson.databind.DeserializationContext ctxt, JsonParser p,
+        com.fasterxml.jackson.databind.JsonDeserializer<?> deserializer, Object beanOrClass, String propertyName)
+        throws java.io.IOException {
+      StringBuilder path = new StringBuilder();
+      java.util.ArrayDeque<String> parts = new java.util.ArrayDeque<>();
+      for (com.fasterxml.jackson.core.JsonStreamContext c = p.getParsingContext(); c != null; c = c.getParent()) {
+        if (c.inArray()) {
+          parts.push("[" + c.getCurrentIndex() + "]");
+        } else if (c.inObject() && c.getCurrentName() != null) {
+          parts.push("." + c.getCurrentName());
+        }
+      }
+      parts.forEach(path::append);
+      found.add(path.length() > 0 && path.charAt(0) == '.' ? path.substring(1) : path.toString());
+      p.skipChildren();
+      return true;
     }
   }
 

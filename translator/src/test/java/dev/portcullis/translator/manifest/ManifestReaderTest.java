@@ -42,6 +42,24 @@ class ManifestReaderTest {
   }
 
   @Test
+  void fieldsAProxyRouteDoesNotHaveAreReportedWithTheirPath() {
+    ManifestReader.Result r = new ManifestReader().read("""
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: typo}
+        spec:
+          hostnames: [typo.test]
+          rules:
+          - backends: [{service: web, port: 80, wieght: 5}]
+            loadbalancer: {policy: Random}
+        """, "typo.yaml");
+    assertThat(r.objects()).hasSize(1);
+    assertThat(r.problems()).extracting(ManifestProblem::field)
+        .containsExactly("spec.rules[0].backends[0].wieght", "spec.rules[0].loadbalancer");
+    assertThat(r.problems()).allSatisfy(p -> assertThat(p.reason()).isEqualTo("UnknownField"));
+  }
+
+  @Test
   void readsListsAndJson() {
     String json = """
         {"apiVersion": "v1", "kind": "List", "items": [
