@@ -134,4 +134,42 @@ class CliIT {
       assertThat(demo.waitFor(20, TimeUnit.SECONDS)).as("demo stops on SIGTERM").isTrue();
     }
   }
+
+  @Test
+  void sigtermDrainsTheProcessBeforeItExits() throws Exception {
+    int http = freePort();
+    int admin = freePort();
+    Path log = Files.createTempFile("drain", ".log");
+    ProcessBuilder pb = new ProcessBuilder(HOME.resolve("portcullis").toString(), "demo", "--http-port",
+        Integer.toString(http), "--admin-port", Integer.toString(admin), "--https-port", "-1",
+        "--drain-period", "2s", "--drain-timeout", "5s").directory(HOME.toFile())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("PORTCULLIS_NO_BUILD", "1");
+    Process demo = pb.start();
+    try {
+      Http client = new Http(http);
+      Http adminClient = new Http(admin);
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+          .until(() -> client.get("demo.local", "/").status() == 200);
+      long start = System.nanoTime();
+      demo.destroy(); // SIGTERM, as the kubelet sends it
+      // At once not ready, so that load balancers stop sending here...
+      await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+          .until(() -> adminClient.get(null, "/readyz").status() == 503);
+      // ...while what still comes during the drain period is served.
+      int served = 0;
+      while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(1500)) {
+        assertThat(client.get("demo.local", "/").status()).isEqualTo(200);
+        served++;
+      }
+      assertThat(served).isPositive();
+      assertThat(demo.waitFor(20, TimeUnit.SECONDS)).as("exits once drained").isTrue();
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      System.out.printf("SIGTERM: %d requests served while draining, exited after %d ms%n", served, ms);
+      assertThat(ms).as("not before the drain period").isGreaterThanOrEqualTo(2000);
+      assertThat(Files.readString(log)).contains("draining");
+    } finally {
+      demo.destroyForcibly();
+    }
+  }
 }
