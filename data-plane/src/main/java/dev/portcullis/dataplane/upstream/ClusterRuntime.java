@@ -65,6 +65,8 @@ public final class ClusterRuntime {
   private final Counters counters;
   private final int consecutive5xx;
   private final long baseEjectionNanos;
+  /** How long an endpoint must do well, after an ejection ends, for each step of its record to be forgiven. */
+  private final long forgiveNanos;
   private final int maxEjectionPercent;
   private final int maxInFlight;
   private final int maxPending;
@@ -100,6 +102,8 @@ public final class ClusterRuntime {
     Cluster.OutlierDetection od = cluster.outlierDetection();
     this.consecutive5xx = od == null ? 0 : od.consecutive5xx();
     this.baseEjectionNanos = od == null ? DEFAULT_BASE_EJECTION_NANOS : od.baseEjectionTimeMs() * 1_000_000L;
+    // Envoy's interval: the ejection multiplier goes down one step per interval the host does well.
+    this.forgiveNanos = od == null ? DEFAULT_BASE_EJECTION_NANOS : od.intervalMs() * 1_000_000L;
     this.maxEjectionPercent = od == null ? DEFAULT_MAX_EJECTION_PERCENT : od.maxEjectionPercent();
     Cluster.CircuitBreaker cb = cluster.circuitBreaker() == null ? Cluster.CircuitBreaker.DEFAULT : cluster.circuitBreaker();
     // HTTP/1.1 sends one request per connection: requests in flight are the connections in use.
@@ -287,7 +291,8 @@ public final class ClusterRuntime {
     if (!failure) {
       e.consecutiveFailures.set(0);
       e.consecutiveGatewayFailures.set(0);
-      if (e.ejections.get() > 0 && now - e.ejectedUntil > baseEjectionNanos) {
+      if (e.ejections.get() > 0 && now - e.ejectedUntil > 0 && now - e.forgivenAt > forgiveNanos) {
+        e.forgivenAt = now;
         e.ejections.updateAndGet(n -> Math.max(0, n - 1));
       }
       return;
@@ -319,6 +324,7 @@ public final class ClusterRuntime {
     }
     int n = Math.min(e.ejections.incrementAndGet(), MAX_EJECTION_MULTIPLIER);
     e.ejectedUntil = now + baseEjectionNanos * n;
+    e.forgivenAt = e.ejectedUntil;
     e.consecutiveFailures.set(0);
     e.consecutiveGatewayFailures.set(0);
     EndpointState.HEALTH_VERSION.incrementAndGet();

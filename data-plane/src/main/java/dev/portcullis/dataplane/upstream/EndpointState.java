@@ -31,6 +31,8 @@ public final class EndpointState {
   /** Passive health: ejected until this System.nanoTime(), and how many times so far. */
   volatile long ejectedUntil = System.nanoTime();
   final AtomicInteger ejections = new AtomicInteger();
+  /** Since when the endpoint's ejection record was last shortened (or its last ejection ended). */
+  volatile long forgivenAt = System.nanoTime();
   final AtomicInteger consecutiveFailures = new AtomicInteger();
   final AtomicInteger consecutiveGatewayFailures = new AtomicInteger();
   final AtomicLong requests = new AtomicLong();

@@ -14,7 +14,9 @@ public class OutlierDetection {
   @Max(1000)
   public Integer consecutive5xx;
 
-  @JsonPropertyDescription("How often ejections are reconsidered. Default: 10s.")
+  @JsonPropertyDescription("How long an endpoint must do well, after an ejection ends, for its next ejection to be "
+      + "one step shorter again (Envoy's interval: each ejection in a row lasts longer). Ejections themselves are "
+      + "decided at each answer and end exactly when due. Default: 10s.")
   @Pattern(Timeouts.DURATION)
   public String interval;
 

@@ -354,7 +354,7 @@ public final class ProxyRouteProcessor {
    */
   private record ClusterPolicy(BalancerPolicy balancer, Cluster.HashKey hashKey, Cluster.HealthCheck healthCheck,
       Cluster.OutlierDetection outlier, Cluster.Protocol protocol, Cluster.CircuitBreaker circuitBreaker,
-      String suffix, String tlsHostname, String caPem, boolean caBroken) {
+      String suffix, String tlsHostname, String caPem, boolean caBroken, Long connectTimeoutMs) {
 
     BackendResolver.Resolution apply(BackendResolver.Resolution r) {
       Cluster c = r.cluster();
@@ -366,14 +366,17 @@ public final class ProxyRouteProcessor {
         tls = new Cluster.UpstreamTls(name, caPem);
       }
       Cluster variant = new Cluster(c.name() + "/" + suffix, caBroken ? List.of() : c.endpoints(), balancer, hashKey,
-          c.connectTimeoutMs(), healthCheck, outlier, p, circuitBreaker, c.source(), tls);
+          connectTimeoutMs != null ? connectTimeoutMs : c.connectTimeoutMs(), healthCheck, outlier, p, circuitBreaker,
+          c.source(), tls);
       return new BackendResolver.Resolution(r.namespace(), r.service(), r.port(), variant, r.problems());
     }
   }
 
   private ClusterPolicy clusterPolicy(Rule rule, String at, ObjectReport report, String namespace) {
+    Long connect = rule.timeouts == null || rule.timeouts.connect == null ? null
+        : Durations.millis(rule.timeouts.connect);
     if (rule.loadBalancer == null && rule.healthCheck == null && rule.outlierDetection == null
-        && rule.backendProtocol == null && rule.circuitBreaker == null && rule.backendTLS == null) {
+        && rule.backendProtocol == null && rule.circuitBreaker == null && rule.backendTLS == null && connect == null) {
       return null;
     }
     BalancerPolicy balancer = BackendResolver.DEFAULT_BALANCER;
@@ -437,7 +440,7 @@ public final class ProxyRouteProcessor {
           b.maxRequests == null ? d.maxRequests() : b.maxRequests);
     }
     if (balancer == BackendResolver.DEFAULT_BALANCER && health == null && outlier == null && protocol == null
-        && breaker == null && tlsHostname == null && caPem == null && !caBroken) {
+        && breaker == null && tlsHostname == null && caPem == null && !caBroken && connect == null) {
       return null;
     }
     List<Object> parts = new ArrayList<>(List.of(balancer, hashKey == null ? "" : hashKey,
@@ -447,9 +450,12 @@ public final class ProxyRouteProcessor {
       // Only then: the names of variants without backend TLS settings stay as they were.
       parts.addAll(List.of(tlsHostname == null ? "" : tlsHostname, caPem == null ? "" : caPem, caBroken));
     }
+    if (connect != null) {
+      parts.add("connect=" + connect);
+    }
     String digest = digest(RouteTableJson.toJson(parts));
     return new ClusterPolicy(balancer, hashKey, health, outlier, protocol, breaker, "policy/" + digest, tlsHostname,
-        caPem, caBroken);
+        caPem, caBroken, connect);
   }
 
   private static String digest(byte[] bytes) {

@@ -158,6 +158,9 @@ public final class ProxyRouteValidator {
       c.duration(rule.timeouts.request, at + ".timeouts.request");
       c.duration(rule.timeouts.backendRequest, at + ".timeouts.backendRequest");
       c.duration(rule.timeouts.idle, at + ".timeouts.idle");
+      c.duration(rule.timeouts.connect, at + ".timeouts.connect");
+      c.rule(rule.timeouts.connect == null || Durations.millis(rule.timeouts.connect) != 0, at + ".timeouts",
+          dev.portcullis.api.v1alpha1.Timeouts.CONNECT_MESSAGE);
     }
     if (rule.circuitBreaker != null) {
       circuitBreaker(rule.circuitBreaker, at + ".circuitBreaker", c);

@@ -51,6 +51,10 @@ class CelConsistencyTest {
         rateLimit: {requestsPerSecond: 5, key: Header}
       - backends: [{service: web, port: 80}]
         rateLimit: {requestsPerSecond: 5, header: x-user}
+      - backends: [{service: web, port: 80}]
+        timeouts: {connect: 0s}
+      - backends: [{service: web, port: 80}]
+        timeouts: {connect: 250ms}
       """, """
       rules:
       - matches: [{path: {type: Exact, value: relative}}]
