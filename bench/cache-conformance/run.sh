@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the public HTTP caching test suite (http-cache-tests, https://cache-tests.fyi) against
-# `portcullis local` with the cache on, and against nginx's proxy_cache side by side when nginx is
-# installed (apt-get install nginx). Needs Node.js and npm. Loopback only; stops what it started.
+# `portcullis local` with the cache on, and against nginx's proxy_cache and Varnish side by side
+# when they are installed (apt-get install nginx varnish). Needs Node.js and npm. Loopback only;
+# stops what it started.
 #
 #   bench/cache-conformance/run.sh            # results in bench/cache-conformance/out/
 set -euo pipefail
@@ -12,7 +13,12 @@ work="$(mktemp -d)"
 chmod 755 "$work"  # nginx workers run as another user
 mkdir -p "$out"
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  [[ -f "$work/varnish.pid" ]] && kill "$(cat "$work/varnish.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 cd "$work"
@@ -37,4 +43,11 @@ if command -v nginx >/dev/null; then
   sleep 1
   (cd package && npm run --silent cli --base=http://127.0.0.1:8002 > "$out/nginx.json")
   echo "nginx:      $(SUITE_DIR="$work" node "$here/score.mjs" "$out/nginx.json")"
+fi
+
+if command -v varnishd >/dev/null; then
+  varnishd -a 127.0.0.1:8003 -f "$here/varnish.vcl" -n "$work/varnish" -s malloc,64m -P "$work/varnish.pid"
+  sleep 2
+  (cd package && npm run --silent cli --base=http://127.0.0.1:8003 > "$out/varnish.json")
+  echo "varnish:    $(SUITE_DIR="$work" node "$here/score.mjs" "$out/varnish.json")"
 fi
