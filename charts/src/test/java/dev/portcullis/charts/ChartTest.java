@@ -474,6 +474,36 @@ class ChartTest {
     assertThatThrownBy(() -> render(values("topLevelTypo", true))).hasMessageContaining("topLevelTypo");
   }
 
+  /** Every key of values.yaml has its own entry in values.schema.json, and no object there admits unknown keys. */
+  @Test
+  void theSchemaCoversEveryValue() throws IOException {
+    for (Path chart : List.of(Chart.PORTCULLIS, Chart.CRDS_CHART)) {
+      Map<String, Object> values = new Yaml().load(Files.readString(chart.resolve("values.yaml")));
+      Map<String, Object> schema = new Yaml().load(Files.readString(chart.resolve("values.schema.json")));
+      List<String> missing = new ArrayList<>();
+      covered(values, schema, "", missing);
+      assertThat(missing).as("values of %s without a schema, or objects that admit any key", chart.getFileName())
+          .isEmpty();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static void covered(Map<String, Object> values, Map<String, Object> schema, String path, List<String> missing) {
+    if (!Boolean.FALSE.equals(schema.get("additionalProperties"))) {
+      missing.add(path.isEmpty() ? "(top level)" : path);
+    }
+    Map<String, Object> properties = (Map<String, Object>) schema.getOrDefault("properties", Map.of());
+    for (Map.Entry<String, Object> e : values.entrySet()) {
+      String here = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+      Object property = properties.get(e.getKey());
+      if (!(property instanceof Map<?, ?>)) {
+        missing.add(here);
+      } else if (e.getValue() instanceof Map<?, ?> child && ((Map<String, Object>) property).containsKey("properties")) {
+        covered((Map<String, Object>) child, (Map<String, Object>) property, here, missing);
+      }
+    }
+  }
+
   // ---- helpers -----------------------------------------------------------------------------------
 
   static Container container(PodTemplateSpec pod, String name) {

@@ -237,25 +237,25 @@ final class LocalTarget implements Target {
   }
 
   @Override
-  public void close() throws Exception {
-    for (DataPlane d : dataPlanes) {
-      if (d.process != null) {
-        d.process.close();
+  public void close() {
+    List<AutoCloseable> all = new java.util.ArrayList<>();
+    dataPlanes.stream().filter(d -> d.process != null).forEach(d -> all.add(d.process));
+    if (operator != null) {
+      all.add(operator);
+    }
+    all.addAll(backends.values());
+    all.add(httpBalancer);
+    all.add(httpsBalancer);
+    all.add(cluster);
+    for (AutoCloseable c : all) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        System.err.println("closing " + c + ": " + e);
       }
     }
-    if (operator != null) {
-      operator.close();
-    }
-    for (JavaProcess p : backends.values()) {
-      p.close();
-    }
-    if (httpBalancer != null) {
-      httpBalancer.close();
-    }
-    if (httpsBalancer != null) {
-      httpsBalancer.close();
-    }
-    cluster.close();
     if (!fatal.isEmpty()) {
       throw new AssertionError("an operator lost its lease or an informer: " + fatal);
     }

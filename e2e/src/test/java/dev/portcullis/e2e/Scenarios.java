@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -43,20 +45,36 @@ abstract class Scenarios {
   static final Duration SERVED = Duration.ofSeconds(60);
 
   Target target;
+  String unavailable;
 
-  /** The target, ready to use; or an aborted assumption when it cannot run here. */
+  /** The target, ready to use. */
   abstract Target createTarget() throws Exception;
+
+  /** Why the target cannot run here (every scenario is then reported skipped, saying why), or null. */
+  String unavailable() {
+    return null;
+  }
 
   @BeforeAll
   void setUp() throws Exception {
+    unavailable = unavailable();
+    if (unavailable != null) {
+      System.out.println(getClass().getSimpleName() + " skipped: " + unavailable);
+      return;
+    }
     long start = System.nanoTime();
     target = createTarget();
     target.startBackends();
     System.out.printf("%s: target ready in %d ms%n", getClass().getSimpleName(), (System.nanoTime() - start) / 1_000_000);
   }
 
+  @BeforeEach
+  void available() {
+    Assumptions.assumeTrue(unavailable == null, () -> getClass().getSimpleName() + " skipped: " + unavailable);
+  }
+
   @AfterAll
-  void tearDown() throws Exception {
+  void tearDown() {
     if (target != null) {
       target.close();
     }

@@ -49,4 +49,8 @@ interface Target extends AutoCloseable {
 
   /** What to look at when a scenario failed: logs and object states. */
   String diagnostics();
+
+  /** Stops what the target started; fails when something went wrong underneath (a lost lease). */
+  @Override
+  void close();
 }

@@ -83,10 +83,15 @@ final class Traffic implements AutoCloseable {
     return ok.get() + failures.size();
   }
 
-  Result stop() throws InterruptedException {
+  Result stop() {
     running.set(false);
     for (Thread t : threads) {
-      t.join(15_000);
+      try {
+        t.join(15_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
     Map<String, Long> counts = new java.util.TreeMap<>();
     backends.forEach((k, v) -> counts.put(k, v.get()));
@@ -94,7 +99,7 @@ final class Traffic implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     stop();
   }
 }
