@@ -457,6 +457,18 @@ class ChartTest {
         .isEqualTo(render().get(Service.class, OPERATOR).getSpec().getSelector());
   }
 
+  /** NOTES.txt, as `helm install` prints it (a client-only dry run: no cluster needed). */
+  @Test
+  void theNotesSayWhatToDoNext() {
+    String notes = new Helm(Chart.PORTCULLIS).install().withName(Chart.RELEASE).withNamespace(Chart.NAMESPACE)
+        .withKubeVersion(Chart.KUBE_VERSION).dryRun().clientOnly().call().getOutput();
+    assertThat(notes).contains("kubectl -n portcullis rollout status deployment/portcullis-operator",
+        "kubectl -n portcullis rollout status deployment/portcullis-data-plane",
+        "kubectl -n portcullis get service portcullis-data-plane", "--class=portcullis", "kubectl get ingress web",
+        "kubectl apply --server-side -f portcullis/crds/");
+    assertThat(notes).doesNotContain("WARNING");
+  }
+
   // ---- values.schema.json ------------------------------------------------------------------------
 
   @Test
