@@ -258,6 +258,8 @@ class ChartTest {
     Chart.Rendered off = render(values("dataPlane.podDisruptionBudget.enabled", false,
         "operator.podDisruptionBudget.enabled", false));
     assertThat(off.all(PodDisruptionBudget.class)).isEmpty();
+    assertThat(render(values("operator.replicas", 1)).find(PodDisruptionBudget.class, OPERATOR))
+        .as("minAvailable 1 of 1 would block node drains").isEmpty();
     // Spread over nodes, with the component's own selector.
     assertThat(dp.getSpec().getTemplate().getSpec().getTopologySpreadConstraints()).singleElement()
         .satisfies(t -> {
