@@ -29,7 +29,10 @@ public final class JavaProcess implements AutoCloseable {
     if (!Files.exists(DATA_PLANE_JAR)) {
       throw new IllegalStateException("build the data plane first: " + DATA_PLANE_JAR + " is missing");
     }
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    // -Dportcullis.dataPlaneJava=.../bin/java runs them on another runtime, such as the image's jlink-ed one.
+    String java = System.getProperty("portcullis.dataPlaneJava",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> command = new ArrayList<>(List.of(java,
         "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", DATA_PLANE_JAR.toString()));
     command.addAll(List.of(args));
     Path log = Files.createTempFile("portcullis-" + args[0], ".log");
