@@ -122,7 +122,7 @@ public final class KubernetesOperator implements AutoCloseable {
     EventRecorder events = new EventRecorder(client, "portcullis-operator", settings.identity(), clock);
     reconciler = new IngressStatusReconciler(model, events, metrics::reconciled);
     addresses.start();
-    boolean proxyRoutes = KubernetesSource.proxyRoutesInstalled(client);
+    boolean proxyRoutes = KubernetesSource.proxyRoutesInstalled(client, settings.watchNamespaces());
     if (proxyRoutes) {
       routeReconciler = new ProxyRouteStatusReconciler(model, programmed, routeServer, events, clock, metrics::reconciled);
       routeServer.addAckListener(ack -> routeReconciler.acknowledged());

@@ -96,11 +96,13 @@ public final class KubernetesSource implements AutoCloseable {
 
   /**
    * True if the ProxyRoute CRD is installed: a list of at most one object is answered rather than
-   * refused with 404 Not Found.
+   * refused with 404 Not Found. With watched namespaces the list is made in one of them, since an
+   * operator granted only Roles in those namespaces may not list across the cluster.
    */
-  public static boolean proxyRoutesInstalled(KubernetesClient client) {
+  public static boolean proxyRoutesInstalled(KubernetesClient client, Set<String> namespaces) {
     try {
-      client.resources(ProxyRoute.class).inAnyNamespace()
+      var routes = client.resources(ProxyRoute.class);
+      (namespaces.isEmpty() ? routes.inAnyNamespace() : routes.inNamespace(namespaces.iterator().next()))
           .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
       return true;
     } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {

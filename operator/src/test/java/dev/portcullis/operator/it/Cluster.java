@@ -20,13 +20,16 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
 
-/** Fabric8's mock API server in CRUD mode, and the objects the tests create in it. */
-final class Cluster implements AutoCloseable {
+/**
+ * Fabric8's mock API server in CRUD mode, and the objects the tests create in it. Public, and in
+ * the operator's test jar, for the end-to-end scenarios' local harness (e2e/).
+ */
+public final class Cluster implements AutoCloseable {
 
-  final KubernetesMockServer server;
-  final NamespacedKubernetesClient client;
+  public final KubernetesMockServer server;
+  public final NamespacedKubernetesClient client;
 
-  Cluster() {
+  public Cluster() {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     server = new KubernetesMockServer(new io.fabric8.mockwebserver.Context(), new MockWebServer(), responses,
         new KubernetesMixedDispatcher(responses), false);
@@ -40,18 +43,18 @@ final class Cluster implements AutoCloseable {
     client = server.createClient();
   }
 
-  static IngressClass ingressClass(String name, String controller) {
+  public static IngressClass ingressClass(String name, String controller) {
     return new IngressClassBuilder().withNewMetadata().withName(name).endMetadata()
         .withNewSpec().withController(controller).endSpec().build();
   }
 
-  static Service service(String ns, String name) {
+  public static Service service(String ns, String name) {
     return new ServiceBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
         .withNewSpec().addNewPort().withName("http").withPort(80).withTargetPort(new IntOrString(8080)).endPort()
         .endSpec().build();
   }
 
-  static EndpointSlice slice(String ns, String name, String service, int port, String... addresses) {
+  public static EndpointSlice slice(String ns, String name, String service, int port, String... addresses) {
     EndpointSliceBuilder b = new EndpointSliceBuilder().withNewMetadata().withName(name).withNamespace(ns)
         .addToLabels("kubernetes.io/service-name", service).endMetadata()
         .withAddressType("IPv4").addNewPort().withName("http").withPort(port).withProtocol("TCP").endPort();
@@ -61,7 +64,7 @@ final class Cluster implements AutoCloseable {
     return b.build();
   }
 
-  static Ingress ingress(String ns, String name, String className, String host, String service) {
+  public static Ingress ingress(String ns, String name, String className, String host, String service) {
     return new IngressBuilder().withNewMetadata().withName(name).withNamespace(ns).endMetadata()
         .withNewSpec().withIngressClassName(className).addNewRule().withHost(host).withNewHttp().addNewPath()
         .withPath("/").withPathType("Prefix").withNewBackend().withNewService().withName(service).withNewPort()

@@ -9,11 +9,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The data plane (or an echo backend) as its own process, the way it runs in a cluster: its
- * classpath holds Vert.x 5, this test's holds the mock API server's Vert.x 4.
+ * classpath holds Vert.x 5, this test's holds the mock API server's Vert.x 4. Public, and in the
+ * operator's test jar, for the end-to-end scenarios' local harness (e2e/).
  */
-final class JavaProcess implements AutoCloseable {
+public final class JavaProcess implements AutoCloseable {
 
-  static final Path DATA_PLANE_JAR = Path.of(System.getProperty("portcullis.dataPlaneJar",
+  public static final Path DATA_PLANE_JAR = Path.of(System.getProperty("portcullis.dataPlaneJar",
       "../data-plane/target/data-plane-0.1.0-SNAPSHOT.jar")).toAbsolutePath();
 
   private final Process process;
@@ -24,11 +25,14 @@ final class JavaProcess implements AutoCloseable {
     this.log = log;
   }
 
-  static JavaProcess dataPlaneJar(String... args) throws IOException {
+  public static JavaProcess dataPlaneJar(String... args) throws IOException {
     if (!Files.exists(DATA_PLANE_JAR)) {
       throw new IllegalStateException("build the data plane first: " + DATA_PLANE_JAR + " is missing");
     }
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    // -Dportcullis.dataPlaneJava=.../bin/java runs them on another runtime, such as the image's jlink-ed one.
+    String java = System.getProperty("portcullis.dataPlaneJava",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> command = new ArrayList<>(List.of(java,
         "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", DATA_PLANE_JAR.toString()));
     command.addAll(List.of(args));
     Path log = Files.createTempFile("portcullis-" + args[0], ".log");
@@ -53,11 +57,11 @@ final class JavaProcess implements AutoCloseable {
     process.waitFor(10, TimeUnit.SECONDS);
   }
 
-  String output() throws IOException {
+  public String output() throws IOException {
     return Files.readString(log);
   }
 
-  boolean alive() {
+  public boolean alive() {
     return process.isAlive();
   }
 
