@@ -80,6 +80,7 @@ public final class ManifestReader {
     List<Manifest> objects = new ArrayList<>();
     List<ManifestProblem> problems = new ArrayList<>();
     List<String> skipped = new ArrayList<>();
+    java.util.Set<Integer> ours = new java.util.HashSet<>();
     int doc = 0;
     try (MappingIterator<JsonNode> it = yaml.readerFor(JsonNode.class).readValues(content)) {
       while (true) {
@@ -97,12 +98,57 @@ public final class ManifestReader {
         if (node == null || node.isNull() || node.isMissingNode() || (node.isTextual() && node.asText().isBlank())) {
           continue;
         }
+        int before = objects.size();
         readDocument(node, origin + "#" + doc, origin, doc, objects, problems, skipped);
+        if (objects.size() > before) {
+          ours.add(doc);
+        }
       }
     } catch (IOException e) {
       problems.add(new ManifestProblem(origin, doc, null, "", "InvalidYAML", syntaxMessage(e)));
     }
+    ambiguousKeys(content, origin, ours, problems);
     return new Result(objects, problems, skipped);
+  }
+
+  /** A key YAML 1.1 reads as a boolean, unquoted: at the start of a line, or after { or , in a flow map. */
+  private static final java.util.regex.Pattern BOOLEAN_KEY = java.util.regex.Pattern.compile(
+      "(?:^\\s*(?:-\\s+)?|[{,]\\s*)(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE)"
+          + "\\s*:(?:\\s|$)");
+
+  /**
+   * kubectl and Helm read YAML 1.1, where an unquoted key {@code on}, {@code off}, {@code yes} or
+   * {@code no} is a boolean: {@code retries: {on: [...]}} reaches the API server as a field named
+   * "true", which the schema drops. This reader would take it as the word, so the same file would
+   * mean two things: such keys are reported, line by line.
+   */
+  private static void ambiguousKeys(String content, String origin, java.util.Set<Integer> ours,
+      List<ManifestProblem> problems) {
+    String[] lines = content.split("\\n", -1);
+    int doc = 1;
+    boolean started = false;
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      if (line.startsWith("---")) {
+        // A leading separator starts the first document, as the parser counts them.
+        if (started) {
+          doc++;
+        }
+        started = true;
+        continue;
+      }
+      if (!line.isBlank() && !line.trim().startsWith("#")) {
+        started = true;
+      }
+      int hash = line.indexOf('#');
+      String code = hash < 0 ? line : line.substring(0, hash);
+      java.util.regex.Matcher m = BOOLEAN_KEY.matcher(code);
+      if (ours.contains(doc) && m.find()) {
+        problems.add(new ManifestProblem(origin, doc, null, "", "AmbiguousKey", "line " + (i + 1) + ": the key "
+            + m.group(1) + " is read as a boolean by kubectl and Helm (YAML 1.1), not as the word; quote it: \""
+            + m.group(1) + "\""));
+      }
+    }
   }
 
   private void readDocument(JsonNode node, String where, String file, int doc, List<Manifest> objects,

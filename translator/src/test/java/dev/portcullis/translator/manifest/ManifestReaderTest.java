@@ -60,6 +60,32 @@ class ManifestReaderTest {
   }
 
   @Test
+  void keysKubectlWouldReadAsBooleansAreReported() {
+    ManifestReader.Result r = new ManifestReader().read("""
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: skipped}
+        data: {on: "a kind this reader skips is not checked"}
+        ---
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: retrying}
+        spec:
+          rules:
+          - backends: [{service: web, port: 80}]
+            retries: {attempts: 2, on: [reset]}
+          - backends: [{service: web, port: 80}]
+            retries:
+              "on": [reset]   # quoted: fine
+        """, "on.yaml");
+    assertThat(r.problems()).singleElement().satisfies(p -> {
+      assertThat(p.reason()).isEqualTo("AmbiguousKey");
+      assertThat(p.document()).isEqualTo(2);
+      assertThat(p.message()).contains("line 12").contains("quote it");
+    });
+  }
+
+  @Test
   void readsListsAndJson() {
     String json = """
         {"apiVersion": "v1", "kind": "List", "items": [
