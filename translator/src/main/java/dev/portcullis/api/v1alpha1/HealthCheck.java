@@ -13,9 +13,12 @@ import java.util.List;
 /** Active HTTP health checks of each endpoint. */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class HealthCheck {
+  /** A request-target: it goes into the request line as it is, so no spaces or control characters. */
+  public static final String PATH_PATTERN = "^/[!-~]*$";
+
   @JsonPropertyDescription("The path to request.")
   @Required
-  @Pattern("^/.*$")
+  @Pattern(PATH_PATTERN)
   @Size(max = 1024)
   public String path;
 

@@ -55,6 +55,7 @@ public final class ProxyRouteValidator {
   static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
   static final Pattern SERVICE_NAME = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
   static final Pattern HEADER_NAME = Pattern.compile(Match.HEADER_NAME_PATTERN);
+  static final Pattern HEALTH_CHECK_PATH = Pattern.compile(HealthCheck.PATH_PATTERN);
   static final Pattern FILTER_HOSTNAME =
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
   /** Headers the proxy owns: a route may not set, add or remove them. */
@@ -348,6 +349,7 @@ public final class ProxyRouteValidator {
     c.pattern(b.service, SERVICE_NAME, at + ".service", "a Service name");
     c.maxLength(b.service, 63, at + ".service");
     c.pattern(b.namespace, DNS_LABEL, at + ".namespace", "a namespace name");
+    c.maxLength(b.namespace, 63, at + ".namespace");
     c.required(b.port, at + ".port");
     c.range(b.port, 1, 65535, at + ".port");
     c.range(b.weight, 0, 1_000_000, at + ".weight");
@@ -482,7 +484,7 @@ public final class ProxyRouteValidator {
 
   private static void healthCheck(HealthCheck h, String at, Checker c) {
     c.required(h.path, at + ".path");
-    c.rule(h.path == null || h.path.startsWith("/"), at + ".path", "must start with '/'");
+    c.pattern(h.path, HEALTH_CHECK_PATH, at + ".path", "a path that starts with '/', in printable ASCII without spaces");
     c.maxLength(h.path, 1024, at + ".path");
     c.positiveDuration(h.interval, at + ".interval");
     c.positiveDuration(h.timeout, at + ".timeout");
@@ -507,6 +509,7 @@ public final class ProxyRouteValidator {
     c.range(r.burst, 1, 10_000_000, at + ".burst");
     c.rule((r.key == RateLimit.Key.Header) == (r.header != null), at, "key Header needs header, and only key Header takes it");
     c.pattern(r.header, HEADER_NAME, at + ".header", "a valid header name");
+    c.maxLength(r.header, 256, at + ".header");
   }
 
   private static void access(Access a, String at, Checker c) {
