@@ -7,6 +7,7 @@ import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,10 +25,12 @@ public class HealthCheck {
 
   @JsonPropertyDescription("Time between checks. Default: 5s.")
   @Pattern(Timeouts.DURATION)
+  @ValidationRule(value = Timeouts.POSITIVE_RULE, message = Timeouts.POSITIVE_MESSAGE)
   public String interval;
 
   @JsonPropertyDescription("Time limit of a check. Default: 1s.")
   @Pattern(Timeouts.DURATION)
+  @ValidationRule(value = Timeouts.POSITIVE_RULE, message = Timeouts.POSITIVE_MESSAGE)
   public String timeout;
 
   @JsonPropertyDescription("Passed checks in a row to become healthy. Default: 2.")
@@ -42,5 +45,5 @@ public class HealthCheck {
 
   @JsonPropertyDescription("Statuses that pass. Default: 200-399.")
   @Size(max = 16)
-  public List<Integer> expectedStatuses = new ArrayList<>();
+  public List<@Min(100) @Max(599) Integer> expectedStatuses = new ArrayList<>();
 }

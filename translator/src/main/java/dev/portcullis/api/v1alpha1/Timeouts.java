@@ -10,6 +10,10 @@ public class Timeouts {
   /** Gateway API duration syntax. */
   public static final String DURATION = "^([0-9]{1,5}(h|m|s|ms)){1,4}$";
 
+  /** For the durations that cannot be zero: a health check every 0s, say, would never rest. */
+  public static final String POSITIVE_RULE = "duration(self) > duration('0s')";
+  public static final String POSITIVE_MESSAGE = "must be longer than zero";
+
   @JsonPropertyDescription("The whole exchange, from the request's arrival to the response's end. Default: none.")
   @Pattern(DURATION)
   public String request;

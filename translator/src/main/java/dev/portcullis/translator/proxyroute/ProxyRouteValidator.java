@@ -50,11 +50,14 @@ public final class ProxyRouteValidator {
   }
 
   static final Pattern HOSTNAME = Pattern.compile(ProxyRouteSpec.HOSTNAME_PATTERN);
+  static final Pattern HOSTNAME_ANY_LABEL_LENGTH =
+      Pattern.compile("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
   static final Pattern DNS_SUBDOMAIN = Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
   static final Pattern RULE_NAME = Pattern.compile(Rule.NAME_PATTERN);
   static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
   static final Pattern SERVICE_NAME = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
   static final Pattern HEADER_NAME = Pattern.compile(Match.HEADER_NAME_PATTERN);
+  static final Pattern BACKEND_TLS_HOSTNAME = Pattern.compile(Rule.BackendTls.HOSTNAME_PATTERN);
   static final Pattern HEALTH_CHECK_PATH = Pattern.compile(HealthCheck.PATH_PATTERN);
   static final Pattern FILTER_HOSTNAME =
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
@@ -74,12 +77,13 @@ public final class ProxyRouteValidator {
     object.size(spec.hostnames, 0, 16, "spec.hostnames");
     for (int i = 0; spec.hostnames != null && i < spec.hostnames.size(); i++) {
       String h = spec.hostnames.get(i);
-      object.required(h, "spec.hostnames[" + i + "]");
-      object.pattern(h, HOSTNAME, "spec.hostnames[" + i + "]", "a lower-case DNS name or wildcard (*.example.com)");
-      object.maxLength(h, 253, "spec.hostnames[" + i + "]");
-      if (h != null && HOSTNAME.matcher(h).matches()) {
-        object.rule(dev.portcullis.model.Hostnames.isDnsName(h.startsWith("*.") ? h.substring(2) : h),
-            "spec.hostnames[" + i + "]", "each label of a hostname is at most 63 characters");
+      String at = "spec.hostnames[" + i + "]";
+      object.required(h, at);
+      object.maxLength(h, 253, at);
+      if (h != null && !HOSTNAME.matcher(h).matches()) {
+        // The schema's pattern says both; name the label length when that is all that is wrong.
+        object.fail(at, HOSTNAME_ANY_LABEL_LENGTH.matcher(h).matches() ? "each label of a hostname is at most 63 characters"
+            : "\"" + h + "\" is not a lower-case DNS name or wildcard (*.example.com)");
       }
     }
     if (spec.tls != null) {
@@ -152,7 +156,9 @@ public final class ProxyRouteValidator {
         || rule.backendProtocol == Rule.BackendProtocol.H2, at + ".backendTLS", Rule.BACKEND_TLS_MESSAGE);
     if (rule.backendTLS != null) {
       c.pattern(rule.backendTLS.caSecretName, DNS_SUBDOMAIN, at + ".backendTLS.caSecretName", "a valid Secret name");
-      c.pattern(rule.backendTLS.hostname, FILTER_HOSTNAME, at + ".backendTLS.hostname", "a lower-case DNS name");
+      c.pattern(rule.backendTLS.hostname, BACKEND_TLS_HOSTNAME, at + ".backendTLS.hostname",
+          "a lower-case DNS name (labels of at most 63 characters)");
+      c.maxLength(rule.backendTLS.hostname, 253, at + ".backendTLS.hostname");
     }
 
     if (rule.timeouts != null) {
@@ -222,7 +228,7 @@ public final class ProxyRouteValidator {
       c.maxLength(j.jwksSecretName, 253, f + ".jwksSecretName");
       c.duration(j.clockSkew, f + ".clockSkew");
       if (j.clockSkew != null && Durations.millis(j.clockSkew) > 3_600_000) {
-        c.fail(f + ".clockSkew", "must be at most 1h");
+        c.fail(f + ".clockSkew", Auth.Jwt.CLOCK_SKEW_MESSAGE);
       }
       c.size(j.claimToHeaders, 0, 16, f + ".claimToHeaders");
       Set<String> headers = new HashSet<>();
@@ -256,7 +262,7 @@ public final class ProxyRouteValidator {
       c.maxLength(e.url, 2048, f + ".url");
       c.positiveDuration(e.timeout, f + ".timeout");
       if (e.timeout != null && Durations.millis(e.timeout) > 60_000) {
-        c.fail(f + ".timeout", "must be at most 60s");
+        c.fail(f + ".timeout", Auth.External.TIMEOUT_MESSAGE);
       }
       c.size(e.requestHeaders, 0, 32, f + ".requestHeaders");
       for (int i = 0; e.requestHeaders != null && i < e.requestHeaders.size(); i++) {
