@@ -106,17 +106,24 @@ final class ConsoleReporter {
   static List<String> routes(RouteTable table) {
     Map<String, Cluster> clusters = table.clusters().stream().collect(Collectors.toMap(Cluster::name, c -> c));
     List<String> lines = new ArrayList<>();
+    int more = 0; // counted, not formatted: a table of 50,000 routes prints the first few
     for (VirtualHost vh : table.virtualHosts()) {
       for (Route r : vh.routes()) {
-        lines.add(line(vh.hostname(), describe(r.match()), r, clusters));
+        if (lines.size() < MAX_ROUTE_LINES) {
+          lines.add(line(vh.hostname(), describe(r.match()), r, clusters));
+        } else {
+          more++;
+        }
       }
       if (vh.fallback() != null) {
-        lines.add(line(vh.hostname(), "(anything else)", vh.fallback(), clusters));
+        if (lines.size() < MAX_ROUTE_LINES) {
+          lines.add(line(vh.hostname(), "(anything else)", vh.fallback(), clusters));
+        } else {
+          more++;
+        }
       }
     }
-    if (lines.size() > MAX_ROUTE_LINES) {
-      int more = lines.size() - MAX_ROUTE_LINES;
-      lines = new ArrayList<>(lines.subList(0, MAX_ROUTE_LINES));
+    if (more > 0) {
       lines.add("... and " + more + " more (see the admin port's /config_dump)");
     }
     return lines;

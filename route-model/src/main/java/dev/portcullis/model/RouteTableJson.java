@@ -109,11 +109,26 @@ public final class RouteTableJson {
     return sb.toString();
   }
 
-  /** {@code sha256:<hex>} of the table's JSON form: same content, same checksum. */
+  /** The last table checksummed (tables are immutable: the same instance has the same checksum). */
+  private record Memo(RouteTable table, String checksum) {}
+
+  private static volatile Memo lastChecksum;
+
+  /**
+   * {@code sha256:<hex>} of the table's JSON form: same content, same checksum. The rebuild loop,
+   * the route server and the status code ask for the checksum of the same new table in turn; with
+   * 50,000 routes each asking would serialize 20 MB again, so the last answer is remembered.
+   */
   public static String checksum(RouteTable table) {
+    Memo memo = lastChecksum;
+    if (memo != null && memo.table() == table) {
+      return memo.checksum();
+    }
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      return "sha256:" + HexFormat.of().formatHex(digest.digest(toJson(table)));
+      String checksum = "sha256:" + HexFormat.of().formatHex(digest.digest(toJson(table)));
+      lastChecksum = new Memo(table, checksum);
+      return checksum;
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }

@@ -6,7 +6,8 @@ import io.vertx.core.Vertx;
 /**
  * The scale benchmark at full size: {@code java -cp bench/jmh/target/bench.jar dev.portcullis.bench.ScaleBench
  * [apps] [churn seconds] [changes per second] [connections]} (defaults 10000, 60, 10, 50: 50,000
- * routes, a minute of ten changes a second under load). Prints the figures; see bench/README.md.
+ * routes, a minute of ten changes a second under load; 0 seconds: the translation figures only).
+ * Prints the figures; see bench/README.md.
  */
 public final class ScaleBench {
 
@@ -31,6 +32,9 @@ public final class ScaleBench {
     System.out.printf("data plane: read + compile:     %.1f ms (median of 5)%n", t.compileMs());
     System.out.printf("data plane: compiled table heap: %.1f MiB%n", t.compiledHeapBytes() / 1048576.0);
 
+    if (churn <= 0) {
+      return; // translation figures only
+    }
     Vertx vertx = Vertx.vertx();
     try {
       EchoBackend echo = ScaleRun.echo(vertx);
