@@ -205,6 +205,11 @@ public final class CompiledTable {
     return null;
   }
 
+  /** Every rate limiter of the table, by its id. */
+  public Map<RateLimiter.Id, RateLimiter> rateLimiters() {
+    return limiters;
+  }
+
   /** Every cluster's runtime. */
   public java.util.Collection<ClusterRuntime> clusters() {
     return clusters.values();
