@@ -49,11 +49,13 @@ final class LogLevels {
       }
     }
     if (!allowed) {
-      return "logger must be dev.portcullis, io.vertx, io.netty or io.micrometer (or below), or ROOT";
+      return "logger must be dev.portcullis, io.vertx, io.netty or io.micrometer (or below), or ROOT, was \""
+          + cut(name) + "\"";
     }
     Level parsed = level == null ? null : Level.toLevel(level.trim().toUpperCase(java.util.Locale.ROOT), null);
     if (parsed == null || !parsed.toString().equalsIgnoreCase(level.trim())) {
-      return "level must be TRACE, DEBUG, INFO, WARN, ERROR or OFF";
+      return "level must be TRACE, DEBUG, INFO, WARN, ERROR or OFF, was "
+          + (level == null ? "nothing (?level=DEBUG)" : "\"" + cut(level) + "\"");
     }
     Logger l = name.equals("ROOT") ? context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME) : context.getLogger(name);
     l.setLevel(parsed);
@@ -62,5 +64,11 @@ final class LogLevels {
       context.getLogger("portcullis").setLevel(parsed);
     }
     return null;
+  }
+
+  /** What a client sent, as much of it as an error message repeats, printable only. */
+  private static String cut(String s) {
+    String printable = s.replaceAll("[^\\x20-\\x7e]", "?");
+    return printable.length() > 64 ? printable.substring(0, 64) + "..." : printable;
   }
 }

@@ -83,7 +83,12 @@ public record ObservabilitySettings(AccessLogSettings accessLog, TracingSettings
       }
       if (otlpEndpoint != null && !("http".equalsIgnoreCase(otlpEndpoint.getScheme())
           || "https".equalsIgnoreCase(otlpEndpoint.getScheme()))) {
-        throw new IllegalArgumentException("the OTLP endpoint must be an http:// or https:// URL, was " + otlpEndpoint);
+        throw new IllegalArgumentException("the OTLP endpoint must be an http:// or https:// URL, was "
+            + withoutUserInfo(otlpEndpoint));
+      }
+      if (otlpEndpoint != null && (otlpEndpoint.getHost() == null || otlpEndpoint.getHost().isEmpty())) {
+        throw new IllegalArgumentException("the OTLP endpoint must name a host (http://collector:4318/v1/traces), was "
+            + withoutUserInfo(otlpEndpoint));
       }
     }
 
