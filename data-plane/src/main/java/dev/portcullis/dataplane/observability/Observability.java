@@ -74,6 +74,8 @@ public final class Observability implements AutoCloseable {
   private final MultiGauge certificateExpiry;
   private volatile Map<String, List<RateLimiter>> limiters = Map.of();
   private final Set<String> limiterScopes = new HashSet<>();
+  /** The meters of every route that has served, by name: handed to each new table's routes of that name. */
+  private final Map<String, RouteMeters> routeMeters = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** A table this data plane refused: its version, why, and when (epoch millis). */
   public record Rejection(long version, String reason, long atMillis) {}
@@ -166,10 +168,16 @@ public final class Observability implements AutoCloseable {
     }
   }
 
+  /**
+   * A route's meters: on its compiled route, where {@link #tableApplying} put them when the route
+   * had served before; made here (once, on the event loop) only for a route's first request.
+   */
   RouteMeters routeMeters(CompiledRoute route) {
     RouteMeters m = route.meters();
     if (m == null) {
-      m = new RouteMeters(registry, route.name(), route.clusterNames());
+      String[] clusters = route.clusterNames();
+      m = routeMeters.compute(route.name(), (name, old) -> old != null && old.forClusters(clusters) ? old
+          : new RouteMeters(registry, name, clusters));
       route.meters(m);
     }
     return m;
@@ -301,6 +309,14 @@ public final class Observability implements AutoCloseable {
       }
     }
     gone.forEach(registry::remove);
+    routeMeters.keySet().retainAll(routes);
+    // Resolved here, off the event loop: a route's requests after the swap find its meters on it.
+    for (CompiledRoute r : next.routes()) {
+      RouteMeters m = routeMeters.get(r.name());
+      if (m != null && m.forClusters(r.clusterNames())) {
+        r.meters(m);
+      }
+    }
     limiters = Map.copyOf(byScope);
     limiterScopes.retainAll(byScope.keySet());
     for (String scope : byScope.keySet()) {

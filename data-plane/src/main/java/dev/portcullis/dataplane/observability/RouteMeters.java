@@ -81,6 +81,11 @@ public final class RouteMeters {
     responseSize.record(bytesOut);
   }
 
+  /** True when these are the meters of a route with these clusters, in this order. */
+  boolean forClusters(String[] names) {
+    return java.util.Arrays.equals(clusters, names);
+  }
+
   static int codeClass(int status) {
     int c = status / 100 - 1;
     return c < 0 ? 0 : Math.min(c, CODE_CLASSES.length - 1);

@@ -253,6 +253,14 @@ class ObservabilityTest {
     // Bounded labels: the paths sent name no series.
     assertThat(m).doesNotContain("/ok/").doesNotContain("/upload").doesNotContain("127.0.0.1:" + dataPlane.httpPort());
 
+    // A new table: the route's meters are on its new compiled route before any request, and count on.
+    serve(Map.of());
+    assertThat(dataPlane.current().routes()).filteredOn(r -> r.name().equals(route)).singleElement()
+        .satisfies(r -> assertThat(r.meters()).isNotNull());
+    assertThat(send("GET", host, "/ok/again", null).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(5)).until(() ->
+        sample(scrape(), "portcullis_requests_total", "route=" + route, "cluster=web", "code_class=2xx"), n -> n == 9);
+
     // A request no route takes counts under no route, without the Host the client made up.
     assertThat(send("GET", "made-up.example.com", "/", null).statusCode()).isEqualTo(404);
     await().atMost(Duration.ofSeconds(5)).until(() ->
