@@ -97,6 +97,9 @@ class ObservabilityTest {
         req.body().onSuccess(body -> {
           seen.put(req.path(), MultiMap.caseInsensitiveMultiMap().addAll(req.headers()));
           int status = req.path().startsWith("/status/") ? Integer.parseInt(req.path().substring(8)) : 200;
+          if (req.path().startsWith("/cached")) {
+            req.response().putHeader("cache-control", "max-age=60");
+          }
           req.response().setStatusCode(status).end(body.length() > 0 ? "got " + body.length() : "hello");
         }));
     backend.listen().toCompletionStage().toCompletableFuture().get();
@@ -266,6 +269,41 @@ class ObservabilityTest {
     await().atMost(Duration.ofSeconds(5)).until(() ->
         sample(scrape(), "portcullis_requests_total", "route=", "cluster=", "code_class=4xx"), n -> n != null && n >= 1);
     assertThat(scrape()).doesNotContain("made-up");
+  }
+
+  @Test
+  void rateLimitRejectionsAndCacheResultsAreCounted() throws Exception {
+    serve(Map.of(),
+        new VirtualHost("limited.example.com", List.of(all("limited.example.com",
+            new RoutePolicies(null, null, new RoutePolicies.RateLimit(1, 2, "Route", null, null), null), null)), null),
+        new VirtualHost("cached.example.com", List.of(all("cached.example.com",
+            new RoutePolicies(null, new RoutePolicies.CachePolicy(true), null, null), null)), null));
+    int refused = 0;
+    for (int i = 0; i < 6; i++) {
+      if (send("GET", "limited.example.com", "/", null).statusCode() == 429) {
+        refused++;
+      }
+    }
+    assertThat(refused).as("a burst of 2 at 1 a second").isGreaterThanOrEqualTo(3);
+    int expected = refused;
+    String route = "limited.example.com/all";
+    // Refused at the edge: no cluster served them.
+    await().atMost(Duration.ofSeconds(5)).until(() -> sample(scrape(), "portcullis_requests_total", "route=" + route,
+        "cluster=", "code_class=4xx"), n -> n != null && n == expected);
+    assertThat(sample(scrape(), "portcullis_ratelimit_rejections_total", "scope=" + route)).isEqualTo(expected);
+
+    String before = scrape();
+    double hits = sample(before, "portcullis_cache_hits_total");
+    double misses = sample(before, "portcullis_cache_misses_total");
+    assertThat(send("GET", "cached.example.com", "/cached/a", null).statusCode()).isEqualTo(200);
+    assertThat(send("GET", "cached.example.com", "/cached/a", null).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(5)).until(() -> logLines("/cached/a").size() == 2);
+    String after = scrape();
+    assertThat(sample(after, "portcullis_cache_misses_total")).isEqualTo(misses + 1);
+    assertThat(sample(after, "portcullis_cache_hits_total")).isEqualTo(hits + 1);
+    assertThat(sample(after, "portcullis_cache_size_bytes")).isPositive();
+    assertThat(logLines("/cached/a")).extracting(l -> l.getString("cache")).containsExactly("miss", "hit");
+    assertThat(logLines("/cached/a").get(1).getString("upstream")).as("a hit never went upstream").isNull();
   }
 
   @Test
