@@ -65,6 +65,10 @@ public final class ConfigClient extends VerticleBase {
   private int generation;
   /** True while the stream from the route server is open, for the admin port. */
   private volatile boolean following;
+  /** A message is being parsed or applied; the newest snapshot that came meanwhile waits in {@link #pending}. */
+  private boolean busy;
+  private byte[] pending;
+  private long superseded;
 
   public ConfigClient(URI server, String token, DataPlaneConfig.RouteTls tls, String node, SnapshotSink sink) {
     this(server, token, tls, node, sink, PushProtocol.DEFAULT_MAX_MESSAGE_BYTES);
@@ -176,30 +180,66 @@ public final class ConfigClient extends VerticleBase {
         retry("the route server closed the stream");
       }
     });
+    pending = null; // a message still being applied from the last stream finishes first (busy stays)
     records.handler(line -> {
-      if (line.length() == 0) {
+      if (line.length() == 0 || gen != generation) {
         return;
       }
-      // Parsing and compiling a big table takes time: off the event loop, one message at a time.
-      records.pause();
       byte[] bytes = line.getBytes();
-      vertx.executeBlocking(() -> RouteTableJson.read(bytes, PushMessage.class))
-          .onComplete(ar -> {
-            if (ar.failed()) {
-              String reason = ar.cause() instanceof ModelException ? ar.cause().getMessage() : ar.cause().toString();
-              LOG.warn("rejected a message from the route server: {}", reason);
-              sink.unreadable(versionOf(bytes), reason);
-              nack(versionOf(bytes), null, reason);
-              records.resume();
-            } else if (ar.result() instanceof PushMessage.Snapshot snapshot) {
-              attempt = 0;
-              onSnapshot(snapshot).onComplete(x -> records.resume());
-            } else {
-              attempt = 0;
-              records.resume();
-            }
-          });
+      if (busy) {
+        // Every snapshot is the whole table: one that arrives while another is parsed and compiled
+        // replaces any still waiting, so a burst of pushes costs one compile, not a growing queue.
+        // Pings only prove the stream alive, which any byte already did.
+        if (!isPing(bytes)) {
+          if (pending != null) {
+            superseded++;
+          }
+          pending = bytes;
+        }
+        return;
+      }
+      process(bytes, gen);
     });
+  }
+
+  private static final byte[] PING_PREFIX = "{\"type\":\"ping\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  private static boolean isPing(byte[] line) {
+    return line.length >= PING_PREFIX.length
+        && java.util.Arrays.equals(line, 0, PING_PREFIX.length, PING_PREFIX, 0, PING_PREFIX.length);
+  }
+
+  /** Parses and applies one message off the event loop, then the newest that arrived meanwhile. */
+  private void process(byte[] bytes, int gen) {
+    busy = true;
+    vertx.executeBlocking(() -> RouteTableJson.read(bytes, PushMessage.class))
+        .compose(message -> {
+          if (message instanceof PushMessage.Snapshot snapshot && gen == generation) {
+            attempt = 0;
+            return onSnapshot(snapshot);
+          }
+          attempt = 0;
+          return Future.<Void>succeededFuture();
+        }, e -> {
+          String reason = e instanceof ModelException ? e.getMessage() : e.toString();
+          LOG.warn("rejected a message from the route server: {}", reason);
+          sink.unreadable(versionOf(bytes), reason);
+          nack(versionOf(bytes), null, reason);
+          return Future.succeededFuture();
+        })
+        .onComplete(x -> {
+          busy = false;
+          byte[] next = pending;
+          pending = null;
+          if (next != null) {
+            process(next, generation); // only this stream's lines are ever pending
+          }
+        });
+  }
+
+  /** Snapshots replaced by a newer one before they were applied (never compiled, never acknowledged). */
+  public long superseded() {
+    return superseded;
   }
 
   private Future<Void> onSnapshot(PushMessage.Snapshot snapshot) {

@@ -88,6 +88,8 @@ public final class FileSource implements AutoCloseable {
   /** What {@link #load} returns when a file changed while it was being read. */
   private static final Load TORN = new Load(ClusterSnapshot.EMPTY, List.of(), List.of(), List.of());
   private Map<Path, String> contents = Map.of();
+  /** What each file's current content read as. */
+  private Map<Path, ManifestReader.Result> parsed = Map.of();
   private WatchService watcher;
   private final Set<Path> watchedDirs = new HashSet<>();
   private Thread thread;
@@ -271,7 +273,9 @@ public final class FileSource implements AutoCloseable {
     if (read.equals(contents) && problems.isEmpty() && !contents.isEmpty()) {
       return null;
     }
+    Map<Path, String> before = contents;
     contents = read;
+    Map<Path, ManifestReader.Result> reads = new HashMap<>();
 
     ClusterSnapshot.Builder snapshot = ClusterSnapshot.builder();
     Map<String, String> origins = ManifestFiles.newOrigins();
@@ -279,7 +283,11 @@ public final class FileSource implements AutoCloseable {
     Map<Path, List<ManifestReader.Manifest>> goodByFile = new HashMap<>();
     for (Map.Entry<Path, String> e : read.entrySet()) {
       String name = display(e.getKey());
-      ManifestReader.Result r = reader.read(e.getValue(), name);
+      // A file whose text did not change reads as it did: with thousands of objects in many
+      // files, one edit must cost the reading of one file, not of all of them.
+      ManifestReader.Result cached = e.getValue().equals(before.get(e.getKey())) ? parsed.get(e.getKey()) : null;
+      ManifestReader.Result r = cached != null ? cached : reader.read(e.getValue(), name);
+      reads.put(e.getKey(), r);
       problems.addAll(r.problems());
       skipped.addAll(r.skipped());
       List<ManifestReader.Manifest> objects = new ArrayList<>(r.objects());
@@ -299,9 +307,12 @@ public final class FileSource implements AutoCloseable {
         }
       }
       goodByFile.put(e.getKey(), objects);
-      objects.forEach(m -> generation(m.object()));
+      if (cached == null) {
+        objects.forEach(m -> generation(m.object())); // unchanged objects keep theirs
+      }
       ManifestFiles.addAll(snapshot, objects, name, origins, problems);
     }
+    parsed = reads;
     lastGoodByFile.clear();
     lastGoodByFile.putAll(goodByFile);
     lastGoodByObject.clear();

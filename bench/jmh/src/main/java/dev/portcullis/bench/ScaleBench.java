@@ -1,0 +1,51 @@
+package dev.portcullis.bench;
+
+import dev.portcullis.dataplane.echo.EchoBackend;
+import io.vertx.core.Vertx;
+
+/**
+ * The scale benchmark at full size: {@code java -cp bench/jmh/target/bench.jar dev.portcullis.bench.ScaleBench
+ * [apps] [churn seconds] [changes per second] [connections]} (defaults 10000, 60, 10, 50: 50,000
+ * routes, a minute of ten changes a second under load). Prints the figures; see bench/README.md.
+ */
+public final class ScaleBench {
+
+  private ScaleBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int apps = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+    double churn = args.length > 1 ? Double.parseDouble(args[1]) : 60;
+    int rate = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+    int connections = args.length > 3 ? Integer.parseInt(args[3]) : 50;
+    Fleet fleet = new Fleet(apps, 1);
+    System.out.printf("fleet: %,d Ingresses, %,d Services, %,d EndpointSlices, %,d routes%n", apps, apps, apps,
+        fleet.routes());
+
+    ScaleRun.Translation t = ScaleRun.translation(fleet, 5);
+    System.out.printf("routes in the table:            %,d (%,d clusters)%n", t.routes(), t.clusters());
+    System.out.printf("full translation:               %.1f ms (median of 5)%n", t.fullMs());
+    System.out.printf("one Ingress changed:            %.1f ms (new snapshot + translation, median of 5)%n",
+        t.oneChangeMs());
+    System.out.printf("one Service's endpoints changed: %.2f ms (fast path, median of 5)%n", t.endpointChangeMs());
+    System.out.printf("route table on the wire:        %,d bytes (%,d gzipped)%n", t.wireBytes(), t.wireGzipBytes());
+    System.out.printf("data plane: read + compile:     %.1f ms (median of 5)%n", t.compileMs());
+    System.out.printf("data plane: compiled table heap: %.1f MiB%n", t.compiledHeapBytes() / 1048576.0);
+
+    Vertx vertx = Vertx.vertx();
+    try {
+      EchoBackend echo = ScaleRun.echo(vertx);
+      Fleet served = new Fleet(apps, echo.port());
+      ScaleRun.Serving s = ScaleRun.serving(served, vertx, echo.port(), churn, rate, connections);
+      System.out.printf("local mode: files to serving:   %.0f ms (read, translate, push, compile)%n", s.startMs());
+      System.out.printf("local mode: heap after start:   %.1f MiB (both planes, one JVM)%n",
+          s.heapAfterStartBytes() / 1048576.0);
+      System.out.printf("churn: %d changes in %.0f s, live after write: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms;"
+              + " never live: %d%n", s.liveMs().size() + s.changesNeverLive(), s.churnSeconds(), s.livePercentile(50),
+          s.livePercentile(90), s.livePercentile(99), s.livePercentile(100), s.changesNeverLive());
+      System.out.printf("churn: unchanged routes: %,d requests, %,d not 2xx%n", s.unchangedRequests(),
+          s.unchangedFailures());
+    } finally {
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
+  }
+}

@@ -1,0 +1,314 @@
+package dev.portcullis.bench;
+
+import dev.portcullis.dataplane.echo.EchoBackend;
+import dev.portcullis.dataplane.routing.CompiledTable;
+import dev.portcullis.launcher.LocalMode;
+import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.VirtualHost;
+import dev.portcullis.translator.ClusterSnapshot;
+import dev.portcullis.translator.ObjectKey;
+import dev.portcullis.translator.TranslationResult;
+import dev.portcullis.translator.Translator;
+import dev.portcullis.translator.TranslatorOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The scale measurements, shared by the benchmark ({@link ScaleBench}, 10,000 applications) and the
+ * test that runs in every build at a small size: translation of a whole fleet, one change, the
+ * table on the wire and in the data plane, and local mode serving the fleet while routes change
+ * under load.
+ */
+public final class ScaleRun {
+
+  private ScaleRun() {}
+
+  /** What translating the fleet costs. Times in milliseconds. */
+  public record Translation(int routes, int clusters, double fullMs, double oneChangeMs, double endpointChangeMs,
+      int wireBytes, int wireGzipBytes, double compileMs, long compiledHeapBytes, TranslationResult result) {}
+
+  /** Local mode serving the fleet. Times in milliseconds. */
+  public record Serving(double startMs, long heapAfterStartBytes, List<Double> liveMs, int changesNeverLive,
+      long unchangedRequests, long unchangedFailures, double churnSeconds) {
+
+    public double livePercentile(double p) {
+      return percentile(liveMs, p);
+    }
+  }
+
+  static TranslatorOptions options() {
+    return TranslatorOptions.DEFAULT;
+  }
+
+  /** Translates the fleet {@code rounds} times and keeps the median of each figure. */
+  public static Translation translation(Fleet fleet, int rounds) {
+    ClusterSnapshot snapshot = fleet.snapshot();
+    Translator translator = new Translator(options());
+    TranslationResult result = translator.translate(snapshot); // warm-up, and the result to measure
+    List<Double> full = new ArrayList<>();
+    List<Double> change = new ArrayList<>();
+    List<Double> endpoints = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      long t0 = System.nanoTime();
+      result = translator.translate(snapshot);
+      full.add(ms(System.nanoTime() - t0));
+
+      // One Ingress gains a path: what the rebuild loop does for it (a new snapshot, a translation).
+      int app = ThreadLocalRandom.current().nextInt(fleet.apps());
+      long t1 = System.nanoTime();
+      ClusterSnapshot changed = fleet.withExtraPath(snapshot, app, "/extra");
+      translator.translate(changed);
+      change.add(ms(System.nanoTime() - t1));
+
+      // One Service's endpoints change: the fast path.
+      long t2 = System.nanoTime();
+      translator.refreshEndpoints(result, snapshot, Set.of(new ObjectKey("scale", "app-" + app)))
+          .orElseThrow(() -> new IllegalStateException("the endpoint fast path refused a plain endpoint change"));
+      endpoints.add(ms(System.nanoTime() - t2));
+    }
+    RouteTable table = result.table();
+    byte[] wire = RouteTableJson.toJson(table);
+    List<Double> compile = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      long t = System.nanoTime();
+      // What a data plane does with a push: read the JSON, compile it.
+      CompiledTable.compile(r + 1, RouteTableJson.checksum(table), RouteTableJson.readTable(wire), null);
+      compile.add(ms(System.nanoTime() - t));
+    }
+    long before = usedHeapAfterGc();
+    CompiledTable held = CompiledTable.compile(rounds + 1, RouteTableJson.checksum(table),
+        RouteTableJson.readTable(wire), null);
+    long compiledHeap = usedHeapAfterGc() - before;
+    java.lang.ref.Reference.reachabilityFence(held);
+    int routes = routeCount(table);
+    return new Translation(routes, table.clusters().size(), median(full), median(change), median(endpoints),
+        wire.length, gzip(wire).length, median(compile), compiledHeap, result);
+  }
+
+  /**
+   * Serves the fleet in local mode (files in a fresh folder, the echo backend on loopback), then
+   * for {@code churnSeconds} keeps {@code connections} requests in flight against unchanged routes
+   * while one application gains a path every {@code 1000 / changesPerSecond} ms, and measures how
+   * long each new path takes from its file being written to being served.
+   */
+  public static Serving serving(Fleet fleet, Vertx vertx, int echoPort, double churnSeconds, int changesPerSecond,
+      int connections) throws Exception {
+    Path dir = Files.createTempDirectory("portcullis-scale");
+    try {
+      fleet.write(dir);
+      long t0 = System.nanoTime();
+      try (LocalMode local = LocalMode.start(new LocalMode.Settings(dir, "127.0.0.1", "127.0.0.1", 0, 0, 0, 1,
+          options()))) {
+        awaitServed(vertx, local.httpPort(), Fleet.host(fleet.apps() - 1), Fleet.path(Fleet.PATHS - 1), 120_000);
+        double startMs = ms(System.nanoTime() - t0);
+        long heap = usedHeapAfterGc();
+        return churn(fleet, vertx, dir, local.httpPort(), startMs, heap, churnSeconds, changesPerSecond, connections);
+      }
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  private static Serving churn(Fleet fleet, Vertx vertx, Path dir, int port, double startMs, long heap,
+      double churnSeconds, int changesPerSecond, int connections) throws Exception {
+    HttpClient load = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(connections));
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong requests = new AtomicLong();
+    AtomicLong failures = new AtomicLong();
+    List<String> failureSamples = java.util.Collections.synchronizedList(new ArrayList<>());
+    // Unchanged routes: the second half of the fleet's applications; changes go to the first half.
+    int firstUnchanged = fleet.apps() / 2;
+    List<Future<Void>> loops = new ArrayList<>();
+    for (int c = 0; c < connections; c++) {
+      loops.add(loadLoop(load, port, fleet, firstUnchanged, stop, requests, failures, failureSamples));
+    }
+    List<Double> live = new ArrayList<>();
+    int neverLive = 0;
+    long period = 1_000_000_000L / changesPerSecond;
+    long end = System.nanoTime() + (long) (churnSeconds * 1e9);
+    int change = 0;
+    long next = System.nanoTime();
+    List<Thread> watchers = new ArrayList<>();
+    List<double[]> results = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.Map<Integer, List<String>> extras = new java.util.HashMap<>();
+    while (System.nanoTime() < end) {
+      // Spread over the changing half, and so over its files; every change stays (paths accumulate).
+      int app = (int) ((change * 7919L) % Math.max(1, firstUnchanged));
+      String path = "/live-" + change;
+      extras.computeIfAbsent(app, a -> new ArrayList<>()).add(path);
+      Files.writeString(dir.resolve(Fleet.fileOf(app)), fleet.file(app, extras));
+      long written = System.nanoTime();
+      Thread watcher = new Thread(() -> {
+        boolean ok = awaitServedQuietly(vertx, port, Fleet.host(app), path, 10_000);
+        results.add(new double[] {ok ? ms(System.nanoTime() - written) : -1});
+      }, "scale-watch-" + change);
+      watcher.start();
+      watchers.add(watcher);
+      change++;
+      next += period;
+      long sleep = next - System.nanoTime();
+      if (sleep > 0) {
+        TimeUnit.NANOSECONDS.sleep(sleep);
+      }
+    }
+    for (Thread w : watchers) {
+      w.join(15_000);
+    }
+    stop.set(true);
+    Future.join(loops).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    load.close();
+    for (double[] r : results) {
+      if (r[0] < 0) {
+        neverLive++;
+      } else {
+        live.add(r[0]);
+      }
+    }
+    if (!failureSamples.isEmpty()) {
+      System.err.println("failures on unchanged routes, first ones: " + failureSamples.subList(0,
+          Math.min(5, failureSamples.size())));
+    }
+    return new Serving(startMs, heap, live, neverLive, requests.get(), failures.get(), churnSeconds);
+  }
+
+  /** Requests one unchanged route after another on one connection's worth of concurrency, until stopped. */
+  private static Future<Void> loadLoop(HttpClient client, int port, Fleet fleet, int firstUnchanged, AtomicBoolean stop,
+      AtomicLong requests, AtomicLong failures, List<String> samples) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    Runnable[] next = new Runnable[1];
+    next[0] = () -> {
+      if (stop.get()) {
+        done.tryComplete();
+        return;
+      }
+      ThreadLocalRandom rnd = ThreadLocalRandom.current();
+      int app = firstUnchanged + rnd.nextInt(fleet.apps() - firstUnchanged);
+      String path = Fleet.path(rnd.nextInt(Fleet.PATHS)) + "/x";
+      get(client, port, Fleet.host(app), path).onComplete(ar -> {
+        requests.incrementAndGet();
+        if (ar.failed() || ar.result() / 100 != 2) {
+          failures.incrementAndGet();
+          samples.add(Fleet.host(app) + path + " -> " + (ar.failed() ? ar.cause().toString() : ar.result()));
+        }
+        next[0].run();
+      });
+    };
+    next[0].run();
+    return done.future();
+  }
+
+  /** GET, the status once the body has been read. */
+  static Future<Integer> get(HttpClient client, int port, String host, String path) {
+    return client.request(new RequestOptions().setMethod(HttpMethod.GET)
+            .setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1")).setHost(host).setPort(port).setURI(path))
+        .compose(req -> req.send().compose(HttpClientResponse::body).map(b -> req.response().result().statusCode()));
+  }
+
+  static void awaitServed(Vertx vertx, int port, String host, String path, long timeoutMs) {
+    if (!awaitServedQuietly(vertx, port, host, path, timeoutMs)) {
+      throw new IllegalStateException("http://" + host + path + " was not served within " + timeoutMs + " ms");
+    }
+  }
+
+  /** Polls every 2 ms until the path answers 2xx; false on timeout. */
+  static boolean awaitServedQuietly(Vertx vertx, int port, String host, String path, long timeoutMs) {
+    HttpClient client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(1));
+    try {
+      long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+      while (System.nanoTime() < deadline) {
+        try {
+          int status = get(client, port, host, path).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+          if (status / 100 == 2) {
+            return true;
+          }
+        } catch (Exception e) {
+          // not up yet
+        }
+        try {
+          Thread.sleep(2);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+      return false;
+    } finally {
+      client.close();
+    }
+  }
+
+  public static int routeCount(RouteTable table) {
+    int n = 0;
+    for (VirtualHost vh : table.virtualHosts()) {
+      n += vh.routes().size();
+    }
+    return n;
+  }
+
+  public static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  static double median(List<Double> values) {
+    return percentile(values, 50);
+  }
+
+  static double percentile(List<Double> values, double p) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(v);
+    int i = (int) Math.ceil(p / 100.0 * v.length) - 1;
+    return v[Math.max(0, Math.min(v.length - 1, i))];
+  }
+
+  static byte[] gzip(byte[] data) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream z = new GZIPOutputStream(out)) {
+      z.write(data);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  /** Starts the echo backend every endpoint of the fleet points at. */
+  static EchoBackend echo(Vertx vertx) throws Exception {
+    return EchoBackend.start(vertx, "scale", "127.0.0.1", 0).toCompletionStage().toCompletableFuture().get();
+  }
+}
