@@ -33,7 +33,10 @@ class ChartFlagsTest {
             List.of("http", "https"), "dataPlane.tlsMinVersion", "1.3", "dataPlane.cacheMemory", "1Gi",
             "dataPlane.extraArgs", List.of("--max-connections-per-ip=0"), "operator.extraArgs",
             List.of("--route-server-names=edge.example.com")),
-        values("dataPlane.drainPeriodSeconds", 0, "dataPlane.drainTimeoutSeconds", 60, "dataPlane.eventLoops", 4));
+        values("dataPlane.drainPeriodSeconds", 0, "dataPlane.drainTimeoutSeconds", 60, "dataPlane.eventLoops", 4),
+        values("dataPlane.accessLog.format", "text", "dataPlane.accessLog.template", "$client \"$path\" $status",
+            "dataPlane.accessLog.sampleRate", 0.5, "dataPlane.tracing.otlpEndpoint", "http://collector:4318/v1/traces",
+            "dataPlane.tracing.sampleRatio", 0.25));
   }
 
   @ParameterizedTest

@@ -6,6 +6,7 @@ import dev.portcullis.dataplane.config.ConfigClient;
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.cache.HttpCache;
 import dev.portcullis.dataplane.listener.ListenerGuard;
+import dev.portcullis.dataplane.observability.Observability;
 import dev.portcullis.dataplane.proxy.Drain;
 import dev.portcullis.dataplane.proxy.ProxyVerticle;
 import dev.portcullis.dataplane.upstream.HealthChecker;
@@ -67,13 +68,16 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
   /** bcrypt workers and fetched key sets, shared by every table and event loop. */
   private final AuthRuntime auth;
   private HealthChecker healthChecker;
+  /** Metrics, access log and traces. */
+  private final Observability observability;
+  private volatile ConfigClient configClient;
   private volatile boolean applied;
   private volatile Supplier<String> statusSource;
   private int httpPort;
   private int httpsPort = -1;
   private int adminPort = -1;
 
-  private DataPlane(DataPlaneConfig config, Vertx vertx) {
+  private DataPlane(DataPlaneConfig config, Vertx vertx) throws IOException {
     this.config = config;
     this.vertx = vertx;
     this.generatedDefault = config.tls().enabled() ? SelfSignedCertificate.generate() : null;
@@ -84,6 +88,10 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     this.cacheGate = new CacheGate(cache);
     this.guard = new ListenerGuard(config.limits());
     this.auth = config.auth().runtime(vertx);
+    this.observability = new Observability(vertx, config.observability(), table::get,
+        config.limits().trustedProxies(), config.nodeId());
+    observability.bind(cache);
+    observability.bind(guard);
   }
 
   /** Starts and waits until the listeners are bound; throws if they cannot be. */
@@ -93,10 +101,18 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
         .setEventLoopPoolSize(config.eventLoops())
         .setMaxEventLoopExecuteTime(2)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
-    DataPlane dp = new DataPlane(config, vertx);
+    DataPlane dp;
+    try {
+      dp = new DataPlane(config, vertx);
+    } catch (IOException e) {
+      vertx.close();
+      throw new IllegalArgumentException("cannot open the access log " + config.observability().accessLog().destination()
+          + ": " + e.getMessage(), e);
+    }
     try {
       await(dp.deploy());
     } catch (Exception e) {
+      dp.observability.close();
       vertx.close();
       throw e;
     }
@@ -122,7 +138,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
     httpPort = port;
     for (int i = 0; i < config.eventLoops(); i++) {
       ProxyVerticle verticle = new ProxyVerticle(config.bindAddress(), port, httpsPort, config.tls(), keyManager,
-          clientTrust, table::get, drain, cacheGate, guard);
+          clientTrust, table::get, drain, cacheGate, guard, observability);
       proxyVerticles.add(verticle);
       proxies.add(vertx.deployVerticle(verticle));
     }
@@ -132,14 +148,15 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
         return Future.succeededFuture();
       }
       AdminServer admin = new AdminServer(config.adminBindAddress(), config.adminPort(), table::get,
-          () -> applied && !drain.draining(), () -> statusSource, cache, config.adminToken());
+          () -> applied && !drain.draining(), () -> statusSource, cache, config.adminToken(), observability,
+          this::state);
       return vertx.deployVerticle(admin).onSuccess(id -> adminPort = admin.actualPort());
     }).compose(v -> {
       if (config.routeServer() == null) {
         return Future.succeededFuture();
       }
-      return vertx.deployVerticle(new ConfigClient(config.routeServer(), config.token(), config.routeTls(),
-          config.nodeId(), this));
+      configClient = new ConfigClient(config.routeServer(), config.token(), config.routeTls(), config.nodeId(), this);
+      return vertx.deployVerticle(configClient);
     }).map(v -> {
       LOG.info("data plane listening on {}:{}{} ({} event loops), admin on {}", config.bindAddress(), httpPort,
           httpsPort < 0 ? "" : " and HTTPS " + httpsPort, config.eventLoops(),
@@ -167,8 +184,11 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
           }
           CertificateStore store = generatedDefault == null ? null
               : CertificateStore.build(snapshot.table(), snapshot.certificates(), generatedDefault, certificates.get());
-          return new Compiled(CompiledTable.compile(snapshot.version(), snapshot.checksum(), snapshot.table(),
-              table.get(), auth, snapshot.credentials()), store);
+          CompiledTable next = CompiledTable.compile(snapshot.version(), snapshot.checksum(), snapshot.table(),
+              table.get(), auth, snapshot.credentials());
+          // Before the swap: the meters of what the new table drops go, none of what it keeps.
+          observability.tableApplying(next, store);
+          return new Compiled(next, store);
         })
         .compose(done -> {
           CompiledTable compiled = done.table();
@@ -186,6 +206,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
             auth.retainJwks(compiled.jwksUris());
             healthChecker.tableChanged(compiled);
             applied = true;
+            observability.tableApplied(compiled);
             LOG.info("serving route table version {} ({} hosts, {} routes, {} clusters)", compiled.version(),
                 compiled.table().virtualHosts().size(), compiled.table().routeCount(),
                 compiled.table().clusters().size());
@@ -193,7 +214,66 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
             return !wants && clientCertificatesRequested
                 ? requestClientCertificates(false).recover(e -> Future.succeededFuture()) : Future.<Void>succeededFuture();
           });
-        });
+        })
+        .onFailure(e -> observability.tableRejected(snapshot.version(),
+            e instanceof dev.portcullis.model.ModelException ? e.getMessage() : e.toString()));
+  }
+
+  @Override
+  public void unreadable(long version, String reason) {
+    observability.tableRejected(version, reason);
+  }
+
+  /** What the admin port's /status says of this data plane. */
+  private Map<String, Object> state() {
+    Map<String, Object> s = new java.util.LinkedHashMap<>();
+    s.put("node", config.nodeId());
+    s.put("ready", applied && !drain.draining());
+    s.put("draining", drain.draining());
+    Map<String, Object> served = new java.util.LinkedHashMap<>();
+    CompiledTable t = table.get();
+    served.put("version", t.version());
+    served.put("checksum", applied ? t.checksum() : null);
+    served.put("appliedAt", observability.appliedAtMillis() == 0 ? null
+        : java.time.Instant.ofEpochMilli(observability.appliedAtMillis()).toString());
+    served.put("hosts", t.table().virtualHosts().size());
+    served.put("routes", t.table().routeCount());
+    served.put("clusters", t.table().clusters().size());
+    s.put("routeTable", served);
+    Observability.Rejection r = observability.lastRejection();
+    if (r != null) {
+      Map<String, Object> rejected = new java.util.LinkedHashMap<>();
+      rejected.put("version", r.version());
+      rejected.put("reason", r.reason());
+      rejected.put("at", java.time.Instant.ofEpochMilli(r.atMillis()).toString());
+      rejected.put("newest", observability.rejecting());
+      s.put("lastRejected", rejected);
+    }
+    ConfigClient client = configClient;
+    if (client != null) {
+      Map<String, Object> rs = new java.util.LinkedHashMap<>();
+      rs.put("url", client.server().toString());
+      rs.put("connected", client.following());
+      s.put("routeServer", rs);
+    }
+    Map<String, Object> listeners = new java.util.LinkedHashMap<>();
+    listeners.put("http", httpPort);
+    listeners.put("https", httpsPort < 0 ? null : httpsPort);
+    listeners.put("connections", guard.limiter().open());
+    s.put("listeners", listeners);
+    CertificateStore store = certificates.get();
+    if (store != null) {
+      Map<String, Object> certs = new java.util.TreeMap<>();
+      store.named().forEach((name, m) -> certs.put(name, Map.of("subject", m.leaf().getSubjectX500Principal().getName(),
+          "notAfter", m.notAfter().toString())));
+      s.put("certificates", certs);
+    }
+    return s;
+  }
+
+  /** Metrics, access log and traces of this data plane. */
+  public Observability observability() {
+    return observability;
   }
 
   private Future<Void> requestClientCertificates(boolean request) {
@@ -331,6 +411,7 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
 
   @Override
   public void close() {
+    observability.close();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -23,16 +23,23 @@ import java.nio.file.Path;
  * @param tls              the HTTPS listener (on the public bind address), or {@link TlsSettings#OFF}
  * @param limits           what one client may ask of the public listeners (null: the defaults)
  * @param auth             the bounds of authentication's shared work (null: the defaults)
+ * @param observability    the access log and span export (null: neither; metrics are always on)
  */
 public record DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
     int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes,
-    String adminToken, TlsSettings tls, ListenerLimits limits, AuthSettings auth) {
+    String adminToken, TlsSettings tls, ListenerLimits limits, AuthSettings auth,
+    dev.portcullis.dataplane.observability.ObservabilitySettings observability) {
 
   public DataPlaneConfig(String bindAddress, int httpPort, String adminBindAddress, int adminPort,
       int eventLoops, URI routeServer, String token, RouteTls routeTls, String nodeId, long cacheBytes,
       String adminToken, TlsSettings tls, ListenerLimits limits) {
     this(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, routeTls, nodeId,
-        cacheBytes, adminToken, tls, limits, null);
+        cacheBytes, adminToken, tls, limits, null, null);
+  }
+
+  public DataPlaneConfig withObservability(dev.portcullis.dataplane.observability.ObservabilitySettings settings) {
+    return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth, settings);
   }
 
   /**
@@ -66,7 +73,7 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withAuth(AuthSettings settings) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls, limits, settings);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, settings, observability);
   }
 
   public static final long DEFAULT_CACHE_BYTES = 256L * 1024 * 1024;
@@ -85,22 +92,22 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withTls(TlsSettings tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth, observability);
   }
 
   public DataPlaneConfig withCacheBytes(long bytes) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, bytes, adminToken, tls, limits, auth);
+        routeTls, nodeId, bytes, adminToken, tls, limits, auth, observability);
   }
 
   public DataPlaneConfig withLimits(ListenerLimits limits) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth, observability);
   }
 
   public DataPlaneConfig withAdminToken(String adminToken) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token,
-        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth);
+        routeTls, nodeId, cacheBytes, adminToken, tls, limits, auth, observability);
   }
 
 
@@ -126,6 +133,8 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
   public DataPlaneConfig {
     tls = tls == null ? TlsSettings.OFF : tls;
     auth = auth == null ? AuthSettings.DEFAULT : auth;
+    observability = observability == null ? dev.portcullis.dataplane.observability.ObservabilitySettings.DEFAULT
+        : observability;
     if (limits == null) {
       limits = ListenerLimits.DEFAULT;
     }
@@ -157,12 +166,12 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
 
   public DataPlaneConfig withRouteServer(URI uri, String token, String nodeId) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, uri, token, routeTls,
-        nodeId, cacheBytes, adminToken, tls, limits, auth);
+        nodeId, cacheBytes, adminToken, tls, limits, auth, observability);
   }
 
   public DataPlaneConfig withRouteTls(RouteTls tls) {
     return new DataPlaneConfig(bindAddress, httpPort, adminBindAddress, adminPort, eventLoops, routeServer, token, tls,
-        nodeId, cacheBytes, adminToken, this.tls, limits, auth);
+        nodeId, cacheBytes, adminToken, this.tls, limits, auth, observability);
   }
 
   @Override
@@ -171,6 +180,7 @@ public record DataPlaneConfig(String bindAddress, int httpPort, String adminBind
     return "DataPlaneConfig[bind=" + bindAddress + ":" + httpPort + ", admin=" + adminBindAddress + ":" + adminPort
         + ", eventLoops=" + eventLoops + ", routeServer=" + routeServer + ", routeTls=" + routeTls
         + ", https=" + (tls.enabled() ? tls.port() : "off") + ", nodeId=" + nodeId + ", cacheBytes=" + cacheBytes
-        + ", adminToken=" + (adminToken == null ? "none" : "set") + ", limits=" + limits + "]";
+        + ", adminToken=" + (adminToken == null ? "none" : "set") + ", limits=" + limits
+        + ", observability=" + observability + "]";
   }
 }

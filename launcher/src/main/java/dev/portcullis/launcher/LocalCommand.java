@@ -55,7 +55,7 @@ public final class LocalCommand implements Callable<Integer> {
   static LocalMode.Settings settings(Path dir, ServeFlags serve, TranslatorFlags translator) {
     return new LocalMode.Settings(dir, serve.bind, serve.adminBind, serve.httpPort, serve.adminPort, serve.routePort,
         serve.eventLoops, translator.options(true), serve.cacheMemory, serve.adminToken(), serve.tls(),
-        serve.listener.limits());
+        serve.listener.limits(), serve.observability.settings());
   }
 
   static void announce(LocalMode local, ServeFlags serve) {

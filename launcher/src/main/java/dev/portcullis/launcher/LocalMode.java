@@ -4,6 +4,7 @@ import dev.portcullis.dataplane.DataPlane;
 import dev.portcullis.dataplane.DataPlaneConfig;
 import dev.portcullis.dataplane.tls.TlsSettings;
 import dev.portcullis.dataplane.listener.ListenerLimits;
+import dev.portcullis.dataplane.observability.ObservabilitySettings;
 import dev.portcullis.api.v1alpha1.Condition;
 import dev.portcullis.api.v1alpha1.ProxyRoute;
 import dev.portcullis.model.RouteTableJson;
@@ -57,13 +58,21 @@ public final class LocalMode implements AutoCloseable {
    * @param routePort  route server port on loopback (0: any free port)
    * @param eventLoops data-plane event loops (0: one per core)
    * @param options    translator settings
+   * @param observability the access log and span export (null: none)
    */
   public record Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
-      TranslatorOptions options, long cacheBytes, String adminToken, TlsSettings tls, ListenerLimits limits) {
+      TranslatorOptions options, long cacheBytes, String adminToken, TlsSettings tls, ListenerLimits limits,
+      ObservabilitySettings observability) {
 
     public Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
         TranslatorOptions options) {
       this(dir, bind, adminBind, httpPort, adminPort, routePort, eventLoops, options, 0, null, TlsSettings.OFF, null);
+    }
+
+    public Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
+        TranslatorOptions options, long cacheBytes, String adminToken, TlsSettings tls, ListenerLimits limits) {
+      this(dir, bind, adminBind, httpPort, adminPort, routePort, eventLoops, options, cacheBytes, adminToken, tls, limits,
+          null);
     }
 
     /** Never prints the admin token. */
@@ -125,7 +134,8 @@ public final class LocalMode implements AutoCloseable {
 
     URI server = URI.create("http://127.0.0.1:" + routeServer.address().getPort());
     dataPlane = DataPlane.start(new DataPlaneConfig(s.bind(), s.httpPort(), s.adminBind(), s.adminPort(), s.eventLoops(),
-        server, token, null, "local", s.cacheBytes(), s.adminToken(), s.tls(), s.limits()));
+        server, token, null, "local", s.cacheBytes(), s.adminToken(), s.tls(), s.limits())
+        .withObservability(s.observability()));
     long deadline = System.nanoTime() + 15_000_000_000L;
     while (!dataPlane.ready() && System.nanoTime() < deadline) {
       Thread.sleep(20);

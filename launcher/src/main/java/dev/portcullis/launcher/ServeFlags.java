@@ -39,7 +39,8 @@ final class ServeFlags {
   }
 
   @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "9901",
-      description = "Port of the admin listener: /healthz, /readyz, /config_dump (default: ${DEFAULT-VALUE}).")
+      description = "Port of the admin listener: /healthz, /readyz, /metrics, /config, /status, /endpoints, "
+          + "/logging (default: ${DEFAULT-VALUE}).")
   int adminPort;
 
   @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
@@ -92,4 +93,7 @@ final class ServeFlags {
 
   @picocli.CommandLine.Mixin
   dev.portcullis.dataplane.cli.ListenerFlags listener = new dev.portcullis.dataplane.cli.ListenerFlags();
+
+  @picocli.CommandLine.Mixin
+  dev.portcullis.dataplane.cli.ObservabilityFlags observability = new dev.portcullis.dataplane.cli.ObservabilityFlags();
 }

@@ -55,7 +55,17 @@ class CliIT {
       Run sub = run(command, "--help");
       assertThat(sub.exit()).as(command + " --help").isZero();
       assertThat(sub.out()).contains("Usage: portcullis " + command);
+      if (List.of("demo", "local", "data-plane").contains(command)) {
+        assertThat(sub.out()).as(command + " --help").contains("--access-log=DEST", "--access-log-format",
+            "--access-log-sample", "--otlp-endpoint=URL", "--otlp-header", "--trace-sample");
+      }
     }
+    Path token = Files.createTempFile("token", ".txt");
+    Files.writeString(token, "t0ken");
+    Run bad = run("data-plane", "--route-server", "http://127.0.0.1:1", "--token-file", token.toString(),
+        "--access-log-format", "xml");
+    assertThat(bad.exit()).as(bad.err()).isEqualTo(2);
+    assertThat(bad.err()).contains("--access-log-format must be json or text");
     Run version = run("--version");
     assertThat(version.out()).startsWith("portcullis 0.");
     Run unknown = run("no-such-command");

@@ -127,6 +127,9 @@ public final class DataPlaneCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   ListenerFlags listener = new ListenerFlags();
 
+  @picocli.CommandLine.Mixin
+  ObservabilityFlags observability = new ObservabilityFlags();
+
   @Override
   public Integer call() throws Exception {
     if (routeServer == null) {
@@ -149,7 +152,7 @@ public final class DataPlaneCommand implements Callable<Integer> {
       TlsSettings httpsListener = httpsPort < 0 ? TlsSettings.OFF
           : new TlsSettings(httpsPort, httpsRedirectPort, tlsMinVersion, tlsCiphers);
       config = new DataPlaneConfig(bind, httpPort, adminBind, adminPort, eventLoops, routeServer, token, tls, node,
-          cacheMemory, adminToken, httpsListener, listener.limits());
+          cacheMemory, adminToken, httpsListener, listener.limits()).withObservability(observability.settings());
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -43,6 +43,10 @@ public final class ConfigClient extends VerticleBase {
 
     /** The checksum being served, to skip snapshots that change nothing. */
     String currentChecksum();
+
+    /** A message that could not even be read as a snapshot was refused (NACKed). */
+    default void unreadable(long version, String reason) {
+    }
   }
 
   private final URI server;
@@ -59,6 +63,8 @@ public final class ConfigClient extends VerticleBase {
   private long reconnectTimer = -1;
   /** Bumped on every connection attempt, so that a dead stream's late events are ignored. */
   private int generation;
+  /** True while the stream from the route server is open, for the admin port. */
+  private volatile boolean following;
   /** A message is being parsed or applied; the newest snapshot that came meanwhile waits in {@link #pending}. */
   private boolean busy;
   private byte[] pending;
@@ -159,6 +165,7 @@ public final class ConfigClient extends VerticleBase {
   private void follow(HttpClientResponse response, int gen) {
     LOG.info("following route server {} as {}", server, node);
     warned = false;
+    following = true;
     RecordParser records = RecordParser.newDelimited("\n", response).maxRecordSize(maxMessageBytes);
     records.exceptionHandler(e -> {
       if (gen == generation) {
@@ -216,6 +223,7 @@ public final class ConfigClient extends VerticleBase {
         }, e -> {
           String reason = e instanceof ModelException ? e.getMessage() : e.toString();
           LOG.warn("rejected a message from the route server: {}", reason);
+          sink.unreadable(versionOf(bytes), reason);
           nack(versionOf(bytes), null, reason);
           return Future.succeededFuture();
         })
@@ -280,8 +288,19 @@ public final class ConfigClient extends VerticleBase {
     }
   }
 
+  /** True while the stream from the route server is open. */
+  public boolean following() {
+    return following;
+  }
+
+  /** The route server this client follows. */
+  public URI server() {
+    return server;
+  }
+
   private void retry(String why) {
     stream = null;
+    following = false;
     if (stopped || reconnectTimer >= 0) {
       return;
     }

@@ -40,11 +40,17 @@ public final class ListenerGuard {
 
   private final ListenerLimits limits;
   private final ConnectionLimiter limiter;
+  private final ListenerStats stats = new ListenerStats();
 
   /** One guard per data plane: its connection counts span every proxy instance and event loop. */
   public ListenerGuard(ListenerLimits limits) {
     this.limits = limits;
     this.limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
+  }
+
+  /** Connections and TLS handshakes counted so far. */
+  public ListenerStats stats() {
+    return stats;
   }
 
   public ListenerLimits limits() {
@@ -82,7 +88,7 @@ public final class ListenerGuard {
 
   /** Once the server listens: the accept guard on its listening channel. */
   public void listening(HttpServer server, HttpServerOptions options) {
-    install(server, limiter, limits, options);
+    install(server, limiter, limits, options, stats);
   }
 
   static final AttributeKey<HeadTimer> TIMER = AttributeKey.valueOf("portcullis.headTimer");
@@ -92,12 +98,13 @@ public final class ListenerGuard {
    * Puts the accept guard on the listening channel behind {@code server} (once: instances that
    * share the port share that channel). Call after the server is listening.
    */
-  static void install(HttpServer server, ConnectionLimiter limiter, ListenerLimits limits, HttpServerOptions options) {
+  static void install(HttpServer server, ConnectionLimiter limiter, ListenerLimits limits, HttpServerOptions options,
+      ListenerStats stats) {
     Channel listening = listeningChannel(server);
     ChannelPipeline pipeline = listening.pipeline();
     synchronized (ListenerGuard.class) {
       if (pipeline.get(ACCEPT_GUARD) == null) {
-        pipeline.addFirst(ACCEPT_GUARD, new AcceptGuard(limiter, limits, options));
+        pipeline.addFirst(ACCEPT_GUARD, new AcceptGuard(limiter, limits, options, stats));
       }
     }
   }
@@ -158,11 +165,13 @@ public final class ListenerGuard {
     private final ListenerLimits limits;
 
     private final HttpServerOptions options;
+    private final ListenerStats stats;
 
-    AcceptGuard(ConnectionLimiter limiter, ListenerLimits limits, HttpServerOptions options) {
+    AcceptGuard(ConnectionLimiter limiter, ListenerLimits limits, HttpServerOptions options, ListenerStats stats) {
       this.limiter = limiter;
       this.limits = limits;
       this.options = options;
+      this.stats = stats;
     }
 
     @Override
@@ -179,12 +188,14 @@ public final class ListenerGuard {
       ConnectionLimiter.Permit permit = limiter.admit(proxy ? null : address);
       if (permit == null) {
         // Over a limit: closed at once, before any handler or buffer is spent on it.
+        stats.rejected.increment();
         child.unsafe().closeForcibly();
         return;
       }
+      stats.accepted.increment();
       child.closeFuture().addListener(f -> permit.release());
       child.pipeline().addFirst(new ConnectionStart(limits, options, proxy && options.isUseProxyProtocol() ? limiter
-          : null));
+          : null, stats));
       ctx.fireChannelRead(child);
     }
   }
@@ -199,11 +210,13 @@ public final class ListenerGuard {
     private final HttpServerOptions options;
     /** Counts the client a PROXY protocol header names, when the connection is a trusted proxy's; else null. */
     private final ConnectionLimiter proxied;
+    private final ListenerStats stats;
 
-    ConnectionStart(ListenerLimits limits, HttpServerOptions options, ConnectionLimiter proxied) {
+    ConnectionStart(ListenerLimits limits, HttpServerOptions options, ConnectionLimiter proxied, ListenerStats stats) {
       this.limits = limits;
       this.options = options;
       this.proxied = proxied;
+      this.stats = stats;
     }
 
     @Override
@@ -244,7 +257,7 @@ public final class ListenerGuard {
         pipeline.addAfter(detector.name(), "portcullis-setup", setup);
       } else if (tls != null) {
         // HTTPS: the protocol is known once ALPN has picked it, before the first decrypted byte.
-        pipeline.addAfter(tls.name(), "portcullis-tls-setup", new TlsSetup(setup, limits));
+        pipeline.addAfter(tls.name(), "portcullis-tls-setup", new TlsSetup(setup, limits, stats));
       } else {
         // No detector (the pipeline is set up already): swap now.
         setup.setUp(pipeline);
@@ -304,10 +317,20 @@ public final class ListenerGuard {
   static final class TlsSetup extends ChannelInboundHandlerAdapter {
     private final ProtocolSetup setup;
     private final ListenerLimits limits;
+    private final ListenerStats stats;
 
-    TlsSetup(ProtocolSetup setup, ListenerLimits limits) {
+    TlsSetup(ProtocolSetup setup, ListenerLimits limits, ListenerStats stats) {
       this.setup = setup;
       this.limits = limits;
+      this.stats = stats;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+      if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent done) {
+        (done.isSuccess() ? stats.handshakes : stats.handshakeFailures).increment();
+      }
+      super.userEventTriggered(ctx, event);
     }
 
     @Override

@@ -8,6 +8,8 @@ import dev.portcullis.dataplane.cache.CachedResponse;
 import dev.portcullis.dataplane.ratelimit.RateLimiter;
 import dev.portcullis.dataplane.listener.ListenerGuard;
 import dev.portcullis.dataplane.listener.ListenerLimits;
+import dev.portcullis.dataplane.observability.Observability;
+import dev.portcullis.dataplane.observability.RequestRecord;
 import dev.portcullis.dataplane.routing.CompiledRoute;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.dataplane.routing.CorsPolicy;
@@ -87,11 +89,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   static final String ACME_CHALLENGE = "/.well-known/acme-challenge/";
   private final ListenerLimits limits;
   private final TrustedProxies trusted;
-
-  public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
-      CacheGate cacheGate, ListenerLimits limits) {
-    this(vertx, http1, h2c, table, drain, cacheGate, limits, 443);
-  }
+  /** Metrics, access log and trace context: told about each request through its RequestRecord. */
+  private final Observability observability;
 
   /**
    * @param http1             the client for HTTP/1.1 upstreams (and WebSocket upgrades)
@@ -99,7 +98,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    * @param httpsRedirectPort the HTTPS port clients are redirected to
    */
   public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
-      CacheGate cacheGate, ListenerLimits limits, int httpsRedirectPort) {
+      CacheGate cacheGate, ListenerLimits limits, int httpsRedirectPort, Observability observability) {
+    this.observability = observability;
     this.trusted = limits.trustedProxies();
     this.httpsRedirectPort = httpsRedirectPort;
     this.limits = limits;
@@ -118,6 +118,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       request.connection().close();
       return;
     }
+    RequestRecord record = observability.begin(request);
     CompiledTable current = table.get();
     if (request.method() == HttpMethod.CONNECT) {
       ErrorResponses.send(request, 405, ErrorResponses.METHOD_NOT_ALLOWED);
@@ -222,6 +223,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       ErrorResponses.send(request, 404, ErrorResponses.NOT_FOUND);
       return;
     }
+    record.route(route);
     if (route.access() != null && !route.access().admits(ClientAddress.bytes(trusted.clientOf(request)))) {
       ErrorResponses.send(request, 403, ErrorResponses.FORBIDDEN);
       return;
@@ -243,10 +245,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
     }
     if (route.auth() != null) {
-      authenticate(request, route, hostHeader, path, rawPath, uri, q);
+      authenticate(request, route, hostHeader, path, rawPath, uri, q, record);
       return;
     }
-    dispatch(request, route, hostHeader, path, rawPath, uri, q);
+    dispatch(request, route, hostHeader, path, rawPath, uri, q, record);
   }
 
   /**
@@ -256,7 +258,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    * here and nothing of it goes upstream.
    */
   private void authenticate(HttpServerRequest request, CompiledRoute route, String hostHeader, String path,
-      String rawPath, String uri, int q) {
+      String rawPath, String uri, int q, RequestRecord record) {
     request.pause();
     String target = q < 0 ? path : path + uri.substring(q);
     Future<AuthDecision> decision;
@@ -282,17 +284,17 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       d.applyTo(request.headers());
-      dispatch(request, route, hostHeader, path, rawPath, uri, q);
+      dispatch(request, route, hostHeader, path, rawPath, uri, q, record);
     });
   }
 
   private void dispatch(HttpServerRequest request, CompiledRoute route, String hostHeader, String path,
-      String rawPath, String uri, int q) {
+      String rawPath, String uri, int q, RequestRecord record) {
     String query = q < 0 ? null : uri.substring(q + 1);
     switch (route.kind()) {
       case DIRECT -> ErrorResponses.send(request, route.directStatus(), route.directBody());
       case REDIRECT -> redirect(request, route, hostHeader, path, query);
-      case FORWARD -> forward(request, route, hostHeader, path, rawPath, uri, q, false);
+      case FORWARD -> forward(request, route, hostHeader, path, rawPath, uri, q, false, record);
     }
   }
 
@@ -472,7 +474,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
    *                    same cache key: it does not wait again
    */
   private void forward(HttpServerRequest request, CompiledRoute route, String hostHeader, String path, String rawPath,
-      String uri, int q, boolean afterFlight) {
+      String uri, int q, boolean afterFlight, RequestRecord record) {
     CacheGate.Decision decision = null;
     RoutePolicies.CachePolicy cachePolicy = route.cache();
     if (cachePolicy != null && cacheGate != null) {
@@ -498,7 +500,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
             if (refreshCluster.endpoints().length > 0 && refreshCluster.tryAdmit()) {
               decision.leader = true; // lands the refresh's flight when it ends
               new Exchange(request, route, refreshCluster, hostHeader, upstreamUri(route, path, rawPath, uri, q),
-                  decision, true).start();
+                  decision, true, record).start();
             } else {
               cacheGate.cache().land(decision.key);
             }
@@ -517,7 +519,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
                   vertx.cancelTimer(timer[0]);
                 }
                 if (!request.response().closed()) {
-                  forward(request, route, hostHeader, path, rawPath, uri, q, true);
+                  forward(request, route, hostHeader, path, rawPath, uri, q, true, record);
                 }
               }
             };
@@ -546,6 +548,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
     }
     ClusterRuntime cluster = route.pickCluster();
+    record.cluster(cluster);
     if (cluster.endpoints().length == 0) {
       if (decision != null && cacheGate.staleIfError(decision, 503)) {
         landFlight(decision);
@@ -561,8 +564,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       ErrorResponses.send(request, 503, ErrorResponses.CIRCUIT_OPEN);
       return;
     }
-    new Exchange(request, route, cluster, hostHeader, upstreamUri(route, path, rawPath, uri, q), decision, false)
-        .start();
+    new Exchange(request, route, cluster, hostHeader, upstreamUri(route, path, rawPath, uri, q), decision, false,
+        record).start();
   }
 
   /** A background refresh of a stale stored response gives up after this long. */
@@ -728,9 +731,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private final boolean detached;
     private boolean admitted = true;
     private boolean done;
+    /** The client request's record (a background refresh's attempts come after it is closed, and do not count). */
+    private final RequestRecord record;
 
     Exchange(HttpServerRequest request, CompiledRoute route, ClusterRuntime cluster, String hostHeader,
-        String upstreamUri, CacheGate.Decision cache, boolean detached) {
+        String upstreamUri, CacheGate.Decision cache, boolean detached, RequestRecord record) {
+      this.record = record;
       this.cache = cache;
       this.detached = detached;
       this.request = request;
@@ -885,6 +891,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       cluster.started(e);
       attemptOpen = true;
       attemptStart = System.nanoTime();
+      record.attempt(e);
       Cluster.Protocol protocol = cluster.cluster().effectiveProtocol();
       HttpClient client = websocket || !protocol.http2() ? http1 : h2c;
       RequestOptions options = new RequestOptions()
@@ -913,6 +920,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         } else if (ar.failed()) {
           failed(id, ar.cause(), true);
         } else {
+          record.connected();
           try {
             send(id, ar.result());
           } catch (RuntimeException ex) {
@@ -993,6 +1001,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           headers.remove("pragma");
         }
       }
+      record.propagate(headers);
       Filters.apply(route.requestHeaders(), headers);
 
       long limit = retries.perTryTimeoutMs() > 0 ? retries.perTryTimeoutMs() : route.timeouts().backendRequestMs();
@@ -1442,6 +1451,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       attemptOpen = false;
       cancelAttemptTimer();
+      record.attemptEnded(outcome);
       cluster.finished(endpoint, outcome, status, latency);
       if (retryToken) {
         retryToken = false;

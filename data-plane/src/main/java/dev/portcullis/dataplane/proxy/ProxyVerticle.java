@@ -2,6 +2,7 @@ package dev.portcullis.dataplane.proxy;
 
 import dev.portcullis.dataplane.cache.CacheGate;
 import dev.portcullis.dataplane.listener.ListenerGuard;
+import dev.portcullis.dataplane.observability.Observability;
 import dev.portcullis.dataplane.routing.CompiledTable;
 import dev.portcullis.dataplane.tls.SniKeyManager;
 import dev.portcullis.dataplane.tls.TlsSettings;
@@ -39,26 +40,25 @@ public final class ProxyVerticle extends VerticleBase {
   private final SniKeyManager keyManager;
   private final javax.net.ssl.TrustManager clientTrust;
   private final ListenerGuard guard;
+  private final Observability observability;
   private HttpServer server;
   private HttpServer httpsServer;
   private HttpServerOptions httpsOptions;
   private HttpClient client;
   private HttpClient h2c;
 
-  public ProxyVerticle(String host, int port, Supplier<CompiledTable> table, Drain drain, CacheGate cache,
-      ListenerGuard guard) {
-    this(host, port, -1, TlsSettings.OFF, null, null, table, drain, cache, guard);
-  }
 
   /**
    * @param httpsPort  the HTTPS listener's port (resolved, not 0), or -1 for none
    * @param keyManager picks each handshake's certificate; shared by every instance
    * @param guard      the listener limits, shared by every instance (their counts span them all)
+   * @param observability metrics, access log and traces, shared by every instance
    */
   public ProxyVerticle(String host, int port, int httpsPort, TlsSettings tls, SniKeyManager keyManager,
       javax.net.ssl.TrustManager clientTrust, Supplier<CompiledTable> table, Drain drain, CacheGate cache,
-      ListenerGuard guard) {
+      ListenerGuard guard, Observability observability) {
     this.guard = guard;
+    this.observability = observability;
     this.clientTrust = clientTrust;
     this.httpsPort = httpsPort;
     this.tls = tls;
@@ -95,11 +95,13 @@ public final class ProxyVerticle extends VerticleBase {
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_HEADER_SIZE),
         new PoolOptions().setHttp2MaxSize(2).setMaxWaitQueueSize(4096));
-    ProxyHandler handler = new ProxyHandler(vertx, client, h2c, table, drain, cache, guard.limits(), tls.redirectPort());
+    ProxyHandler handler = new ProxyHandler(vertx, client, h2c, table, drain, cache, guard.limits(), tls.redirectPort(),
+        observability);
     HttpServerOptions plain = listenerOptions().setPort(port).setHttp2ClearTextEnabled(true)
         .setUseProxyProtocol(guard.limits().proxyProtocolHttp());
     server = vertx.createHttpServer(plain);
     guard.attach(server, plain);
+    observeInvalid(server);
     server.requestHandler(handler);
     Future<?> listening = server.listen().onSuccess(s -> guard.listening(server, plain));
     if (httpsPort < 0) {
@@ -121,6 +123,7 @@ public final class ProxyVerticle extends VerticleBase {
     httpsOptions = https;
     httpsServer = vertx.createHttpServer(https);
     guard.attach(httpsServer, https);
+    observeInvalid(httpsServer);
     httpsServer.requestHandler(handler);
     return listening.compose(s -> httpsServer.listen()).onSuccess(s -> guard.listening(httpsServer, https));
   }
@@ -137,6 +140,14 @@ public final class ProxyVerticle extends VerticleBase {
     io.vertx.core.net.ServerSSLOptions options = httpsOptions.getSslOptions().copy()
         .setClientAuth(request ? ClientAuth.REQUEST : ClientAuth.NONE);
     return httpsServer.updateSSLOptions(options, true);
+  }
+
+  /** Requests the strict decoder refused are answered by the guard, and counted and logged like any other. */
+  private void observeInvalid(HttpServer s) {
+    s.invalidRequestHandler(request -> {
+      observability.begin(request);
+      ListenerGuard.answerInvalid(request);
+    });
   }
 
   /** What the HTTP and HTTPS listeners share, the listener limits included. */

@@ -93,6 +93,7 @@ public final class RateLimiter {
   /** The route's one bucket, or the bucket of requests without a key. */
   private final AtomicLong shared = new AtomicLong();
   private final String policyField;
+  private final java.util.concurrent.atomic.LongAdder rejected = new java.util.concurrent.atomic.LongAdder();
 
   public RateLimiter(RoutePolicies.RateLimit limit) {
     this(limit, MAX_KEYS, () -> System.nanoTime() - ORIGIN);
@@ -147,10 +148,16 @@ public final class RateLimiter {
     }
     long result = TokenBucket.take(bucket, clock.getAsLong(), interval, capacity);
     if (result < 0) {
+      rejected.increment();
       return new Verdict(false, 0, -result);
     }
     return new Verdict(true, TokenBucket.remaining(result, interval, capacity),
         TokenBucket.untilNextToken(result, interval));
+  }
+
+  /** Requests refused so far. */
+  public long rejections() {
+    return rejected.sum();
   }
 
   /** What the buckets are kept per. */

@@ -41,6 +41,13 @@ public final class CompiledRoute {
   /** Who may use the route, or null: anyone. */
   private final dev.portcullis.dataplane.auth.RouteAuth auth;
 
+  /**
+   * The route's meters, made on its first request (a route nobody uses has none). Not volatile:
+   * the meters' fields are final, and an event loop that does not see them yet makes the same
+   * ones again.
+   */
+  private dev.portcullis.dataplane.observability.RouteMeters meters;
+
   CompiledRoute(Route route, ClusterRuntime[] clusters, int[] weights, int directStatus, Buffer directBody,
       RateLimiter rateLimiter, String hsts, dev.portcullis.dataplane.tls.ClientCertPolicy clientCerts,
       dev.portcullis.dataplane.auth.RouteAuth auth) {
@@ -131,6 +138,34 @@ public final class CompiledRoute {
     }
     return (retryOn & RETRY_5XX) != 0 || (status == 502 && (retryOn & RETRY_502) != 0)
         || (status == 503 && (retryOn & RETRY_503) != 0) || (status == 504 && (retryOn & RETRY_504) != 0);
+  }
+
+  /** The route's meters, or null before its first request. */
+  public dev.portcullis.dataplane.observability.RouteMeters meters() {
+    return meters;
+  }
+
+  public void meters(dev.portcullis.dataplane.observability.RouteMeters meters) {
+    this.meters = meters;
+  }
+
+  /** The names of the clusters the route forwards to, in its order (none for answers at the edge). */
+  public String[] clusterNames() {
+    String[] names = new String[clusters.length];
+    for (int i = 0; i < clusters.length; i++) {
+      names[i] = clusters[i].name();
+    }
+    return names;
+  }
+
+  /** The index of one of the route's clusters in {@link #clusterNames}, or -1. */
+  public int clusterIndex(ClusterRuntime cluster) {
+    for (int i = 0; i < clusters.length; i++) {
+      if (clusters[i] == cluster) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** The route's authentication, or null when anyone may use it. */

@@ -43,11 +43,14 @@ public final class CompiledTable {
   private final Map<RateLimiter.Id, RateLimiter> limiters;
   /** The key-set URLs the routes' JWT checks fetch from. */
   private final java.util.Set<String> jwksUris;
+  /** Every compiled route once (hosts may share one). */
+  private final List<CompiledRoute> routes;
 
   private CompiledTable(long version, String checksum, RouteTable table, Router<CompiledRoute> router,
       Map<String, ClusterRuntime> clusters, Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies,
-      Map<RateLimiter.Id, RateLimiter> limiters, java.util.Set<String> jwksUris) {
+      Map<RateLimiter.Id, RateLimiter> limiters, java.util.Set<String> jwksUris, List<CompiledRoute> routes) {
     this.jwksUris = java.util.Set.copyOf(jwksUris);
+    this.routes = List.copyOf(routes);
     this.hasTls = table.virtualHosts().stream().anyMatch(vh -> vh.tls() != null);
     this.clientPolicies = Map.copyOf(clientPolicies);
     this.clientAuthorities = clientPolicies.values().stream().flatMap(p -> p.authorities().stream()).distinct()
@@ -101,7 +104,7 @@ public final class CompiledTable {
               auth(route, auth, credentials, jwksUris)));
     });
     return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), policies, Map.copyOf(limiters),
-        jwksUris);
+        jwksUris, new java.util.ArrayList<>(shared.values()));
   }
 
   private static RouteAuth auth(Route route, AuthRuntime runtime, Map<String, Credential> credentials,
@@ -203,6 +206,16 @@ public final class CompiledTable {
       }
     }
     return null;
+  }
+
+  /** Every compiled route of the table, once each. */
+  public List<CompiledRoute> routes() {
+    return routes;
+  }
+
+  /** Every rate limiter of the table, by its id. */
+  public Map<RateLimiter.Id, RateLimiter> rateLimiters() {
+    return limiters;
   }
 
   /** Every cluster's runtime. */

@@ -21,8 +21,18 @@ public final class CertificateStore {
   private final Map<String, TlsMaterial> wildcard;
   private final TlsMaterial fallback;
   private final Map<String, TlsMaterial> byAlias;
+  /** Each certificate by the Secret it came from ({@code namespace/name}), the default one as {@code default}. */
+  private final Map<String, TlsMaterial> named;
 
   private CertificateStore(Map<String, TlsMaterial> exact, Map<String, TlsMaterial> wildcard, TlsMaterial fallback) {
+    this(exact, wildcard, fallback, Map.of());
+  }
+
+  private CertificateStore(Map<String, TlsMaterial> exact, Map<String, TlsMaterial> wildcard, TlsMaterial fallback,
+      Map<String, TlsMaterial> named) {
+    Map<String, TlsMaterial> names = new HashMap<>(named);
+    names.put(Certificate.DEFAULT, fallback);
+    this.named = Map.copyOf(names);
     this.exact = Map.copyOf(exact);
     this.wildcard = Map.copyOf(wildcard);
     this.fallback = fallback;
@@ -73,7 +83,7 @@ public final class CertificateStore {
       fallback = material(configured.fingerprint(), certificates.get(Certificate.DEFAULT),
           "certificates[" + Certificate.DEFAULT + "]", previous);
     }
-    return new CertificateStore(exact, wildcard, fallback);
+    return new CertificateStore(exact, wildcard, fallback, parsed);
   }
 
   private static TlsMaterial material(String fingerprint, Certificate pem, String field, CertificateStore previous) {
@@ -120,6 +130,11 @@ public final class CertificateStore {
 
   public TlsMaterial fallback() {
     return fallback;
+  }
+
+  /** Every certificate by the Secret it came from ({@code namespace/name}); the default one is {@code default}. */
+  public Map<String, TlsMaterial> named() {
+    return named;
   }
 
   /** Every certificate in the store, the default included, once each. */

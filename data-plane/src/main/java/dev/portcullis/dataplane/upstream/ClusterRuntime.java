@@ -57,6 +57,9 @@ public final class ClusterRuntime {
     final AtomicInteger pending = new AtomicInteger();
     final AtomicInteger retries = new AtomicInteger();
     final AtomicLong overflows = new AtomicLong();
+    final AtomicLong ejections = new AtomicLong();
+    /** The cluster's meters, made on its first request; they follow the counters across table swaps. */
+    dev.portcullis.dataplane.observability.ClusterMeters meters;
   }
 
   private final Cluster cluster;
@@ -73,6 +76,8 @@ public final class ClusterRuntime {
   /** TLS to the endpoints (one object per cluster: connection pools are keyed by it), or null. */
   private final ClientSSLOptions ssl;
   private volatile EndpointState[] available;
+  /** True while too few endpoints are available and the balancer picks among all of them. */
+  private volatile boolean panic;
   /** When the set of available endpoints must be recomputed (the next ejection to expire). */
   private volatile long recomputeAt;
   /** The endpoints' health version the available set was computed at. */
@@ -205,8 +210,9 @@ public final class ClusterRuntime {
         next = e.ejectedUntil;
       }
     }
-    available = up.size() >= Math.ceil(all.length * PANIC_THRESHOLD) && !up.isEmpty()
-        ? up.toArray(new EndpointState[0]) : all;
+    boolean enough = up.size() >= Math.ceil(all.length * PANIC_THRESHOLD) && !up.isEmpty();
+    available = enough ? up.toArray(new EndpointState[0]) : all;
+    panic = !enough && up.size() < all.length;
     recomputeAt = next;
     healthVersion = version;
   }
@@ -223,6 +229,14 @@ public final class ClusterRuntime {
       }
     }
     return false;
+  }
+
+  /**
+   * True when the last picks balanced over all endpoints because too few were available: the
+   * state {@link #panicking} computes, as of the last pick, without a walk over the endpoints.
+   */
+  public boolean panicMode() {
+    return panic;
   }
 
   /**
@@ -327,6 +341,7 @@ public final class ClusterRuntime {
     e.forgivenAt = e.ejectedUntil;
     e.consecutiveFailures.set(0);
     e.consecutiveGatewayFailures.set(0);
+    counters.ejections.incrementAndGet();
     EndpointState.HEALTH_VERSION.incrementAndGet();
   }
 
@@ -338,6 +353,20 @@ public final class ClusterRuntime {
   /** Requests refused by the circuit breaker so far. */
   public long overflows() {
     return counters.overflows.get();
+  }
+
+  /** Endpoints ejected by outlier detection so far. */
+  public long ejections() {
+    return counters.ejections.get();
+  }
+
+  /** The cluster's meters, or null before its first request. */
+  public dev.portcullis.dataplane.observability.ClusterMeters meters() {
+    return counters.meters;
+  }
+
+  public void meters(dev.portcullis.dataplane.observability.ClusterMeters meters) {
+    counters.meters = meters;
   }
 
   /**

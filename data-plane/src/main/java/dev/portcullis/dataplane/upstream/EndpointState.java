@@ -66,6 +66,16 @@ public final class EndpointState {
     return checkedHealthy;
   }
 
+  /** How much longer the endpoint stays ejected (0 when it is not). */
+  public long ejectedForNanos(long now) {
+    return Math.max(0, ejectedUntil - now);
+  }
+
+  /** Ejections on the endpoint's record: each one lasts longer; good answers shorten the record again. */
+  public int ejectionCount() {
+    return ejections.get();
+  }
+
   /**
    * Records an active health check's outcome; flips the endpoint's health after the threshold of
    * consecutive results that disagree with it.

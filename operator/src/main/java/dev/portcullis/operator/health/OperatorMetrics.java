@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code portcullis_rebuild_seconds{path="full|endpoints"}}: time to rebuild the table</li>
  *   <li>{@code portcullis_status_reconcile_seconds}: time to reconcile one object's status</li>
  *   <li>{@code portcullis_route_table_version}, {@code _hosts}, {@code _routes}, {@code _clusters}</li>
- *   <li>{@code portcullis_data_planes_connected}</li>
+ *   <li>{@code portcullis_data_planes_connected}, and {@code portcullis_data_planes_rejecting}: of
+ *       those, the ones whose newest answer was a NACK</li>
+ *   <li>{@code portcullis_push_acks_total{result="accepted|rejected"}}: ACKs and NACKs received</li>
  *   <li>{@code portcullis_push_lag_versions} and {@code portcullis_push_lag_seconds}: how far the
  *       slowest connected data plane's last ACK is behind the published table</li>
  *   <li>{@code portcullis_translation_problems{kind,severity}}</li>
@@ -49,6 +51,8 @@ public final class OperatorMetrics {
   private final ConcurrentSkipListMap<Long, Long> publishedAt = new ConcurrentSkipListMap<>();
   private volatile TranslationResult last;
   private volatile RouteServer routeServer;
+  private final io.micrometer.core.instrument.Counter acks;
+  private final io.micrometer.core.instrument.Counter nacks;
 
   public OperatorMetrics(Clock clock) {
     this.clock = clock;
@@ -64,6 +68,13 @@ public final class OperatorMetrics {
     Gauge.builder("portcullis.route.table.clusters", () -> last == null ? 0 : last.table().clusters().size())
         .register(registry);
     Gauge.builder("portcullis.data.planes.connected", this::connected).description("Data planes with an open stream")
+        .register(registry);
+    acks = io.micrometer.core.instrument.Counter.builder("portcullis.push.acks").tag("result", "accepted")
+        .description("Answers of data planes to pushed tables: accepted (ACK) or rejected (NACK)").register(registry);
+    nacks = io.micrometer.core.instrument.Counter.builder("portcullis.push.acks").tag("result", "rejected")
+        .description("Answers of data planes to pushed tables: accepted (ACK) or rejected (NACK)").register(registry);
+    Gauge.builder("portcullis.data.planes.rejecting", this::rejecting)
+        .description("Connected data planes whose newest answer was a NACK: they serve an older table")
         .register(registry);
     Gauge.builder("portcullis.push.lag.versions", this::lagVersions)
         .description("Versions between the published table and the slowest connected data plane's last ACK")
@@ -100,8 +111,10 @@ public final class OperatorMetrics {
     return registry.scrape();
   }
 
+  /** Counts the server's ACKs and NACKs from now on; its gauges read it at scrape time. */
   public void routeServer(RouteServer server) {
     this.routeServer = server;
+    server.addAckListener(ack -> (ack.accepted() ? acks : nacks).increment());
   }
 
   public void rebuilt(TranslationResult result, long nanos, boolean fastPath) {
@@ -135,6 +148,12 @@ public final class OperatorMetrics {
   private double connected() {
     RouteServer s = routeServer;
     return s == null ? 0 : s.nodes().values().stream().filter(n -> n.connections() > 0).count();
+  }
+
+  private double rejecting() {
+    RouteServer s = routeServer;
+    return s == null ? 0 : s.nodes().values().stream()
+        .filter(n -> n.connections() > 0 && n.rejectedVersion() > n.ackedVersion()).count();
   }
 
   private long oldestAcked() {

@@ -252,6 +252,9 @@ class OperatorIT {
     assertThat(value(metrics, "portcullis_rebuild_seconds_count{path=\"endpoints\"}"))
         .as("the EndpointSlice change took the fast path").isPositive();
     assertThat(value(metrics, "portcullis_route_table_version")).isPositive();
+    assertThat(value(metrics, "portcullis_push_acks_total{result=\"accepted\"}")).as("the data plane's ACKs")
+        .isPositive();
+    assertThat(value(metrics, "portcullis_data_planes_rejecting")).isZero();
   }
 
   static double value(String metrics, String series) {
