@@ -39,6 +39,15 @@ public final class ErrorResponses {
   public static final Buffer TOO_MANY_REQUESTS = body("too many requests\n");
 
   /**
+   * A short body for an upstream answer that is replaced but whose replacement cannot be had: the
+   * status and its reason phrase, never what the upstream wrote.
+   */
+  static Buffer statusBody(int status) {
+    return body(status + " " + io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase()
+        .toLowerCase(java.util.Locale.ROOT) + "\n");
+  }
+
+  /**
    * True if an HTTP/1.x request announces a body: without Content-Length or Transfer-Encoding a
    * request has none (RFC 9112 section 6.3).
    */

@@ -153,7 +153,11 @@ public final class CompiledTable {
       runtimes[i] = clusters.get(refs.get(i).cluster());
       weights[i] = refs.get(i).weight();
     }
-    return new CompiledRoute(route, runtimes, weights, 0, null, limiter, hsts, certs, auth);
+    CompiledRoute compiled = new CompiledRoute(route, runtimes, weights, 0, null, limiter, hsts, certs, auth);
+    if (route.policiesOrNone().errorPages() != null) {
+      compiled.errorCluster(clusters.get(route.policiesOrNone().errorPages().cluster()));
+    }
+    return compiled;
   }
 
   public long version() {
