@@ -35,6 +35,33 @@ final class Http {
     this.port = port;
   }
 
+  /**
+   * A raw TLS connection to 127.0.0.1:{@code port} naming {@code sni}, taking any server
+   * certificate: the tests check which certificate is served, not whether to trust it.
+   */
+  static javax.net.ssl.SSLSocket tls(int port, String sni) throws Exception {
+    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    }}, null);
+    javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+    s.setSoTimeout(5000);
+    javax.net.ssl.SSLParameters p = s.getSSLParameters();
+    p.setServerNames(java.util.List.of(new javax.net.ssl.SNIHostName(sni)));
+    s.setSSLParameters(p);
+    s.startHandshake();
+    return s;
+  }
+
   Answer get(String host, String path) throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(10));

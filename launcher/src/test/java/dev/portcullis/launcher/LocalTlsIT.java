@@ -19,12 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -97,26 +92,7 @@ class LocalTlsIT {
   }
 
   SSLSocket connect(String sni) throws Exception {
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(null, new TrustManager[] {new X509TrustManager() {
-      @Override
-      public void checkClientTrusted(X509Certificate[] c, String a) {}
-
-      @Override
-      public void checkServerTrusted(X509Certificate[] c, String a) {}
-
-      @Override
-      public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[0];
-      }
-    }}, null);
-    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", local.httpsPort());
-    s.setSoTimeout(5000);
-    SSLParameters p = s.getSSLParameters();
-    p.setServerNames(List.of(new SNIHostName(sni)));
-    s.setSSLParameters(p);
-    s.startHandshake();
-    return s;
+    return Http.tls(local.httpsPort(), sni);
   }
 
   X509Certificate served(String sni) throws Exception {

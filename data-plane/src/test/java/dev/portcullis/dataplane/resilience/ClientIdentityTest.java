@@ -203,19 +203,7 @@ class ClientIdentityTest {
   @Test
   void theProxyProtocolWorksInFrontOfTls() throws Exception {
     DataPlane dp = plane(trusting("127.0.0.1").withProxyProtocol(false, true), true);
-    javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-    ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
-      @Override
-      public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {}
-
-      @Override
-      public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {}
-
-      @Override
-      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-        return new java.security.cert.X509Certificate[0];
-      }
-    }}, null);
+    javax.net.ssl.SSLContext ctx = dev.portcullis.dataplane.tls.TestPki.trustingEverything();
     try (Socket raw = new Socket("127.0.0.1", dp.httpsPort())) {
       raw.getOutputStream().write(proxyV1("198.51.100.30"));
       raw.getOutputStream().flush();

@@ -137,6 +137,30 @@ public final class TestPki {
     return new BigInteger(64, RANDOM).setBit(63);
   }
 
+  /** A client context that takes any server certificate: these tests check which one is served, not trust. */
+  public static javax.net.ssl.SSLContext trustingEverything() {
+    try {
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, new javax.net.ssl.TrustManager[] {TRUST_ALL}, null);
+      return ctx;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static final javax.net.ssl.X509TrustManager TRUST_ALL = new javax.net.ssl.X509TrustManager() {
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  };
+
   public static String pem(X509Certificate cert) {
     try {
       return "-----BEGIN CERTIFICATE-----\n" + base64(cert.getEncoded()) + "\n-----END CERTIFICATE-----\n";

@@ -129,18 +129,7 @@ class TlsTest {
     return connect(port, sni, null, null, null);
   }
 
-  static final X509TrustManager TRUST_ALL = new X509TrustManager() {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) {}
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
-    }
-  };
+  static final X509TrustManager TRUST_ALL = TestPki.TRUST_ALL;
 
   static String served(int port, String sni) throws Exception {
     try (SSLSocket s = connect(port, sni)) {

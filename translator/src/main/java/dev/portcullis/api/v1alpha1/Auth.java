@@ -60,6 +60,8 @@ public class Auth {
   public static class Jwt {
     public static final String ONE_KEY_SOURCE_MESSAGE = "jwt needs exactly one of jwksUri and jwksSecretName";
     public static final String ONE_KEY_SOURCE_RULE = "has(self.jwksUri) != has(self.jwksSecretName)";
+    public static final String CLOCK_SKEW_RULE = "duration(self) <= duration('1h')";
+    public static final String CLOCK_SKEW_MESSAGE = "must be at most 1h";
 
     @JsonPropertyDescription("The iss claim tokens must carry, exactly.")
     @Required
@@ -83,8 +85,9 @@ public class Auth {
     @Size(max = 253)
     public String jwksSecretName;
 
-    @JsonPropertyDescription("Leeway for exp, nbf and iat, as a duration. Default: 60s.")
+    @JsonPropertyDescription("Leeway for exp, nbf and iat, as a duration, at most 1h. Default: 60s.")
     @Pattern(Timeouts.DURATION)
+    @ValidationRule(value = CLOCK_SKEW_RULE, message = CLOCK_SKEW_MESSAGE)
     public String clockSkew;
 
     @JsonPropertyDescription("Claims copied into request headers for the backends. A client's own values of these "
@@ -118,6 +121,9 @@ public class Auth {
     /** Methods the auth service may be asked with; never with a body. */
     public enum Method { GET, HEAD, POST }
 
+    public static final String TIMEOUT_RULE = "duration(self) <= duration('60s')";
+    public static final String TIMEOUT_MESSAGE = "must be at most 60s";
+
     @JsonPropertyDescription("The auth service's URL (http or https, as ingress-nginx's auth-url). The client's "
         + "method and URL go in X-Original-Method, X-Original-URI and X-Original-URL, as do X-Forwarded-For, "
         + "-Host, -Proto, -Method and -Uri.")
@@ -129,9 +135,11 @@ public class Auth {
     @JsonPropertyDescription("GET, HEAD or POST (without a body). Default: GET.")
     public Method method;
 
-    @JsonPropertyDescription("The longest the auth service may take, as a duration; beyond it the request gets "
-        + "503. Default: 5s.")
+    @JsonPropertyDescription("The longest the auth service may take, as a duration of at most 60s; beyond it the "
+        + "request gets 503. Default: 5s.")
     @Pattern(Timeouts.DURATION)
+    @ValidationRule(value = Timeouts.POSITIVE_RULE, message = Timeouts.POSITIVE_MESSAGE)
+    @ValidationRule(value = TIMEOUT_RULE, message = TIMEOUT_MESSAGE)
     public String timeout;
 
     @JsonPropertyDescription("Client request headers sent to the auth service; * sends them all. "

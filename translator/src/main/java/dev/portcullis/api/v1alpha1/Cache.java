@@ -44,7 +44,7 @@ public class Cache {
   public static class KeyIncludes {
     @JsonPropertyDescription("Request headers whose values are part of the key (on top of what Vary asks).")
     @Size(max = 16)
-    public List<String> headers = new ArrayList<>();
+    public List<@Pattern(Match.HEADER_NAME_PATTERN) String> headers = new ArrayList<>();
 
     @JsonPropertyDescription("Whether the query is part of the key. Default: true.")
     public Boolean query;

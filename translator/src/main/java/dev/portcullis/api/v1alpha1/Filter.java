@@ -79,7 +79,7 @@ public class Filter {
 
   @JsonPropertyDescription("Header modifiers: names of headers to remove.")
   @Size(max = 16)
-  public List<String> remove = new ArrayList<>();
+  public List<@Pattern(Match.HEADER_NAME_PATTERN) String> remove = new ArrayList<>();
 
   @JsonPropertyDescription("URLRewrite: the Host sent upstream. RequestRedirect: the host to redirect to.")
   @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")

@@ -31,6 +31,7 @@ public class ProxyRoute extends CustomResource<ProxyRouteSpec, ProxyRouteStatus>
 
   @Override
   @JsonPropertyDescription("What the route asks for: hostnames, TLS, and rules.")
+  @io.fabric8.generator.annotation.Required
   public ProxyRouteSpec getSpec() {
     return super.getSpec();
   }

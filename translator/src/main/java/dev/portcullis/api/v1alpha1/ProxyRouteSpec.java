@@ -12,8 +12,9 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public class ProxyRouteSpec {
 
+  /** Lower-case DNS names (labels of at most 63 characters), or a wildcard of one more label. */
   public static final String HOSTNAME_PATTERN =
-      "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+      "^(\\*\\.)?[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$";
 
   @JsonPropertyDescription("The IngressClass that serves this route. Without it, the default IngressClass (or, in "
       + "local mode, Portcullis).")
@@ -23,7 +24,7 @@ public class ProxyRouteSpec {
   @JsonPropertyDescription("Host names the route answers for: exact names, or wildcards such as *.example.com "
       + "(one more label). Without any, the route answers for every host no other route claims.")
   @Size(max = 16)
-  public List<@Pattern(HOSTNAME_PATTERN) String> hostnames = new ArrayList<>();
+  public List<@Pattern(HOSTNAME_PATTERN) @Size(max = 253) String> hostnames = new ArrayList<>();
 
   @JsonPropertyDescription("HTTPS for these hostnames: the certificate Secret, redirection of plain HTTP, and HSTS.")
   public Tls tls;

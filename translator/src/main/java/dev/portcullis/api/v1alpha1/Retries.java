@@ -53,11 +53,12 @@ public class Retries {
   public String perTryTimeout;
 
   @JsonPropertyDescription("The first retry waits a random time up to this; each next one up to twice as long. "
-      + "Retries after a connect failure go at once. Default: 25ms.")
+      + "Retries after a connect failure go at once. Default: 25ms, or backoffMax when that is shorter.")
   @Pattern(Timeouts.DURATION)
   public String backoffBase;
 
-  @JsonPropertyDescription("The longest wait between attempts. Default: 250ms.")
+  @JsonPropertyDescription("The longest wait between attempts, not shorter than backoffBase. Default: 250ms, or "
+      + "backoffBase when that is longer.")
   @Pattern(Timeouts.DURATION)
   public String backoffMax;
 }

@@ -94,6 +94,11 @@ public class Rule {
   /** Verification of the backends' certificates. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class BackendTls {
+    /** Sent as SNI and checked in certificates: a DNS name, so labels of at most 63 characters. */
+    public static final String HOSTNAME_PATTERN =
+        "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$";
+
+
     @JsonPropertyDescription("A Secret in the route's namespace whose ca.crt holds the CA certificates (PEM) the "
         + "backends' certificates must chain to. Without it, no certificate is checked.")
     @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
@@ -101,7 +106,8 @@ public class Rule {
 
     @JsonPropertyDescription("The name sent as SNI and, with caSecretName, required in the backends' certificates. "
         + "Default: SERVICE.NAMESPACE.svc.")
-    @Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+    @Pattern(HOSTNAME_PATTERN)
+    @Size(max = 253)
     public String hostname;
   }
 

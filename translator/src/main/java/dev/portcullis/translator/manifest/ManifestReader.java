@@ -53,6 +53,8 @@ public final class ManifestReader {
   private static final int MAX_NESTING = 200;
 
   private final ObjectMapper yaml;
+  /** For ProxyRoutes: JSON types as the CRD's schema has them (see {@link StrictTypes}). */
+  private final ObjectMapper strict;
   private final String defaultNamespace;
 
   public ManifestReader(String defaultNamespace) {
@@ -69,6 +71,7 @@ public final class ManifestReader {
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .build();
+    this.strict = StrictTypes.configure(this.yaml.copy());
   }
 
   public ManifestReader() {
@@ -205,7 +208,14 @@ public final class ManifestReader {
     String display = kind + " " + (known.namespaced ? metadata.path("namespace").asText() + "/" : "") + name;
     try {
       List<String> unknown = new ArrayList<>();
-      HasMetadata object = yaml.readerFor(known.type).withHandler(new UnknownFields(unknown)).readValue(copy);
+      ObjectMapper mapper = yaml;
+      if (known.type == ProxyRoute.class) {
+        // The API server refuses a value of the wrong JSON type where Jackson would convert it
+        // (port: "80", name: 123, on: [2]); local mode must refuse it too, naming the field.
+        mapper = strict;
+        StrictTypes.wholeNumbersAsIntegers(copy);
+      }
+      HasMetadata object = mapper.readerFor(known.type).withHandler(new UnknownFields(unknown)).readValue(copy);
       for (String field : unknown) {
         // kubectl's strict field validation would refuse the object; a typo must not pass unseen.
         problems.add(new ManifestProblem(file, doc, display, field, "UnknownField",
@@ -214,7 +224,7 @@ public final class ManifestReader {
       objects.add(new Manifest(object, where));
     } catch (JsonMappingException e) {
       problems.add(new ManifestProblem(file, doc, display, RouteTableJson.fieldPath(e), "InvalidManifest",
-          e.getOriginalMessage()));
+          StrictTypes.message(e)));
     } catch (java.io.IOException | IllegalArgumentException e) {
       problems.add(new ManifestProblem(file, doc, display, "", "InvalidManifest", e.getMessage()));
     }

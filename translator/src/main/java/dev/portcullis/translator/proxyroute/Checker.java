@@ -64,7 +64,7 @@ final class Checker {
   void positiveDuration(String value, String field) {
     duration(value, field);
     if (value != null && Durations.millis(value) == 0) {
-      fail(field, "must be longer than zero");
+      fail(field, dev.portcullis.api.v1alpha1.Timeouts.POSITIVE_MESSAGE);
     }
   }
 

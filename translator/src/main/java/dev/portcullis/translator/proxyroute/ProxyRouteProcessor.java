@@ -268,7 +268,10 @@ public final class ProxyRouteProcessor {
           r.on == null || r.on.isEmpty() ? d.on()
               : r.on.stream().map(o -> RouteTableJson.mapper().convertValue(o, String.class)).distinct().toList(),
           r.perTryTimeout == null ? 0 : Durations.millis(r.perTryTimeout),
-          r.backoffBase == null ? d.backoffBaseMs() : Durations.millis(r.backoffBase),
+          // A default gives way to the other bound when only that one is set, so that
+          // backoffMax: 10ms (or backoffBase: 1s) alone is a valid route, as the schema says.
+          r.backoffBase == null ? Math.min(d.backoffBaseMs(), r.backoffMax == null ? Long.MAX_VALUE
+              : Durations.millis(r.backoffMax)) : Durations.millis(r.backoffBase),
           r.backoffMax == null ? Math.max(d.backoffMaxMs(), r.backoffBase == null ? 0 : Durations.millis(r.backoffBase))
               : Durations.millis(r.backoffMax));
     }

@@ -50,11 +50,15 @@ public final class ProxyRouteValidator {
   }
 
   static final Pattern HOSTNAME = Pattern.compile(ProxyRouteSpec.HOSTNAME_PATTERN);
+  static final Pattern HOSTNAME_ANY_LABEL_LENGTH =
+      Pattern.compile("^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
   static final Pattern DNS_SUBDOMAIN = Pattern.compile("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$");
   static final Pattern RULE_NAME = Pattern.compile(Rule.NAME_PATTERN);
   static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
   static final Pattern SERVICE_NAME = Pattern.compile("^[a-z]([-a-z0-9]*[a-z0-9])?$");
   static final Pattern HEADER_NAME = Pattern.compile(Match.HEADER_NAME_PATTERN);
+  static final Pattern BACKEND_TLS_HOSTNAME = Pattern.compile(Rule.BackendTls.HOSTNAME_PATTERN);
+  static final Pattern HEALTH_CHECK_PATH = Pattern.compile(HealthCheck.PATH_PATTERN);
   static final Pattern FILTER_HOSTNAME =
       Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
   /** Headers the proxy owns: a route may not set, add or remove them. */
@@ -73,12 +77,13 @@ public final class ProxyRouteValidator {
     object.size(spec.hostnames, 0, 16, "spec.hostnames");
     for (int i = 0; spec.hostnames != null && i < spec.hostnames.size(); i++) {
       String h = spec.hostnames.get(i);
-      object.required(h, "spec.hostnames[" + i + "]");
-      object.pattern(h, HOSTNAME, "spec.hostnames[" + i + "]", "a lower-case DNS name or wildcard (*.example.com)");
-      object.maxLength(h, 253, "spec.hostnames[" + i + "]");
-      if (h != null && HOSTNAME.matcher(h).matches()) {
-        object.rule(dev.portcullis.model.Hostnames.isDnsName(h.startsWith("*.") ? h.substring(2) : h),
-            "spec.hostnames[" + i + "]", "each label of a hostname is at most 63 characters");
+      String at = "spec.hostnames[" + i + "]";
+      object.required(h, at);
+      object.maxLength(h, 253, at);
+      if (h != null && !HOSTNAME.matcher(h).matches()) {
+        // The schema's pattern says both; name the label length when that is all that is wrong.
+        object.fail(at, HOSTNAME_ANY_LABEL_LENGTH.matcher(h).matches() ? "each label of a hostname is at most 63 characters"
+            : "\"" + h + "\" is not a lower-case DNS name or wildcard (*.example.com)");
       }
     }
     if (spec.tls != null) {
@@ -151,7 +156,9 @@ public final class ProxyRouteValidator {
         || rule.backendProtocol == Rule.BackendProtocol.H2, at + ".backendTLS", Rule.BACKEND_TLS_MESSAGE);
     if (rule.backendTLS != null) {
       c.pattern(rule.backendTLS.caSecretName, DNS_SUBDOMAIN, at + ".backendTLS.caSecretName", "a valid Secret name");
-      c.pattern(rule.backendTLS.hostname, FILTER_HOSTNAME, at + ".backendTLS.hostname", "a lower-case DNS name");
+      c.pattern(rule.backendTLS.hostname, BACKEND_TLS_HOSTNAME, at + ".backendTLS.hostname",
+          "a lower-case DNS name (labels of at most 63 characters)");
+      c.maxLength(rule.backendTLS.hostname, 253, at + ".backendTLS.hostname");
     }
 
     if (rule.timeouts != null) {
@@ -159,7 +166,7 @@ public final class ProxyRouteValidator {
       c.duration(rule.timeouts.backendRequest, at + ".timeouts.backendRequest");
       c.duration(rule.timeouts.idle, at + ".timeouts.idle");
       c.duration(rule.timeouts.connect, at + ".timeouts.connect");
-      c.rule(rule.timeouts.connect == null || Durations.millis(rule.timeouts.connect) != 0, at + ".timeouts",
+      c.rule(rule.timeouts.connect == null || Durations.millis(rule.timeouts.connect) != 0, at + ".timeouts.connect",
           dev.portcullis.api.v1alpha1.Timeouts.CONNECT_MESSAGE);
     }
     if (rule.circuitBreaker != null) {
@@ -224,7 +231,7 @@ public final class ProxyRouteValidator {
       c.maxLength(j.jwksSecretName, 253, f + ".jwksSecretName");
       c.duration(j.clockSkew, f + ".clockSkew");
       if (j.clockSkew != null && Durations.millis(j.clockSkew) > 3_600_000) {
-        c.fail(f + ".clockSkew", "must be at most 1h");
+        c.fail(f + ".clockSkew", Auth.Jwt.CLOCK_SKEW_MESSAGE);
       }
       c.size(j.claimToHeaders, 0, 16, f + ".claimToHeaders");
       Set<String> headers = new HashSet<>();
@@ -258,7 +265,7 @@ public final class ProxyRouteValidator {
       c.maxLength(e.url, 2048, f + ".url");
       c.positiveDuration(e.timeout, f + ".timeout");
       if (e.timeout != null && Durations.millis(e.timeout) > 60_000) {
-        c.fail(f + ".timeout", "must be at most 60s");
+        c.fail(f + ".timeout", Auth.External.TIMEOUT_MESSAGE);
       }
       c.size(e.requestHeaders, 0, 32, f + ".requestHeaders");
       for (int i = 0; e.requestHeaders != null && i < e.requestHeaders.size(); i++) {
@@ -351,6 +358,7 @@ public final class ProxyRouteValidator {
     c.pattern(b.service, SERVICE_NAME, at + ".service", "a Service name");
     c.maxLength(b.service, 63, at + ".service");
     c.pattern(b.namespace, DNS_LABEL, at + ".namespace", "a namespace name");
+    c.maxLength(b.namespace, 63, at + ".namespace");
     c.required(b.port, at + ".port");
     c.range(b.port, 1, 65535, at + ".port");
     c.range(b.weight, 0, 1_000_000, at + ".weight");
@@ -485,7 +493,7 @@ public final class ProxyRouteValidator {
 
   private static void healthCheck(HealthCheck h, String at, Checker c) {
     c.required(h.path, at + ".path");
-    c.rule(h.path == null || h.path.startsWith("/"), at + ".path", "must start with '/'");
+    c.pattern(h.path, HEALTH_CHECK_PATH, at + ".path", "a path that starts with '/', in printable ASCII without spaces");
     c.maxLength(h.path, 1024, at + ".path");
     c.positiveDuration(h.interval, at + ".interval");
     c.positiveDuration(h.timeout, at + ".timeout");
@@ -510,6 +518,7 @@ public final class ProxyRouteValidator {
     c.range(r.burst, 1, 10_000_000, at + ".burst");
     c.rule((r.key == RateLimit.Key.Header) == (r.header != null), at, "key Header needs header, and only key Header takes it");
     c.pattern(r.header, HEADER_NAME, at + ".header", "a valid header name");
+    c.maxLength(r.header, 256, at + ".header");
   }
 
   private static void access(Access a, String at, Checker c) {

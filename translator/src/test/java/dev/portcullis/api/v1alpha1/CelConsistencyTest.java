@@ -76,6 +76,15 @@ class CelConsistencyTest {
         auth: {jwt: {issuer: i, audiences: [a], jwksUri: "https://idp/keys"}, external: {url: "http://auth/check"}}
       - backends: [{service: web, port: 80}]
         auth: {basic: {secretName: users}}
+      """, """
+      rules:
+      - backends: [{service: web, port: 80}]
+        auth: {jwt: {issuer: i, audiences: [a], jwksSecretName: keys, clockSkew: 1h1s}}
+      - backends: [{service: web, port: 80}]
+        auth: {external: {url: "http://auth/check", timeout: 1m1ms}}
+      - backends: [{service: web, port: 80}]
+        healthCheck: {path: /healthz, interval: 0s, timeout: 0ms0s}
+        outlierDetection: {interval: 0m, baseEjectionTime: 0h}
       """);
 
   static Stream<Map.Entry<String, JsonNode>> samples() throws IOException {
@@ -134,13 +143,19 @@ class CelConsistencyTest {
   }
 
   /** Walks value and schema together, evaluating every rule where the value is present. */
-  private static void evaluate(JsonNode schema, JsonNode value, List<String> failures) throws Exception {
+  static void evaluate(JsonNode schema, JsonNode value, List<String> failures) throws Exception {
     if (value == null || value.isNull() || value.isMissingNode()) {
       return;
     }
     for (JsonNode rule : schema.path("x-kubernetes-validations")) {
-      var ast = COMPILER.compile(rule.get("rule").asText()).getAst();
-      Object ok = RUNTIME.createProgram(ast).eval(Map.of("self", plain(value)));
+      Object ok;
+      try {
+        ok = program(rule.get("rule").asText()).eval(Map.of("self", plain(value)));
+      } catch (dev.cel.runtime.CelEvaluationException e) {
+        // duration() of a string that is no duration: the API server reports the error, not the
+        // rule's message, and the field's pattern has refused the value already.
+        continue;
+      }
       if (!Boolean.TRUE.equals(ok)) {
         failures.add(rule.get("message").asText());
       }
@@ -156,6 +171,17 @@ class CelConsistencyTest {
         evaluate(schema.get("items"), item, failures);
       }
     }
+  }
+
+  private static final Map<String, CelRuntime.Program> PROGRAMS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static CelRuntime.Program program(String rule) throws Exception {
+    CelRuntime.Program program = PROGRAMS.get(rule);
+    if (program == null) {
+      program = RUNTIME.createProgram(COMPILER.compile(rule).getAst());
+      PROGRAMS.put(rule, program);
+    }
+    return program;
   }
 
   /** JSON as the plain values CEL takes: maps, lists, strings, longs, doubles, booleans. */

@@ -1,6 +1,7 @@
 package dev.portcullis.translator.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
@@ -83,6 +84,49 @@ class ManifestReaderTest {
       assertThat(p.document()).isEqualTo(2);
       assertThat(p.message()).contains("line 12").contains("quote it");
     });
+  }
+
+  @Test
+  void proxyRouteValuesOfTheWrongJsonTypeAreRefusedAsTheApiServerRefusesThem() {
+    ManifestReader.Result r = new ManifestReader().read("""
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: quoted}
+        spec:
+          rules:
+          - backends: [{service: web, port: "80"}]
+        ---
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: unquoted}
+        spec:
+          rules:
+          - backends: [{service: web, port: 80}]
+            retries: {"on": [reset, 503]}
+        ---
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: trimmed}
+        spec:
+          rules:
+          - backends: [{service: web, port: 80.0}]
+            matches: [{method: " GET"}]
+        ---
+        apiVersion: portcullis.dev/v1alpha1
+        kind: ProxyRoute
+        metadata: {name: whole}
+        spec:
+          rules:
+          - backends: [{service: web, port: 80.0}]
+        """, "types.yaml");
+    assertThat(r.problems()).extracting(ManifestProblem::field, ManifestProblem::message).containsExactly(
+        tuple("spec.rules[0].backends[0].port", "must be an integer"),
+        tuple("spec.rules[0].retries.on[1]", "must be a string, not the number 503: quote it; one of connect-failure, "
+            + "refused-stream, reset, timeout, 5xx, 502, 503, 504"),
+        tuple("spec.rules[0].matches[0].method", "\" GET\" is not one of GET, HEAD, POST, PUT, DELETE, CONNECT, "
+            + "OPTIONS, TRACE, PATCH"));
+    // 80.0 is a whole number, an integer to the API server too.
+    assertThat(r.objects()).extracting(m -> m.object().getMetadata().getName()).containsExactly("whole");
   }
 
   @Test
