@@ -111,6 +111,7 @@ class IngressNginxIT {
     ingresses.put("denied", ingress("denied", "denied.test", "main", "/", "whitelist-source-range: 10.0.0.0/8"));
     ingresses.put("limited", ingress("limited", "limited.test", "main", "/", "limit-rps: \"2\"",
         "limit-burst-multiplier: \"1\""));
+    ingresses.put("conns", ingress("conns", "conns.test", "main", "/", "limit-connections: \"1\""));
     ingresses.put("cors", ingress("cors", "cors.test", "main", "/", "enable-cors: \"true\"",
         "cors-allow-origin: https://app.example.com", "cors-allow-credentials: \"true\""));
     ingresses.put("basic", ingress("basic", "basic.test", "main", "/", "auth-type: basic",
@@ -267,6 +268,23 @@ class IngressNginxIT {
     }
     assertThat(served).isBetween(2, 4);
     assertThat(refused).isEqualTo(10 - served);
+  }
+
+  @Test
+  void limitConnectionsRefusesASecondRequestInFlightAndFreesTheSlot() throws Exception {
+    var slow = client.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local.httpPort()
+        + "/?delay=1500")).header("Host", "conns.test").build(), HttpResponse.BodyHandlers.ofString());
+    await().atMost(Duration.ofSeconds(5)).until(() -> get("conns.test", "/").statusCode() == 503);
+    assertThat(slow.get().statusCode()).isEqualTo(200);
+    assertThat(get("conns.test", "/").statusCode()).isEqualTo(200);
+    // A client that goes away mid-request gives its slot back too.
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", local.httpPort())) {
+      s.getOutputStream().write("GET /?delay=3000 HTTP/1.1\r\nHost: conns.test\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      await().atMost(Duration.ofSeconds(5)).until(() -> get("conns.test", "/").statusCode() == 503);
+    }
+    await().atMost(Duration.ofSeconds(2)).until(() -> get("conns.test", "/").statusCode() == 200);
   }
 
   @Test

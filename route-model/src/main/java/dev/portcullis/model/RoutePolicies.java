@@ -14,12 +14,42 @@ import java.util.List;
  * @param auth               who may use the route: checked after the access rules and the rate limit,
  *                           before the cache and the upstream
  * @param errorPages         upstream answers (and the proxy's own) replaced by another cluster's, or null
+ * @param concurrency        how many requests one client address may have in flight, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access,
-    Long maxRequestBodySize, Auth auth, ErrorPages errorPages) {
+    Long maxRequestBodySize, Auth auth, ErrorPages errorPages, Concurrency concurrency) {
 
-  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null, null, null, null);
+  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null, null, null, null, null);
+
+  public RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access,
+      Long maxRequestBodySize, Auth auth, ErrorPages errorPages) {
+    this(retries, cache, rateLimit, access, maxRequestBodySize, auth, errorPages, null);
+  }
+
+  /** The same policies with this concurrency limit. */
+  public RoutePolicies withConcurrency(Concurrency value) {
+    return new RoutePolicies(retries, cache, rateLimit, access, maxRequestBodySize, auth, errorPages, value);
+  }
+
+  /**
+   * Requests in flight per client address, per data plane, as nginx's {@code limit_conn} on
+   * {@code $binary_remote_addr} (ingress-nginx's limit-connections): a request beyond the limit is
+   * answered 503 at once. Checked after the rate limit.
+   *
+   * @param maxPerClient the most requests one address may have in flight
+   * @param scope        routes whose limits name the same scope (and are equal) share their counts;
+   *                     null: the route's own name
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Concurrency(int maxPerClient, String scope) {
+    public Concurrency {
+      Checks.inRange(maxPerClient, 1, 1_000_000, "maxPerClient");
+      if (scope != null) {
+        Checks.notBlank(scope, "scope");
+      }
+    }
+  }
 
   public RoutePolicies {
     if (maxRequestBodySize != null && maxRequestBodySize < 0) {
@@ -34,7 +64,7 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
 
   /** The same policies with these error pages. */
   public RoutePolicies withErrorPages(ErrorPages pages) {
-    return new RoutePolicies(retries, cache, rateLimit, access, maxRequestBodySize, auth, pages);
+    return new RoutePolicies(retries, cache, rateLimit, access, maxRequestBodySize, auth, pages, concurrency);
   }
 
   /**
@@ -77,7 +107,7 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
   @JsonIgnore
   public boolean isEmpty() {
     return retries == null && cache == null && rateLimit == null && access == null && maxRequestBodySize == null
-        && auth == null && errorPages == null;
+        && auth == null && errorPages == null && concurrency == null;
   }
 
   /**

@@ -235,6 +235,15 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     if (route.rateLimiter() != null && !admit(request, route.rateLimiter(), route.cors(), trusted)) {
       return;
     }
+    if (route.concurrencyLimiter() != null) {
+      Runnable slot = route.concurrencyLimiter().acquire(trusted.clientOf(request));
+      if (slot == null) {
+        ErrorResponses.send(request, 503, ErrorResponses.TOO_MANY_IN_FLIGHT);
+        return;
+      }
+      // Called once the response is done with: ended, or its connection gone.
+      request.response().endHandler(v -> slot.run());
+    }
     if (route.cors() != null && Filters.isPreflight(request)) {
       Filters.preflight(route.cors(), request);
       return;

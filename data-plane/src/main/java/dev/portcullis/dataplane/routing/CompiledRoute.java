@@ -33,6 +33,8 @@ public final class CompiledRoute {
   private final java.util.Set<String> rewritten;
   /** Set during compilation, before the route is published to the event loops. */
   private ClusterRuntime errorCluster;
+  /** Set during compilation, before the route is published to the event loops. */
+  private dev.portcullis.dataplane.ratelimit.ConcurrencyLimiter concurrencyLimiter;
   /** The path expression, for rewrites that take its groups; null for other paths. */
   private final com.google.re2j.Pattern pathPattern;
 
@@ -237,6 +239,15 @@ public final class CompiledRoute {
   /** Set once, while the table is compiled (before any request sees the route). */
   void errorCluster(ClusterRuntime cluster) {
     this.errorCluster = cluster;
+  }
+
+  /** Requests in flight per client address, or null. */
+  public dev.portcullis.dataplane.ratelimit.ConcurrencyLimiter concurrencyLimiter() {
+    return concurrencyLimiter;
+  }
+
+  void concurrencyLimiter(dev.portcullis.dataplane.ratelimit.ConcurrencyLimiter limiter) {
+    this.concurrencyLimiter = limiter;
   }
 
   /** True when an answer with this status is replaced by the error cluster's. */

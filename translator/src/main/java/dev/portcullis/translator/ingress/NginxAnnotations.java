@@ -93,6 +93,7 @@ public final class NginxAnnotations {
       Map.entry("denylist-source-range", "these client CIDRs are refused (403)"),
       Map.entry("limit-rps", "a token bucket per client address, per data plane: requests per second"),
       Map.entry("limit-rpm", "a token bucket per client address, per data plane: requests per minute"),
+      Map.entry("limit-connections", "requests in flight per client address, per data plane (503 beyond)"),
       Map.entry("limit-burst-multiplier", "the bucket holds the rate times this (5)"),
       Map.entry("enable-cors", "CORS at the edge: preflights answered, Access-Control headers added"),
       Map.entry("cors-allow-origin", "the allowed origins"),
@@ -141,7 +142,7 @@ public final class NginxAnnotations {
       boolean forceSslRedirect, String redirectUrl, int redirectCode, Cluster.Protocol protocol, Long bodySize,
       Long connectTimeoutMs, Long readTimeoutMs, Long sendTimeoutMs, RoutePolicies.Retries retries,
       BalancerPolicy balancer, Cluster.HashKey hashKey, Canary canary, List<String> allow, List<String> deny,
-      Integer limitRps, Integer limitRpm, int burstMultiplier, RouteFilters.Cors cors, BasicAuth basicAuth,
+      Integer limitRps, Integer limitRpm, int burstMultiplier, Integer limitConnections, RouteFilters.Cors cors, BasicAuth basicAuth,
       dev.portcullis.model.Auth.External externalAuth, List<Integer> customHttpErrors, String defaultBackend,
       List<String> serverAliases, String hsts, String upstreamVhost, String forwardedPrefix) {
 
@@ -376,6 +377,7 @@ public final class NginxAnnotations {
       Integer rps = integer("limit-rps", 1, 1_000_000);
       Integer rpm = integer("limit-rpm", 1, 60_000_000);
       Integer mult = integer("limit-burst-multiplier", 1, 10_000);
+      Integer connections = integer("limit-connections", 1, 1_000_000);
       if (rps != null && rpm != null) {
         // ingress-nginx applies both; the stricter one is what a client meets first.
         if (rpm < rps * 60L) {
@@ -456,6 +458,7 @@ public final class NginxAnnotations {
       findings.sort(java.util.Comparator.comparing(Finding::name));
       Config config = new Config(regex, rewrite, appRoot, sslRedirect, force, redirect, code, protocol, bodySize,
           connect, read, send, retries, balancer, hashKey, canary, allow, deny, rps, rpm, mult == null ? 5 : mult,
+          connections,
           cors, basic, external, errors, defaultBackend, aliases, hsts, vhost, prefix);
       return new Result(config, List.copyOf(findings));
     }

@@ -179,6 +179,9 @@ public final class NginxMigration {
       if (c.limitRpm() != null) {
         missing("limit-rpm", "a ProxyRoute's rateLimit is per second");
       }
+      if (c.limitConnections() != null) {
+        missing("limit-connections", "a ProxyRoute has no limit of requests in flight per client");
+      }
       if (c.customHttpErrors() != null) {
         missing("custom-http-errors", "a ProxyRoute has no error pages");
       }

@@ -121,6 +121,9 @@ final class NginxRoutes {
     RoutePolicies.Access access = config.allow().isEmpty() && config.deny().isEmpty() ? null
         : new RoutePolicies.Access(config.allow(), config.deny());
     RoutePolicies p = new RoutePolicies(config.retries(), b.cache(), limit, access, config.bodySize(), auth);
+    if (config.limitConnections() != null) {
+      p = p.withConcurrency(new RoutePolicies.Concurrency(config.limitConnections(), scope));
+    }
     return p.isEmpty() ? null : p;
   }
 
