@@ -111,6 +111,15 @@ class IngressNginxIT {
     ingresses.put("denied", ingress("denied", "denied.test", "main", "/", "whitelist-source-range: 10.0.0.0/8"));
     ingresses.put("limited", ingress("limited", "limited.test", "main", "/", "limit-rps: \"2\"",
         "limit-burst-multiplier: \"1\""));
+    ingresses.put("vhost", ingress("vhost", "vhost.test", "main", "/", "upstream-vhost: internal.example",
+        "x-forwarded-prefix: /shop", "server-alias: alias.test"));
+    ingresses.put("body", ingress("body", "body.test", "main", "/", "proxy-body-size: 1k"));
+    ingresses.put("deny", ingress("deny", "deny.test", "main", "/", "denylist-source-range: 127.0.0.0/8"));
+    ingresses.put("slow", ingress("slow", "slow.test", "main", "/", "proxy-read-timeout: \"1\"",
+        "proxy-next-upstream: \"off\""));
+    ingresses.put("hash", ingress("hash", "hash.test", "sticky", "/", "upstream-hash-by: $request_uri"));
+    ingresses.put("ext", ingress("ext", "ext.test", "main", "/", "auth-url: http://127.0.0.1:%d/verify"
+        .formatted(errors.port()), "auth-response-headers: X-Backend"));
     ingresses.put("conns", ingress("conns", "conns.test", "main", "/", "limit-connections: \"1\""));
     ingresses.put("cors", ingress("cors", "cors.test", "main", "/", "enable-cors: \"true\"",
         "cors-allow-origin: https://app.example.com", "cors-allow-credentials: \"true\""));
@@ -285,6 +294,56 @@ class IngressNginxIT {
       await().atMost(Duration.ofSeconds(5)).until(() -> get("conns.test", "/").statusCode() == 503);
     }
     await().atMost(Duration.ofSeconds(2)).until(() -> get("conns.test", "/").statusCode() == 200);
+  }
+
+  @Test
+  void upstreamVhostForwardedPrefixAndServerAlias() throws Exception {
+    HttpResponse<String> r = get("vhost.test", "/x");
+    assertThat(r.body()).contains("\"host\" : \"internal.example\"").contains("\"x-forwarded-prefix\" : \"/shop\"");
+    assertThat(backend(get("alias.test", "/x"))).isEqualTo("main");
+  }
+
+  @Test
+  void proxyBodySizeRefusesLargerBodies() throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + local.httpPort() + "/"))
+        .header("Host", "body.test").timeout(Duration.ofSeconds(10));
+    assertThat(client.send(b.POST(HttpRequest.BodyPublishers.ofString("x".repeat(2048))).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(413);
+    assertThat(client.send(b.POST(HttpRequest.BodyPublishers.ofString("x".repeat(512))).build(),
+        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void denylistRefusesTheClient() throws Exception {
+    assertThat(get("deny.test", "/").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void proxyReadTimeoutAnswers504() throws Exception {
+    assertThat(get("slow.test", "/?delay=2500").statusCode()).isEqualTo(504);
+    assertThat(get("slow.test", "/?delay=10").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void upstreamHashByRequestUriKeepsAUriOnOneEndpoint() throws Exception {
+    Map<String, String> byUri = new HashMap<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 60; i++) {
+      String uri = "/item/" + (i % 12);
+      String b = backend(get("hash.test", uri));
+      seen.add(b);
+      assertThat(byUri.putIfAbsent(uri, b) == null || byUri.get(uri).equals(b)).as(uri).isTrue();
+    }
+    assertThat(seen).containsExactlyInAnyOrder("sticky-a", "sticky-b");
+  }
+
+  @Test
+  void authUrlDecidesAndPassesItsHeaders() throws Exception {
+    // The auth service (an echo backend) answers 200 and names itself in X-Backend, which is copied.
+    HttpResponse<String> ok = get("ext.test", "/");
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(ok.body()).contains("\"x-backend\" : \"errors\"");
+    assertThat(backend(ok)).isEqualTo("main");
   }
 
   @Test
