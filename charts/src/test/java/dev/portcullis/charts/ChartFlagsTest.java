@@ -33,6 +33,8 @@ class ChartFlagsTest {
             List.of("http", "https"), "dataPlane.tlsMinVersion", "1.3", "dataPlane.cacheMemory", "1Gi",
             "dataPlane.extraArgs", List.of("--max-connections-per-ip=0"), "operator.extraArgs",
             List.of("--route-server-names=edge.example.com")),
+        values("compat.ingressNginx.enabled", true, "compat.ingressNginx.className", "nginx-internal",
+            "compat.ingressNginx.serveRefused", true),
         values("dataPlane.drainPeriodSeconds", 0, "dataPlane.drainTimeoutSeconds", 60, "dataPlane.eventLoops", 4),
         values("dataPlane.accessLog.format", "text", "dataPlane.accessLog.template", "$client \"$path\" $status",
             "dataPlane.accessLog.sampleRate", 0.5, "dataPlane.tracing.otlpEndpoint", "http://collector:4318/v1/traces",
@@ -63,6 +65,18 @@ class ChartFlagsTest {
       assertThat(flagDefaults(new OperatorCommand()) + flagDefaults(new DataPlaneCommand()))
           .as("some flag defaults to ${env:%s}", name).contains("${env:" + name);
     }
+  }
+
+  @org.junit.jupiter.api.Test
+  void theIngressNginxCompatibilityModeIsOffUnlessEnabled() {
+    List<String> off = Chart.render(Map.of()).get(Deployment.class, "portcullis-operator").getSpec().getTemplate()
+        .getSpec().getContainers().get(0).getArgs();
+    assertThat(off).noneMatch(a -> a.startsWith("--ingress-nginx"));
+    List<String> on = Chart.render(values("compat.ingressNginx.enabled", true, "compat.ingressNginx.className",
+        "nginx-internal")).get(Deployment.class, "portcullis-operator").getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getArgs();
+    assertThat(on).contains("--ingress-nginx-compat=true", "--ingress-nginx-class=nginx-internal",
+        "--ingress-nginx-serve-refused=false");
   }
 
   @org.junit.jupiter.api.Test

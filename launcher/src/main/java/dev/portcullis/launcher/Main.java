@@ -3,6 +3,7 @@ package dev.portcullis.launcher;
 import dev.portcullis.dataplane.cli.DataPlaneCommand;
 import dev.portcullis.dataplane.cli.EchoCommand;
 import dev.portcullis.operator.cli.OperatorCommand;
+import dev.portcullis.operator.cli.MigrateCommand;
 import dev.portcullis.operator.cli.TranslateCommand;
 import dev.portcullis.operator.cli.VersionProvider;
 import picocli.CommandLine;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Spec;
         "Portcullis: a Kubernetes ingress controller. An operator turns Ingress objects into a route table and "
             + "pushes it to a Vert.x data plane that proxies traffic to the Services' endpoints.",
         ""},
-    subcommands = {DemoCommand.class, LocalCommand.class, TranslateCommand.class, OperatorCommand.class,
+    subcommands = {DemoCommand.class, LocalCommand.class, TranslateCommand.class, MigrateCommand.class,
+        OperatorCommand.class,
         DataPlaneCommand.class, EchoCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Run 'portcullis COMMAND --help' for a command's options."})
 public final class Main implements Runnable {

@@ -50,8 +50,8 @@ class CliIT {
   void helpListsEveryCommand() throws Exception {
     Run help = run("--help");
     assertThat(help.exit()).isZero();
-    assertThat(help.out()).contains("demo", "local", "translate", "operator", "data-plane", "echo");
-    for (String command : List.of("demo", "local", "translate", "operator", "data-plane", "echo")) {
+    assertThat(help.out()).contains("demo", "local", "translate", "migrate", "operator", "data-plane", "echo");
+    for (String command : List.of("demo", "local", "translate", "migrate", "operator", "data-plane", "echo")) {
       Run sub = run(command, "--help");
       assertThat(sub.exit()).as(command + " --help").isZero();
       assertThat(sub.out()).contains("Usage: portcullis " + command);

@@ -131,14 +131,29 @@ public record Cluster(String name, List<Endpoint> endpoints, BalancerPolicy bala
 
   /**
    * What consistent hashing hashes: exactly one of a header, a cookie (generated when absent: sticky
-   * sessions) or the client address.
+   * sessions), the client address or the request target (path and query, as the client sent them:
+   * nginx's {@code $request_uri}).
+   *
+   * @param cookieSameSite the generated cookie's SameSite attribute: Strict, Lax or None (null: Lax)
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record HashKey(String header, String cookie, Long cookieTtlMs, String cookiePath, boolean sourceIp) {
+  public record HashKey(String header, String cookie, Long cookieTtlMs, String cookiePath, boolean sourceIp,
+      Boolean requestUri, String cookieSameSite) {
+
+    public static final List<String> SAME_SITE = List.of("Strict", "Lax", "None");
+
+    public HashKey(String header, String cookie, Long cookieTtlMs, String cookiePath, boolean sourceIp) {
+      this(header, cookie, cookieTtlMs, cookiePath, sourceIp, null, null);
+    }
+
     public HashKey {
-      int keys = (header != null ? 1 : 0) + (cookie != null ? 1 : 0) + (sourceIp ? 1 : 0);
+      requestUri = Boolean.TRUE.equals(requestUri) ? Boolean.TRUE : null;
+      int keys = (header != null ? 1 : 0) + (cookie != null ? 1 : 0) + (sourceIp ? 1 : 0) + (requestUri != null ? 1 : 0);
       if (keys != 1) {
-        throw new ModelException("", "exactly one of header, cookie and sourceIp");
+        throw new ModelException("", "exactly one of header, cookie, sourceIp and requestUri");
+      }
+      if (cookieSameSite != null && (cookie == null || !SAME_SITE.contains(cookieSameSite))) {
+        throw new ModelException("cookieSameSite", "must be one of " + SAME_SITE + ", and only with a cookie");
       }
     }
   }

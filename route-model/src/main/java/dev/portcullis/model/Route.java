@@ -34,6 +34,27 @@ public record Route(String name, RouteMatch match, RouteAction action, RouteFilt
         && r.path().type() == RouteFilters.PathRewrite.Type.PREFIX && match.path().type() != PathMatch.Type.PREFIX) {
       throw new ModelException("action.path", "ReplacePrefixMatch needs a Prefix path match");
     }
+    if (filters != null && filters.rewrite() != null && filters.rewrite().path() != null) {
+      checkRegexRewrite(filters.rewrite().path(), match.path(), "filters.rewrite.path");
+    }
+    if (action instanceof RouteAction.Redirect r && r.path() != null) {
+      checkRegexRewrite(r.path(), match.path(), "action.path");
+    }
+  }
+
+  /** A ReplaceRegexMatch needs a regular expression to take its groups from, with the groups it names. */
+  private static void checkRegexRewrite(RouteFilters.PathRewrite rewrite, PathMatch path, String field) {
+    if (rewrite.type() != RouteFilters.PathRewrite.Type.REGEX) {
+      return;
+    }
+    if (path.type() != PathMatch.Type.REGEX) {
+      throw new ModelException(field, "ReplaceRegexMatch needs a RegularExpression path match");
+    }
+    int groups = Regex.compile(path.value(), "match.path.value").groupCount();
+    int wanted = RouteFilters.PathRewrite.highestGroup(rewrite.value());
+    if (wanted > groups) {
+      throw new ModelException(field, "refers to group " + wanted + " but the path expression has " + groups);
+    }
   }
 
   /** A route without filters or policies. */

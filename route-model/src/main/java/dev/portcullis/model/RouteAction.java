@@ -53,11 +53,19 @@ public sealed interface RouteAction {
    * @param port       the new port (null: the scheme's default, left out of the URL)
    * @param path       how the path changes
    * @param statusCode 301, 302, 303, 307 or 308
+   * @param dropQuery  true: the request's query is left out of the new URL (as nginx's {@code return
+   *                   301 URL} does); null: it is kept
    */
   @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-  record Redirect(String scheme, String hostname, Integer port, RouteFilters.PathRewrite path, int statusCode)
-      implements RouteAction {
+  record Redirect(String scheme, String hostname, Integer port, RouteFilters.PathRewrite path, int statusCode,
+      Boolean dropQuery) implements RouteAction {
+
+    public Redirect(String scheme, String hostname, Integer port, RouteFilters.PathRewrite path, int statusCode) {
+      this(scheme, hostname, port, path, statusCode, null);
+    }
+
     public Redirect {
+      dropQuery = Boolean.TRUE.equals(dropQuery) ? Boolean.TRUE : null;
       if (scheme != null && !scheme.equals("http") && !scheme.equals("https")) {
         throw new ModelException("scheme", "must be http or https, was \"" + scheme + "\"");
       }

@@ -44,13 +44,21 @@ public record RouteFilters(HeaderModifier requestHeaders, HeaderModifier respons
     }
   }
 
-  /** How a path is replaced. */
+  /**
+   * How a path is replaced. {@link Type#REGEX} needs a route whose path match is a regular
+   * expression: the path becomes {@code value} with {@code $1} to {@code $9} (or {@code ${1}}) replaced
+   * by what the expression's groups captured ({@code $0}: the whole path), as nginx's {@code rewrite}
+   * does. Its value may carry a query after {@code ?}: it goes before the request's own, which a
+   * trailing {@code ?} drops (nginx's rule too).
+   */
   public record PathRewrite(Type type, String value) {
     public enum Type {
       @JsonProperty("ReplaceFullPath")
       FULL,
       @JsonProperty("ReplacePrefixMatch")
-      PREFIX
+      PREFIX,
+      @JsonProperty("ReplaceRegexMatch")
+      REGEX
     }
 
     public PathRewrite {
@@ -59,6 +67,63 @@ public record RouteFilters(HeaderModifier requestHeaders, HeaderModifier respons
       if (value.charAt(0) != '/') {
         throw new ModelException("value", "must start with '/'");
       }
+      if (type == Type.REGEX) {
+        highestGroup(value);
+      }
+    }
+
+    /** The highest group a substitution refers to; refuses a '$' that starts no reference. */
+    public static int highestGroup(String template) {
+      int highest = 0;
+      for (int i = 0; i < template.length(); i++) {
+        if (template.charAt(i) != '$') {
+          continue;
+        }
+        int group = groupAt(template, i);
+        if (group < 0) {
+          throw new ModelException("value", "'$' must start a group reference ($1 to $9, or ${1}), at "
+              + i + " of \"" + template + "\"");
+        }
+        highest = Math.max(highest, group);
+      }
+      return highest;
+    }
+
+    /** The group number of the reference at {@code i} ('$'), or -1. */
+    private static int groupAt(String t, int i) {
+      if (i + 1 < t.length() && Character.isDigit(t.charAt(i + 1))) {
+        return t.charAt(i + 1) - '0';
+      }
+      if (i + 3 < t.length() && t.charAt(i + 1) == '{' && Character.isDigit(t.charAt(i + 2)) && t.charAt(i + 3) == '}') {
+        return t.charAt(i + 2) - '0';
+      }
+      return -1;
+    }
+
+    /**
+     * The substitution of a {@link Type#REGEX} rewrite: {@code template} with the groups of
+     * {@code pattern} matching the whole {@code path}, or null when it does not match. A group that
+     * took no part in the match is replaced by nothing.
+     */
+    public static String substitute(com.google.re2j.Pattern pattern, String path, String template) {
+      com.google.re2j.Matcher m = pattern.matcher(path);
+      if (!m.matches()) {
+        return null;
+      }
+      StringBuilder out = new StringBuilder(template.length() + path.length());
+      for (int i = 0; i < template.length(); i++) {
+        char c = template.charAt(i);
+        int group = c == '$' ? groupAt(template, i) : -1;
+        if (group < 0) {
+          out.append(c);
+          continue;
+        }
+        if (group <= m.groupCount() && m.group(group) != null) {
+          out.append(m.group(group));
+        }
+        i += template.charAt(i + 1) == '{' ? 3 : 1;
+      }
+      return out.toString();
     }
   }
 

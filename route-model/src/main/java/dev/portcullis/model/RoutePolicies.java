@@ -13,16 +13,85 @@ import java.util.List;
  *                           data plane's default
  * @param auth               who may use the route: checked after the access rules and the rate limit,
  *                           before the cache and the upstream
+ * @param errorPages         upstream answers (and the proxy's own) replaced by another cluster's, or null
+ * @param concurrency        how many requests one client address may have in flight, or null
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access,
-    Long maxRequestBodySize, Auth auth) {
+    Long maxRequestBodySize, Auth auth, ErrorPages errorPages, Concurrency concurrency) {
 
-  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null, null, null);
+  public static final RoutePolicies NONE = new RoutePolicies(null, null, null, null, null, null, null, null);
+
+  public RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access,
+      Long maxRequestBodySize, Auth auth, ErrorPages errorPages) {
+    this(retries, cache, rateLimit, access, maxRequestBodySize, auth, errorPages, null);
+  }
+
+  /** The same policies with this concurrency limit. */
+  public RoutePolicies withConcurrency(Concurrency value) {
+    return new RoutePolicies(retries, cache, rateLimit, access, maxRequestBodySize, auth, errorPages, value);
+  }
+
+  /**
+   * Requests in flight per client address, per data plane, as nginx's {@code limit_conn} on
+   * {@code $binary_remote_addr} (ingress-nginx's limit-connections): a request beyond the limit is
+   * answered 503 at once. Checked after the rate limit.
+   *
+   * @param maxPerClient the most requests one address may have in flight
+   * @param scope        routes whose limits name the same scope (and are equal) share their counts;
+   *                     null: the route's own name
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Concurrency(int maxPerClient, String scope) {
+    public Concurrency {
+      Checks.inRange(maxPerClient, 1, 1_000_000, "maxPerClient");
+      if (scope != null) {
+        Checks.notBlank(scope, "scope");
+      }
+    }
+  }
 
   public RoutePolicies {
     if (maxRequestBodySize != null && maxRequestBodySize < 0) {
       throw new ModelException("maxRequestBodySize", "must not be negative, was " + maxRequestBodySize);
+    }
+  }
+
+  public RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLimit, Access access,
+      Long maxRequestBodySize, Auth auth) {
+    this(retries, cache, rateLimit, access, maxRequestBodySize, auth, null);
+  }
+
+  /** The same policies with these error pages. */
+  public RoutePolicies withErrorPages(ErrorPages pages) {
+    return new RoutePolicies(retries, cache, rateLimit, access, maxRequestBodySize, auth, pages, concurrency);
+  }
+
+  /**
+   * Error pages from another cluster, as nginx's {@code proxy_intercept_errors} with
+   * {@code error_page CODE = @named}: an answer with one of {@code statuses} (from the upstream, or
+   * the proxy's own 502, 503 and 504) is replaced by the answer of a GET of {@code /} to
+   * {@code cluster}, status included. That request carries {@code X-Code} (the status),
+   * {@code X-Format} (the client's Accept), {@code X-Original-URI} and {@code X-Request-ID}, plus
+   * {@code headers}. When the error cluster cannot answer, the original status goes to the client.
+   *
+   * @param statuses the statuses to replace, 400 to 599
+   * @param cluster  the cluster that answers them
+   * @param headers  more request headers for it (the source's namespace, names and port, say)
+   */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record ErrorPages(List<Integer> statuses, String cluster, List<RouteFilters.Header> headers) {
+    public ErrorPages {
+      statuses = Checks.list(statuses, "statuses");
+      if (statuses.isEmpty()) {
+        throw new ModelException("statuses", "must name at least one status");
+      }
+      for (int i = 0; i < statuses.size(); i++) {
+        Checks.inRange(statuses.get(i), 400, 599, "statuses[" + i + "]");
+      }
+      statuses = statuses.stream().distinct().sorted().toList();
+      Checks.notBlank(cluster, "cluster");
+      headers = Checks.list(headers, "headers");
     }
   }
 
@@ -38,7 +107,7 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
   @JsonIgnore
   public boolean isEmpty() {
     return retries == null && cache == null && rateLimit == null && access == null && maxRequestBodySize == null
-        && auth == null;
+        && auth == null && errorPages == null && concurrency == null;
   }
 
   /**
@@ -122,21 +191,35 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
   }
 
   /**
-   * A token bucket per key, per data plane: {@code requestsPerSecond} refill it continuously, and it
-   * holds at most {@code burst}.
+   * A token bucket per key, per data plane: {@code requestsPerSecond} (or {@code requestsPerMinute})
+   * refill it continuously, and it holds at most {@code burst}.
    *
    * @param key    ClientIP, Header or Route (one bucket for every request of the route)
    * @param header the header when key is Header, and only then
    * @param scope  routes whose limits name the same scope (and are equal) share their buckets: the
    *               translator names the rule, so that every match and hostname of one rule counts
    *               against one limit. Null: the route's own name.
+   * @param requestsPerMinute instead of {@code requestsPerSecond} (which is then 0), for rates below
+   *               one a second (nginx's {@code r/m}); null: per second
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record RateLimit(int requestsPerSecond, int burst, String key, String header, String scope) {
+  public record RateLimit(int requestsPerSecond, int burst, String key, String header, String scope,
+      Integer requestsPerMinute) {
     public static final List<String> KEYS = List.of("ClientIP", "Header", "Route");
 
+    public RateLimit(int requestsPerSecond, int burst, String key, String header, String scope) {
+      this(requestsPerSecond, burst, key, header, scope, null);
+    }
+
     public RateLimit {
-      Checks.inRange(requestsPerSecond, 1, 1_000_000, "requestsPerSecond");
+      if (requestsPerMinute != null) {
+        Checks.inRange(requestsPerMinute, 1, 60_000_000, "requestsPerMinute");
+        if (requestsPerSecond != 0) {
+          throw new ModelException("requestsPerSecond", "must be 0 with requestsPerMinute");
+        }
+      } else {
+        Checks.inRange(requestsPerSecond, 1, 1_000_000, "requestsPerSecond");
+      }
       Checks.inRange(burst, 1, 10_000_000, "burst");
       Checks.notBlank(key, "key");
       if (!KEYS.contains(key)) {
@@ -154,7 +237,12 @@ public record RoutePolicies(Retries retries, CachePolicy cache, RateLimit rateLi
 
     /** A limit of the route's own. */
     public RateLimit(int requestsPerSecond, int burst, String key, String header) {
-      this(requestsPerSecond, burst, key, header, null);
+      this(requestsPerSecond, burst, key, header, null, null);
+    }
+
+    /** The time one token takes to come back, in nanoseconds (rounded down). */
+    public long refillNanos() {
+      return requestsPerMinute != null ? 60_000_000_000L / requestsPerMinute : 1_000_000_000L / requestsPerSecond;
     }
   }
 

@@ -54,6 +54,10 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
   }
 
   private static void checkClusters(Route route, Map<String, Cluster> clusters, String at) {
+    RoutePolicies.ErrorPages pages = route.policiesOrNone().errorPages();
+    if (pages != null && !clusters.containsKey(pages.cluster())) {
+      throw new ModelException(at + ".policies.errorPages.cluster", "unknown cluster \"" + pages.cluster() + "\"");
+    }
     if (route.action() instanceof RouteAction.Forward forward) {
       List<RouteAction.ClusterWeight> refs = forward.clusters();
       for (int i = 0; i < refs.size(); i++) {

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * The certificate a virtual host is to be served with: a {@code kubernetes.io/tls} Secret, by
  * reference. The key material itself never travels in the route table's dumps.
  *
- * @param namespace   the Secret's namespace
+ * @param namespace   the Secret's namespace (null, with the name: the host has no Secret of its own and
+ *                    is served with the default certificate, as when HTTPS is enforced for a host whose
+ *                    TLS ends in front of the proxy)
  * @param name        the Secret's name
  * @param fingerprint SHA-256 of the certificate chain (hex), or null when the Secret is missing or
  *                    unusable (the host is then served with the default certificate); a renewed
@@ -21,8 +23,10 @@ public record TlsRef(String namespace, String name, String fingerprint, String h
     SourceRef source, ClientValidation clientValidation) {
 
   public TlsRef {
-    Checks.notBlank(namespace, "namespace");
-    Checks.notBlank(name, "name");
+    if (namespace != null || name != null || fingerprint != null) {
+      Checks.notBlank(namespace, "namespace");
+      Checks.notBlank(name, "name");
+    }
     redirectHttp = Boolean.FALSE.equals(redirectHttp) ? Boolean.FALSE : null;
   }
 

@@ -3,6 +3,7 @@ package dev.portcullis.translator;
 import dev.portcullis.translator.backend.BackendResolver;
 import dev.portcullis.translator.ingress.IngressClassifier;
 import dev.portcullis.translator.ingress.IngressProcessor;
+import dev.portcullis.translator.ingress.NginxAnnotations;
 import dev.portcullis.translator.status.ObjectRef;
 import dev.portcullis.translator.status.ObjectStatus;
 import dev.portcullis.translator.status.StatusReport;
@@ -53,15 +54,33 @@ public final class Translator {
     BackendResolver resolver = new BackendResolver(snapshot, options);
     IngressClassifier classifier = new IngressClassifier(snapshot, options);
     TlsSecrets tls = new TlsSecrets(snapshot);
-    IngressProcessor ingresses = new IngressProcessor(builder, resolver, options, tls);
+    IngressProcessor ingresses = new IngressProcessor(builder, resolver, options, tls, snapshot);
     ProxyRouteProcessor proxyRoutes = new ProxyRouteProcessor(builder, resolver, snapshot, options, tls);
 
     // One precedence order across kinds: the oldest object claims a host and path first.
     List<HasMetadata> ordered = new ArrayList<>(snapshot.ingresses());
     ordered.addAll(snapshot.proxyRoutes());
     ordered.sort(PRECEDENCE);
+    // ingress-nginx canaries join the routes of their main Ingresses, whichever is older.
+    Map<HasMetadata, ObjectReport> canaries = new java.util.IdentityHashMap<>();
+    if (options.ingressNginx() != null) {
+      for (HasMetadata object : ordered) {
+        if (object instanceof Ingress ingress && NginxAnnotations.isCanary(ingress.getMetadata().getAnnotations())) {
+          ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
+          canaries.put(object, report);
+          if (classifier.classify(ingress, report)) {
+            ingresses.canaries().register(ingress, report, options.ingressNginx().serveRefused());
+          }
+        }
+      }
+    }
     List<ObjectStatus> statuses = new ArrayList<>();
+    List<ObjectReport> reports = new ArrayList<>();
     for (HasMetadata object : ordered) {
+      if (canaries.containsKey(object)) {
+        reports.add(canaries.get(object));
+        continue;
+      }
       ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
       builder.begin();
       try {
@@ -84,8 +103,10 @@ public final class Translator {
         String field = e instanceof ModelException m && m.field() != null && !m.field().isEmpty() ? m.field() : "spec";
         report.error(field, "Invalid", "the object cannot be translated: " + e.getMessage());
       }
-      statuses.add(report.toStatus());
+      reports.add(report);
     }
+    ingresses.canaries().finish();
+    reports.forEach(r -> statuses.add(r.toStatus()));
     List<Problem> settings = new ArrayList<>();
     ObjectKey fallback = options.defaultCertificate();
     if (fallback != null) {

@@ -14,9 +14,38 @@ import dev.portcullis.model.Timeouts;
  * @param connectTimeoutMs         TCP connect timeout for upstream clusters
  * @param defaultCertificate       the {@code kubernetes.io/tls} Secret served to TLS clients that name no host with a
  *                                 certificate of its own, or null (the data plane's self-signed one)
+ * @param ingressNginx             the ingress-nginx compatibility mode, or null when it is off
  */
 public record TranslatorOptions(String controllerName, String ingressClassName, boolean watchIngressWithoutClass,
-    Timeouts routeTimeouts, long connectTimeoutMs, ObjectKey defaultCertificate) {
+    Timeouts routeTimeouts, long connectTimeoutMs, ObjectKey defaultCertificate, IngressNginx ingressNginx) {
+
+  /** ingress-nginx's own controller name, in the {@code spec.controller} of its IngressClasses. */
+  public static final String INGRESS_NGINX_CONTROLLER = "k8s.io/ingress-nginx";
+
+  /**
+   * The ingress-nginx compatibility mode: Ingresses of {@code className}, or of an IngressClass of
+   * controller {@value #INGRESS_NGINX_CONTROLLER}, are served too, and the
+   * {@code nginx.ingress.kubernetes.io/*} annotations of every Ingress served are read.
+   *
+   * @param className    ingress-nginx's class name ({@code nginx} by default)
+   * @param serveRefused true: an Ingress with an annotation that is refused (a snippet, an unknown
+   *                     one) is served without it; false (the default): it is not served at all
+   */
+  public record IngressNginx(String className, boolean serveRefused) {
+    public static final String DEFAULT_CLASS = "nginx";
+
+    public IngressNginx {
+      if (className == null || className.isBlank()) {
+        throw new IllegalArgumentException("the ingress-nginx class name is required");
+      }
+    }
+  }
+
+  public TranslatorOptions(String controllerName, String ingressClassName, boolean watchIngressWithoutClass,
+      Timeouts routeTimeouts, long connectTimeoutMs, ObjectKey defaultCertificate) {
+    this(controllerName, ingressClassName, watchIngressWithoutClass, routeTimeouts, connectTimeoutMs,
+        defaultCertificate, null);
+  }
 
   public TranslatorOptions(String controllerName, String ingressClassName, boolean watchIngressWithoutClass,
       Timeouts routeTimeouts, long connectTimeoutMs) {
@@ -44,16 +73,22 @@ public record TranslatorOptions(String controllerName, String ingressClassName, 
 
   public TranslatorOptions withWatchIngressWithoutClass(boolean value) {
     return new TranslatorOptions(controllerName, ingressClassName, value, routeTimeouts, connectTimeoutMs,
-        defaultCertificate);
+        defaultCertificate, ingressNginx);
   }
 
   public TranslatorOptions withIngressClassName(String value) {
     return new TranslatorOptions(controllerName, value, watchIngressWithoutClass, routeTimeouts, connectTimeoutMs,
-        defaultCertificate);
+        defaultCertificate, ingressNginx);
   }
 
   public TranslatorOptions withDefaultCertificate(ObjectKey secret) {
     return new TranslatorOptions(controllerName, ingressClassName, watchIngressWithoutClass, routeTimeouts,
-        connectTimeoutMs, secret);
+        connectTimeoutMs, secret, ingressNginx);
+  }
+
+  /** The same options with the ingress-nginx compatibility mode (null: off). */
+  public TranslatorOptions withIngressNginx(IngressNginx value) {
+    return new TranslatorOptions(controllerName, ingressClassName, watchIngressWithoutClass, routeTimeouts,
+        connectTimeoutMs, defaultCertificate, value);
   }
 }

@@ -126,6 +126,11 @@ class GoldenTest {
       if (node.has("ingressClassName")) {
         options = options.withIngressClassName(node.get("ingressClassName").asText());
       }
+      if (node.has("ingressNginx")) {
+        JsonNode n = node.get("ingressNginx");
+        options = options.withIngressNginx(new TranslatorOptions.IngressNginx(
+            n.path("className").asText(TranslatorOptions.IngressNginx.DEFAULT_CLASS), n.path("serveRefused").asBoolean()));
+      }
     }
     return options;
   }

@@ -37,6 +37,16 @@ public final class ErrorResponses {
   public static final Buffer MISDIRECTED = body("misdirected request: open a connection for this host\n");
   public static final Buffer CLIENT_CA_UNAVAILABLE = body("client certificate authority unavailable\n");
   public static final Buffer TOO_MANY_REQUESTS = body("too many requests\n");
+  public static final Buffer TOO_MANY_IN_FLIGHT = body("too many requests in flight from this address\n");
+
+  /**
+   * A short body for an upstream answer that is replaced but whose replacement cannot be had: the
+   * status and its reason phrase, never what the upstream wrote.
+   */
+  static Buffer statusBody(int status) {
+    return body(status + " " + io.netty.handler.codec.http.HttpResponseStatus.valueOf(status).reasonPhrase()
+        .toLowerCase(java.util.Locale.ROOT) + "\n");
+  }
 
   /**
    * True if an HTTP/1.x request announces a body: without Content-Length or Transfer-Encoding a

@@ -27,12 +27,49 @@ final class Filters {
     }
   }
 
+  /**
+   * The path after a rewrite: replaced whole, its matched prefix replaced (Gateway API
+   * ReplacePrefixMatch), or the substitution of the route's expression (ReplaceRegexMatch, which may
+   * add a query: see {@link #withQuery}).
+   *
+   * @param pattern     the route's path expression, for ReplaceRegexMatch
+   * @param routingPath the path the route was matched with (path parameters left out), tried when
+   *                    the expression does not match the path itself
+   */
+  static String rewritePath(RouteFilters.PathRewrite rewrite, String path, String matchedPrefix,
+      com.google.re2j.Pattern pattern, String routingPath) {
+    if (rewrite != null && rewrite.type() == RouteFilters.PathRewrite.Type.REGEX) {
+      String out = pattern == null ? null : RouteFilters.PathRewrite.substitute(pattern, path, rewrite.value());
+      if (out == null && pattern != null && routingPath != null) {
+        out = RouteFilters.PathRewrite.substitute(pattern, routingPath, rewrite.value());
+      }
+      return out == null ? path : out;
+    }
+    return rewritePath(rewrite, path, matchedPrefix);
+  }
+
+  /**
+   * A rewritten target and the request's query, as nginx's {@code rewrite} joins them: a target
+   * with a query of its own keeps it and gets the request's after an '&amp;', unless it ends with
+   * '?', which drops the request's.
+   */
+  static String withQuery(String target, String query) {
+    int q = target.indexOf('?');
+    if (q < 0) {
+      return query == null || query.isEmpty() ? target : target + "?" + query;
+    }
+    if (q == target.length() - 1) {
+      return target.substring(0, q);
+    }
+    return query == null || query.isEmpty() ? target : target + "&" + query;
+  }
+
   /** The path after a rewrite: replaced whole, or its matched prefix replaced (Gateway API ReplacePrefixMatch). */
   static String rewritePath(RouteFilters.PathRewrite rewrite, String path, String matchedPrefix) {
     if (rewrite == null) {
       return path;
     }
-    if (rewrite.type() == RouteFilters.PathRewrite.Type.FULL) {
+    if (rewrite.type() == RouteFilters.PathRewrite.Type.FULL || rewrite.type() == RouteFilters.PathRewrite.Type.REGEX) {
       return rewrite.value();
     }
     String replacement = rewrite.value();
@@ -51,6 +88,11 @@ final class Filters {
   /** The Location of a redirect: the request's URL with the redirect's parts put in. */
   static String location(RouteAction.Redirect r, HttpServerRequest request, String hostHeader, String path,
       String query, String matchedPrefix) {
+    return location(r, request, hostHeader, path, query, matchedPrefix, null);
+  }
+
+  static String location(RouteAction.Redirect r, HttpServerRequest request, String hostHeader, String path,
+      String query, String matchedPrefix, com.google.re2j.Pattern pattern) {
     String requestScheme = request.isSSL() ? "https" : "http";
     String scheme = r.scheme() != null ? r.scheme() : requestScheme;
     String host = r.hostname() != null ? r.hostname() : hostOnly(hostHeader);
@@ -60,14 +102,20 @@ final class Filters {
       port = portOf(hostHeader);
     }
     boolean defaultPort = port == null || ("http".equals(scheme) && port == 80) || ("https".equals(scheme) && port == 443);
-    String newPath = r.path() == null ? path : rewritePath(r.path(), path, matchedPrefix);
+    String newPath = r.path() == null ? path : rewritePath(r.path(), path, matchedPrefix, pattern, null);
     StringBuilder sb = new StringBuilder(scheme).append("://").append(host);
     if (!defaultPort) {
       sb.append(':').append(port);
     }
-    sb.append(newPath);
-    if (query != null && !query.isEmpty()) {
-      sb.append('?').append(query);
+    if (Boolean.TRUE.equals(r.dropQuery())) {
+      sb.append(newPath);
+    } else if (r.path() != null && r.path().type() == RouteFilters.PathRewrite.Type.REGEX) {
+      sb.append(withQuery(newPath, query));
+    } else {
+      sb.append(newPath);
+      if (query != null && !query.isEmpty()) {
+        sb.append('?').append(query);
+      }
     }
     return sb.toString();
   }

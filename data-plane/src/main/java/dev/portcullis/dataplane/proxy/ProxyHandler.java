@@ -21,6 +21,7 @@ import dev.portcullis.dataplane.upstream.ClusterRuntime;
 import dev.portcullis.dataplane.upstream.ClusterRuntime.Outcome;
 import dev.portcullis.dataplane.upstream.EndpointState;
 import dev.portcullis.model.Cluster;
+import dev.portcullis.model.RouteFilters;
 import dev.portcullis.model.RoutePolicies;
 import dev.portcullis.model.Hostnames;
 import dev.portcullis.model.Timeouts;
@@ -181,8 +182,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       TlsRef tls = tlsOf(current, host);
       if (tls != null) {
         if (!request.isSSL()) {
-          // A host that checks client certificates is never served over plain HTTP.
-          if ((tls.redirects() || tls.clientValidation() != null) && !path.startsWith(ACME_CHALLENGE)) {
+          // A host that checks client certificates is never served over plain HTTP. Behind a trusted
+          // proxy that ended TLS itself (and says so), the request did come over HTTPS: redirecting
+          // it would loop.
+          boolean forwardedHttps = trusted.fromTrustedProxy(request)
+              && "https".equalsIgnoreCase(request.getHeader(X_FORWARDED_PROTO));
+          if (((tls.redirects() && !forwardedHttps) || tls.clientValidation() != null)
+              && !path.startsWith(ACME_CHALLENGE)) {
             redirectToHttps(request, host, uri);
             return;
           }
@@ -230,6 +236,15 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
     if (route.rateLimiter() != null && !admit(request, route.rateLimiter(), route.cors(), trusted)) {
       return;
+    }
+    if (route.concurrencyLimiter() != null) {
+      Runnable slot = route.concurrencyLimiter().acquire(trusted.clientOf(request));
+      if (slot == null) {
+        ErrorResponses.send(request, 503, ErrorResponses.TOO_MANY_IN_FLIGHT);
+        return;
+      }
+      // Called once the response is done with: ended, or its connection gone.
+      request.response().endHandler(v -> slot.run());
     }
     if (route.cors() != null && Filters.isPreflight(request)) {
       Filters.preflight(route.cors(), request);
@@ -556,11 +571,19 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return;
       }
       landFlight(decision);
+      if (route.replacesStatus(503)) {
+        errorPage(request, route, 503, ErrorResponses.NO_ENDPOINTS, hostHeader);
+        return;
+      }
       ErrorResponses.send(request, 503, ErrorResponses.NO_ENDPOINTS);
       return;
     }
     if (!cluster.tryAdmit()) {
       landFlight(decision);
+      if (route.replacesStatus(503)) {
+        errorPage(request, route, 503, ErrorResponses.CIRCUIT_OPEN, hostHeader);
+        return;
+      }
       ErrorResponses.send(request, 503, ErrorResponses.CIRCUIT_OPEN);
       return;
     }
@@ -583,7 +606,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   private static String upstreamUri(CompiledRoute route, String path, String rawPath, String uri, int q) {
     if (route.rewrite() != null && route.rewrite().path() != null) {
-      String rewritten = Filters.rewritePath(route.rewrite().path(), path, route.matchedPrefix());
+      RouteFilters.PathRewrite rewrite = route.rewrite().path();
+      String rewritten = Filters.rewritePath(rewrite, path, route.matchedPrefix(), route.pathPattern(),
+          PathNormalizer.routingPath(path));
+      if (rewrite.type() == RouteFilters.PathRewrite.Type.REGEX) {
+        return Filters.withQuery(rewritten, q < 0 ? null : uri.substring(q + 1));
+      }
       return q < 0 ? rewritten : rewritten + uri.substring(q);
     }
     return path == rawPath ? uri : (q < 0 ? path : path + uri.substring(q));
@@ -615,9 +643,116 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
   }
 
+  /** How long an error page may take, when the route sets no time limit of its own. */
+  static final long ERROR_PAGE_TIMEOUT_MS = 10_000;
+
+  static final CharSequence X_CODE = HttpHeaders.createOptimized("x-code");
+  static final CharSequence X_FORMAT = HttpHeaders.createOptimized("x-format");
+  static final CharSequence X_ORIGINAL_URI = HttpHeaders.createOptimized("x-original-uri");
+  static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+
+  /**
+   * Answers with the route's error page for {@code status}: a GET (HEAD for HEAD) of {@code /} to
+   * the error cluster, whose answer goes to the client whole, its status included, as ingress-nginx's
+   * custom-http-errors with a default-backend does. When the error cluster has no endpoint, cannot
+   * be reached or does not answer in time, the client gets {@code status} with {@code fallback}.
+   */
+  private void errorPage(HttpServerRequest request, CompiledRoute route, int status, Buffer fallback,
+      String hostHeader) {
+    HttpServerResponse response = request.response();
+    ClusterRuntime cluster = route.errorCluster();
+    EndpointState e = cluster.pick(null);
+    if (e == null || response.headWritten() || response.closed()) {
+      ErrorResponses.send(request, status, fallback);
+      return;
+    }
+    Cluster.Protocol protocol = cluster.cluster().effectiveProtocol();
+    long limit = route.timeouts().backendRequestMs() > 0 ? route.timeouts().backendRequestMs() : ERROR_PAGE_TIMEOUT_MS;
+    RequestOptions options = new RequestOptions()
+        .setMethod(request.method() == HttpMethod.HEAD ? HttpMethod.HEAD : HttpMethod.GET)
+        .setServer(SocketAddress.inetSocketAddress(e.endpoint().port(), e.endpoint().address()))
+        .setHost(e.endpoint().address())
+        .setPort(e.endpoint().port())
+        .setURI("/")
+        .setConnectTimeout(cluster.cluster().connectTimeoutMs())
+        .setIdleTimeout(limit);
+    if (protocol.tls()) {
+      options.setSsl(true).setSslOptions(cluster.ssl());
+      if (cluster.serverName() != null) {
+        options.setHost(cluster.serverName());
+      }
+    }
+    long start = System.nanoTime();
+    cluster.started(e);
+    (protocol.http2() ? h2c : http1).request(options).compose(upstream -> {
+      MultiMap h = upstream.headers();
+      h.set(X_CODE, Integer.toString(status));
+      String accept = request.getHeader(HttpHeaders.ACCEPT);
+      if (accept != null) {
+        h.set(X_FORMAT, accept);
+      }
+      h.set(X_ORIGINAL_URI, request.uri());
+      String requestId = request.getHeader(X_REQUEST_ID);
+      if (requestId != null) {
+        h.set(X_REQUEST_ID, requestId);
+      }
+      route.errorPages().headers().forEach(x -> h.set(x.name(), x.value()));
+      String client = trusted.clientOf(request);
+      if (client != null) {
+        h.set(X_FORWARDED_FOR, client);
+        h.set(X_REAL_IP, client);
+      }
+      HostAndPort authority = hostHeader.isEmpty() ? null : HostAndPort.parseAuthority(hostHeader, -1);
+      if (authority != null) {
+        upstream.authority(authority);
+      }
+      return upstream.send();
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        cluster.finished(e, Outcome.GATEWAY_FAILURE, 0, 0);
+        LOG.debug("{}: error page for {} failed: {}", route.name(), status, ar.cause().toString());
+        ErrorResponses.send(request, status, fallback);
+        return;
+      }
+      HttpClientResponse page = ar.result();
+      cluster.finished(e, Outcome.RESPONSE, page.statusCode(), System.nanoTime() - start);
+      if (response.closed() || response.ended() || response.headWritten()) {
+        page.request().reset();
+        return;
+      }
+      response.headers().clear();
+      response.setStatusCode(page.statusCode());
+      Headers.copy(page.headers(), response.headers(), false, !limits.passUpstreamIdentity());
+      if (route.cors() != null) {
+        Filters.corsResponse(route.cors(), request, response.headers());
+      }
+      if (route.hsts() != null && request.isSSL()) {
+        response.headers().set(STRICT_TRANSPORT_SECURITY, route.hsts());
+      }
+      boolean http1Client = request.version() != HttpVersion.HTTP_2;
+      if (http1Client && !request.isEnded()) {
+        // The upload was not read and will not be: the connection ends with this answer.
+        response.headers().set(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+        request.resume();
+      }
+      boolean bodiless = request.method() == HttpMethod.HEAD || page.statusCode() == 204 || page.statusCode() == 304;
+      if (!bodiless && !page.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+        response.setChunked(true);
+      }
+      page.pipeTo(response).onComplete(done -> {
+        if (done.failed() && !response.ended()) {
+          response.reset();
+        } else if ("close".equalsIgnoreCase(response.headers().get(HttpHeaders.CONNECTION))) {
+          request.connection().close();
+        }
+      });
+    });
+  }
+
   private static void redirect(HttpServerRequest request, CompiledRoute route, String hostHeader, String path,
       String query) {
-    String location = Filters.location(route.redirect(), request, hostHeader, path, query, route.matchedPrefix());
+    String location = Filters.location(route.redirect(), request, hostHeader, path, query, route.matchedPrefix(),
+        route.pathPattern());
     HttpServerResponse response = request.response();
     response.headers().set(HttpHeaders.LOCATION, location);
     if (route.cors() != null) {
@@ -859,6 +994,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       if (key.sourceIp()) {
         return trusted.clientOf(request);
+      }
+      if (key.requestUri() != null) {
+        // The target as the client sent it (nginx's $request_uri), before any rewrite.
+        return request.uri();
       }
       String value = cookie(request.headers().getAll(HttpHeaders.COOKIE), key.cookie());
       if (value == null) {
@@ -1117,6 +1256,14 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         endAttempt(Outcome.RESPONSE, status, latency);
         abandon();
         retry(false);
+        return;
+      }
+      if (!detached && !websocket && route.replacesStatus(status)) {
+        // The upstream's own page for this status is replaced: its body is never read.
+        endAttempt(Outcome.RESPONSE, status, latency);
+        abandon();
+        finish();
+        errorPage(request, route, status, ErrorResponses.statusBody(status), hostHeader);
         return;
       }
       List<Map.Entry<String, String>> storable = null;
@@ -1477,6 +1624,10 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         serveStored(request, route, cache.entry, CacheGate.CACHE_NAME + "; hit; fwd=stale; detail=upstream-" + status);
         return;
       }
+      if (!responded && route.replacesStatus(status)) {
+        errorPage(request, route, status, body, hostHeader);
+        return;
+      }
       ErrorResponses.send(request, status, body);
     }
 
@@ -1602,7 +1753,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     if (key.cookieTtlMs() != null && key.cookieTtlMs() > 0) {
       b.append("; Max-Age=").append(Math.max(1, key.cookieTtlMs() / 1000));
     }
-    b.append("; HttpOnly; SameSite=Lax");
+    b.append("; HttpOnly; SameSite=").append(key.cookieSameSite() == null ? "Lax" : key.cookieSameSite());
     if (secure) {
       b.append("; Secure");
     }

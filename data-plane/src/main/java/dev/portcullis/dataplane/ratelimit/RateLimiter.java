@@ -110,7 +110,7 @@ public final class RateLimiter {
     };
     this.header = limit.header();
     // Rounded down: at most 1 in 1,000 generous (near 1,000,000 per second), exact for divisors of 10^9.
-    this.interval = NANOS / limit.requestsPerSecond();
+    this.interval = limit.refillNanos();
     this.capacity = interval * limit.burst();
     this.clock = clock;
     this.buckets = key == Key.ROUTE ? null : Caffeine.newBuilder()
@@ -119,7 +119,8 @@ public final class RateLimiter {
         .expireAfterAccess(Duration.ofNanos(capacity).plusSeconds(1))
         .ticker(clock::getAsLong)
         .build();
-    this.policyField = policyField(limit.requestsPerSecond(), limit.burst());
+    this.policyField = limit.requestsPerMinute() == null ? policyField(limit.requestsPerSecond(), limit.burst())
+        : policyFieldPerMinute(limit.requestsPerMinute(), limit.burst());
   }
 
   /**
@@ -130,6 +131,15 @@ public final class RateLimiter {
   static String policyField(long requestsPerSecond, long burst) {
     long window = Math.max(1, (burst + requestsPerSecond - 1) / requestsPerSecond);
     return '"' + POLICY_NAME + "\";q=" + requestsPerSecond * window + ";w=" + window;
+  }
+
+  /**
+   * The RateLimit-Policy field of a rate per minute: the window is a whole number of minutes, long
+   * enough for a drained bucket to fill, so that the quota is a whole number too.
+   */
+  static String policyFieldPerMinute(long requestsPerMinute, long burst) {
+    long minutes = Math.max(1, (burst + requestsPerMinute - 1) / requestsPerMinute);
+    return '"' + POLICY_NAME + "\";q=" + requestsPerMinute * minutes + ";w=" + minutes * 60;
   }
 
   /**

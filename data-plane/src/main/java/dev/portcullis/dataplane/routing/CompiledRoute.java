@@ -31,6 +31,12 @@ public final class CompiledRoute {
   private final RoutePolicies.Retries retries;
   private final int retryOn;
   private final java.util.Set<String> rewritten;
+  /** Set during compilation, before the route is published to the event loops. */
+  private ClusterRuntime errorCluster;
+  /** Set during compilation, before the route is published to the event loops. */
+  private dev.portcullis.dataplane.ratelimit.ConcurrencyLimiter concurrencyLimiter;
+  /** The path expression, for rewrites that take its groups; null for other paths. */
+  private final com.google.re2j.Pattern pathPattern;
 
   /** The Strict-Transport-Security value of the route's host, for HTTPS answers; or null. */
   private final String hsts;
@@ -73,6 +79,8 @@ public final class CompiledRoute {
       names.addAll(m.remove());
     }
     this.rewritten = java.util.Set.copyOf(names);
+    this.pathPattern = route.match().path().type() == PathMatch.Type.REGEX
+        ? com.google.re2j.Pattern.compile(route.match().path().value()) : null;
     RoutePolicies.Retries r = route.policiesOrNone().retries();
     this.retries = r == null ? RoutePolicies.Retries.DEFAULT : r;
     int mask = 0;
@@ -246,6 +254,41 @@ public final class CompiledRoute {
   /** The route's rate limit (its buckets, shared with the routes of the same scope), or null. */
   public RateLimiter rateLimiter() {
     return rateLimiter;
+  }
+
+  /** The route's path expression (for ReplaceRegexMatch), or null when its path is not one. */
+  public com.google.re2j.Pattern pathPattern() {
+    return pathPattern;
+  }
+
+  /** The route's error pages, or null. */
+  public RoutePolicies.ErrorPages errorPages() {
+    return route.policiesOrNone().errorPages();
+  }
+
+  /** The cluster that answers the route's error pages, or null. */
+  public ClusterRuntime errorCluster() {
+    return errorCluster;
+  }
+
+  /** Set once, while the table is compiled (before any request sees the route). */
+  void errorCluster(ClusterRuntime cluster) {
+    this.errorCluster = cluster;
+  }
+
+  /** Requests in flight per client address, or null. */
+  public dev.portcullis.dataplane.ratelimit.ConcurrencyLimiter concurrencyLimiter() {
+    return concurrencyLimiter;
+  }
+
+  void concurrencyLimiter(dev.portcullis.dataplane.ratelimit.ConcurrencyLimiter limiter) {
+    this.concurrencyLimiter = limiter;
+  }
+
+  /** True when an answer with this status is replaced by the error cluster's. */
+  public boolean replacesStatus(int status) {
+    RoutePolicies.ErrorPages pages = errorPages();
+    return pages != null && errorCluster != null && pages.statuses().contains(status);
   }
 
   /** The prefix a PathPrefix route matched, for ReplacePrefixMatch. */

@@ -2,6 +2,7 @@ package dev.portcullis.dataplane.routing;
 
 import dev.portcullis.dataplane.auth.AuthRuntime;
 import dev.portcullis.dataplane.auth.RouteAuth;
+import dev.portcullis.dataplane.ratelimit.ConcurrencyLimiter;
 import dev.portcullis.dataplane.ratelimit.RateLimiter;
 import dev.portcullis.model.Auth;
 import dev.portcullis.model.Credential;
@@ -41,6 +42,8 @@ public final class CompiledTable {
   private final Map<TlsRef.ClientValidation, ClientCertPolicy> clientPolicies;
   private final X509Certificate[] clientAuthorities;
   private final Map<RateLimiter.Id, RateLimiter> limiters;
+  /** Set once by {@link #compile}, before the table is published. */
+  private Map<ConcurrencyLimiter.Id, ConcurrencyLimiter> concurrencyLimiters = Map.of();
   /** The key-set URLs the routes' JWT checks fetch from. */
   private final java.util.Set<String> jwksUris;
   /** Every compiled route once (hosts may share one). */
@@ -92,6 +95,7 @@ public final class CompiledTable {
       }
     }
     Map<RateLimiter.Id, RateLimiter> limiters = new HashMap<>();
+    Map<ConcurrencyLimiter.Id, ConcurrencyLimiter> concurrencyLimiters = new HashMap<>();
     // Equal routes of hosts with the same TLS settings share one compiled route (and its state).
     Map<List<Object>, CompiledRoute> shared = new HashMap<>();
     java.util.Set<String> jwksUris = new java.util.HashSet<>();
@@ -100,11 +104,14 @@ public final class CompiledTable {
       ClientCertPolicy certs = vh.tls() == null || vh.tls().clientValidation() == null ? null
           : policies.get(vh.tls().clientValidation());
       return shared.computeIfAbsent(java.util.Arrays.asList(route, hsts, certs),
-          k -> compileRoute(route, clusters, limiter(route, limiters, previous), hsts, certs,
+          k -> compileRoute(route, clusters, limiter(route, limiters, previous),
+              concurrency(route, concurrencyLimiters, previous), hsts, certs,
               auth(route, auth, credentials, jwksUris)));
     });
-    return new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), policies, Map.copyOf(limiters),
-        jwksUris, new java.util.ArrayList<>(shared.values()));
+    CompiledTable compiled = new CompiledTable(version, checksum, table, router, Map.copyOf(clusters), policies,
+        Map.copyOf(limiters), jwksUris, new java.util.ArrayList<>(shared.values()));
+    compiled.concurrencyLimiters = Map.copyOf(concurrencyLimiters);
+    return compiled;
   }
 
   private static RouteAuth auth(Route route, AuthRuntime runtime, Map<String, Credential> credentials,
@@ -139,8 +146,21 @@ public final class CompiledTable {
     });
   }
 
+  /** The route's concurrency limiter: kept across tables for the same scope and limit, so counts stay right. */
+  private static ConcurrencyLimiter concurrency(Route route, Map<ConcurrencyLimiter.Id, ConcurrencyLimiter> limiters,
+      CompiledTable previous) {
+    RoutePolicies.Concurrency limit = route.policiesOrNone().concurrency();
+    if (limit == null) {
+      return null;
+    }
+    return limiters.computeIfAbsent(ConcurrencyLimiter.Id.of(route.name(), limit), id -> {
+      ConcurrencyLimiter old = previous == null ? null : previous.concurrencyLimiters.get(id);
+      return old != null ? old : new ConcurrencyLimiter(limit);
+    });
+  }
+
   private static CompiledRoute compileRoute(Route route, Map<String, ClusterRuntime> clusters, RateLimiter limiter,
-      String hsts, ClientCertPolicy certs, RouteAuth auth) {
+      ConcurrencyLimiter concurrency, String hsts, ClientCertPolicy certs, RouteAuth auth) {
     if (route.action() instanceof RouteAction.DirectResponse d) {
       Buffer body = Buffer.buffer(d.body().getBytes(StandardCharsets.UTF_8));
       return new CompiledRoute(route, new ClusterRuntime[0], new int[0], d.status(), body, limiter, hsts, certs, auth);
@@ -156,7 +176,12 @@ public final class CompiledTable {
       runtimes[i] = clusters.get(refs.get(i).cluster());
       weights[i] = refs.get(i).weight();
     }
-    return new CompiledRoute(route, runtimes, weights, 0, null, limiter, hsts, certs, auth);
+    CompiledRoute compiled = new CompiledRoute(route, runtimes, weights, 0, null, limiter, hsts, certs, auth);
+    compiled.concurrencyLimiter(concurrency);
+    if (route.policiesOrNone().errorPages() != null) {
+      compiled.errorCluster(clusters.get(route.policiesOrNone().errorPages().cluster()));
+    }
+    return compiled;
   }
 
   public long version() {

@@ -42,11 +42,34 @@ public final class TranslatorFlags {
           + "Expiry answers 504.")
   long responseTimeoutMs = Timeouts.DEFAULT.backendRequestMs();
 
+  @Option(names = "--ingress-nginx-compat", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      defaultValue = "${env:PORTCULLIS_INGRESS_NGINX_COMPAT:-false}",
+      description = "Drop-in for ingress-nginx: also serve the Ingresses ingress-nginx would serve (class "
+          + "--ingress-nginx-class, or an IngressClass of controller " + TranslatorOptions.INGRESS_NGINX_CONTROLLER
+          + ") and read the nginx.ingress.kubernetes.io/* annotations of every Ingress served. Snippets and "
+          + "annotations Portcullis does not implement are refused, never half-applied: see "
+          + "docs/ingress-nginx-migration.md (default: ${DEFAULT-VALUE}; env PORTCULLIS_INGRESS_NGINX_COMPAT).")
+  boolean ingressNginxCompat;
+
+  @Option(names = "--ingress-nginx-class", paramLabel = "NAME",
+      defaultValue = "${env:PORTCULLIS_INGRESS_NGINX_CLASS:-" + TranslatorOptions.IngressNginx.DEFAULT_CLASS + "}",
+      description = "With --ingress-nginx-compat: the class name ingress-nginx answered to (default: "
+          + "${DEFAULT-VALUE}; env PORTCULLIS_INGRESS_NGINX_CLASS).")
+  String ingressNginxClass = TranslatorOptions.IngressNginx.DEFAULT_CLASS;
+
+  @Option(names = "--ingress-nginx-serve-refused", paramLabel = "BOOL", arity = "0..1", fallbackValue = "true",
+      defaultValue = "${env:PORTCULLIS_INGRESS_NGINX_SERVE_REFUSED:-false}",
+      description = "With --ingress-nginx-compat: serve an Ingress whose snippet or unsupported annotation is "
+          + "refused, without that annotation (the refusal is still reported). Default ${DEFAULT-VALUE}: such an "
+          + "Ingress is not served, so that nothing silently behaves differently than it did under ingress-nginx.")
+  boolean ingressNginxServeRefused;
+
   /** The options, with {@code watchWithoutClassDefault} when the flag is not given. */
   public TranslatorOptions options(boolean watchWithoutClassDefault) {
     boolean watch = watchWithoutClass == null ? watchWithoutClassDefault : watchWithoutClass;
     return new TranslatorOptions(TranslatorOptions.CONTROLLER_NAME, ingressClass, watch,
-        new Timeouts(0, responseTimeoutMs, responseTimeoutMs), connectTimeoutMs, defaultCertificate());
+        new Timeouts(0, responseTimeoutMs, responseTimeoutMs), connectTimeoutMs, defaultCertificate(),
+        ingressNginxCompat ? new TranslatorOptions.IngressNginx(ingressNginxClass, ingressNginxServeRefused) : null);
   }
 
   private ObjectKey defaultCertificate() {

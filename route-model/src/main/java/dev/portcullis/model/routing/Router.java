@@ -20,7 +20,9 @@ import java.util.function.BiFunction;
 /**
  * A route table compiled for lookup. The host is found through hash maps (exact, then wildcard,
  * then the catch-all); within it, paths are tried from the most specific down: the exact path,
- * then regular expressions, then the path's element prefixes, longest first, then {@code /}. Every
+ * then regular expressions (the longest expression first, equal lengths in reverse alphabetical
+ * order: ingress-nginx's order for its regular-expression locations, where the first match wins),
+ * then the path's element prefixes, longest first, then {@code /}. Every
  * path slot holds the routes with that path match, ordered as the Gateway API orders them: a method
  * condition first, then more header conditions, then more query conditions, then table order (the
  * translator's: oldest first). The first route whose conditions all hold wins; if none at a slot
@@ -215,6 +217,11 @@ public final class Router<T> {
       .thenComparing(r -> -r.match().headers().size())
       .thenComparing(r -> -r.match().queryParams().size());
 
+  /** Regular expressions: the longest first, equal lengths in reverse alphabetical order. */
+  private static final Comparator<Route> REGEX_ORDER = Comparator
+      .comparing((Route r) -> -r.match().path().value().length())
+      .thenComparing(r -> r.match().path().value(), Comparator.reverseOrder());
+
   static final class Host<T> {
     private final Map<String, Slot<T>> exactPaths;
     private final Pattern[] regexes;
@@ -240,7 +247,12 @@ public final class Router<T> {
 
     static <T> Host<T> compile(VirtualHost vh, BiFunction<VirtualHost, Route, T> compiler) {
       Map<PathMatch, List<Route>> byPath = new LinkedHashMap<>();
-      for (Route r : vh.routes()) {
+      List<Route> ordered = new ArrayList<>(vh.routes().stream().filter(r -> r.match().path().type() != PathMatch.Type.REGEX)
+          .toList());
+      // Stable: routes with the same expression keep the table's order (oldest object first).
+      ordered.addAll(vh.routes().stream().filter(r -> r.match().path().type() == PathMatch.Type.REGEX)
+          .sorted(REGEX_ORDER).toList());
+      for (Route r : ordered) {
         byPath.computeIfAbsent(r.match().path(), p -> new ArrayList<>()).add(r);
       }
       Map<String, Slot<T>> exactPaths = new HashMap<>();

@@ -73,6 +73,35 @@ public final class AuthSecrets {
     });
   }
 
+  /**
+   * The bcrypt users of ingress-nginx's {@code auth-map} Secret: one key per user, holding the
+   * user's hash.
+   */
+  public Result htpasswdMap(String namespace, String name) {
+    return cache.computeIfAbsent(Credential.HTPASSWD + "-map:" + namespace + "/" + name, k -> {
+      Secret secret = snapshot.secret(namespace, name).orElse(null);
+      String what = "Secret " + namespace + "/" + name;
+      if (secret == null) {
+        return new Result(null, null, List.of(), what + " not found", true);
+      }
+      java.util.Set<String> keys = new java.util.TreeSet<>();
+      if (secret.getData() != null) {
+        keys.addAll(secret.getData().keySet());
+      }
+      if (secret.getStringData() != null) {
+        keys.addAll(secret.getStringData().keySet());
+      }
+      StringBuilder file = new StringBuilder();
+      for (String user : keys) {
+        String hash = field(secret, user);
+        if (hash != null) {
+          file.append(user).append(':').append(hash.strip()).append('\n');
+        }
+      }
+      return parseHtpasswd(file.toString(), what);
+    });
+  }
+
   /** Reads an htpasswd file: one {@code user:hash} per line; bcrypt hashes only. */
   static Result parseHtpasswd(String file, String what) {
     Map<String, String> users = new LinkedHashMap<>();

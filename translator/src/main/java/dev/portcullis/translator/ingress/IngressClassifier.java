@@ -41,8 +41,23 @@ public final class IngressClassifier {
     return a != null && "true".equals(a.get(DEFAULT_CLASS_ANNOTATION));
   }
 
+  /**
+   * Ours by controller; in the ingress-nginx compatibility mode ingress-nginx's too (a class's
+   * controller is immutable: users keep their IngressClass as it is).
+   */
   private boolean isOurs(IngressClass c) {
-    return c.getSpec() != null && options.controllerName().equals(c.getSpec().getController());
+    if (c.getSpec() == null) {
+      return false;
+    }
+    String controller = c.getSpec().getController();
+    return options.controllerName().equals(controller)
+        || (options.ingressNginx() != null && TranslatorOptions.INGRESS_NGINX_CONTROLLER.equals(controller));
+  }
+
+  /** Ours by name alone (no IngressClass object of that name exists). */
+  private boolean isOurName(String name) {
+    return name.equals(options.ingressClassName())
+        || (options.ingressNginx() != null && name.equals(options.ingressNginx().className()));
   }
 
   /** True if the Ingress is ours; otherwise marks the report ignored, saying why. */
@@ -104,7 +119,7 @@ public final class IngressClassifier {
       report.ignore(field, "NotOurClass", where + " names IngressClass " + name + " of controller " + controller);
       return false;
     }
-    if (name.equals(options.ingressClassName())) {
+    if (isOurName(name)) {
       return true;
     }
     report.ignore(field, "NotOurClass", where + " names \"" + name + "\", which is neither an IngressClass of "

@@ -5,7 +5,11 @@ import dev.portcullis.model.PathMatch;
 import dev.portcullis.model.Route;
 import dev.portcullis.model.RoutePolicies;
 import dev.portcullis.model.RouteAction;
+import dev.portcullis.model.RouteFilters;
 import dev.portcullis.model.RouteMatch;
+import dev.portcullis.model.Timeouts;
+import dev.portcullis.translator.ClusterSnapshot;
+import dev.portcullis.translator.auth.AuthSecrets;
 import dev.portcullis.model.SourceRef;
 import dev.portcullis.model.TlsRef;
 import dev.portcullis.translator.tls.TlsSecrets;
@@ -64,12 +68,24 @@ public final class IngressProcessor {
   private final TranslatorOptions options;
   private final TlsSecrets tlsSecrets;
 
+  private final ClusterSnapshot snapshot;
+  private final AuthSecrets authSecrets;
+  private final NginxCanaries canaries;
+
   public IngressProcessor(RouteTableBuilder builder, BackendResolver resolver, TranslatorOptions options,
-      TlsSecrets tlsSecrets) {
+      TlsSecrets tlsSecrets, ClusterSnapshot snapshot) {
     this.builder = builder;
     this.resolver = resolver;
     this.options = options;
     this.tlsSecrets = tlsSecrets;
+    this.snapshot = snapshot;
+    this.authSecrets = new AuthSecrets(snapshot);
+    this.canaries = new NginxCanaries(builder, resolver);
+  }
+
+  /** The canaries of ingress-nginx Ingresses, which join the routes of their main Ingresses. */
+  public NginxCanaries canaries() {
+    return canaries;
   }
 
   /** A creationTimestamp as an instant; missing or unreadable ones sort last. */
@@ -103,6 +119,14 @@ public final class IngressProcessor {
   }
 
   public void process(Ingress ingress, ObjectReport report) {
+    NginxAnnotations.Config nginx = null;
+    if (options.ingressNginx() != null) {
+      NginxAnnotations.Result read = NginxAnnotations.read(ingress.getMetadata().getAnnotations());
+      if (!nginx(read, report)) {
+        return;
+      }
+      nginx = read.config();
+    }
     String namespace = ingress.getMetadata().getNamespace();
     String name = ingress.getMetadata().getName();
     SourceRef source = SourceRef.of("Ingress", namespace, name);
@@ -111,6 +135,11 @@ public final class IngressProcessor {
     List<IngressRule> rules = spec == null || spec.getRules() == null ? List.of() : spec.getRules();
     IngressBackend defaultBackend = spec == null ? null : spec.getDefaultBackend();
     RoutePolicies policies = policies(ingress, report);
+    NginxRoutes compat = nginx == null ? null : new NginxRoutes(nginx, ingress, report, builder, resolver, snapshot, authSecrets);
+    if (compat != null) {
+      policies = compat.policies(policies);
+    }
+    Timeouts timeouts = compat == null ? options.routeTimeouts() : compat.timeouts(options.routeTimeouts());
 
     if (rules.isEmpty() && defaultBackend == null) {
       report.error("spec", "InvalidIngress", "an Ingress needs rules or a defaultBackend; nothing is served");
@@ -125,8 +154,17 @@ public final class IngressProcessor {
       if (host == null) {
         continue;
       }
-      hosts.add(host);
-      builder.host(host);
+      List<String> ruleHosts = new ArrayList<>(List.of(host));
+      if (compat != null) {
+        nginx.serverAliases().stream().filter(a -> !ruleHosts.contains(a)).forEach(ruleHosts::add);
+      }
+      for (String h : ruleHosts) {
+        hosts.add(h);
+        builder.host(h);
+        if (compat != null) {
+          compat.appRoot(h, routePrefix, source, timeouts);
+        }
+      }
       if (rule.getHttp() == null || rule.getHttp().getPaths() == null) {
         report.served();
         continue;
@@ -135,30 +173,52 @@ public final class IngressProcessor {
       for (int j = 0; j < paths.size(); j++) {
         String field = ruleField + ".http.paths[" + j + "]";
         HTTPIngressPath path = paths.get(j);
-        PathMatch match = pathMatch(path, field, report);
+        PathMatch match = compat != null && nginx.regex() && !EXACT.equals(path.getPathType())
+            ? regexMatch(path, field, report) : pathMatch(path, field, report);
         if (match == null) {
           continue;
         }
-        RouteAction action = backend(namespace, path.getBackend(), field + ".backend", report);
-        Route route = new Route(routePrefix + "/rule/" + i + "/path/" + j, RouteMatch.path(match), action, null,
-            policies, options.routeTimeouts(), source.withField(field));
-        RouteTableBuilder.Claim holder = builder.addRoute(host, route, report.object());
-        if (holder != null) {
-          report.error(field, "PathConflict", describe(match) + " on host " + host + " is already routed by "
-              + holder.owner() + " (" + holder.route().source().field() + "); this path is ignored");
-        } else {
-          report.served();
+        RouteAction action = compat != null && nginx.redirectUrl() != null ? compat.redirect()
+            : backend(namespace, path.getBackend(), field + ".backend", report, compat);
+        RouteFilters filters = compat == null ? null : compat.filters(match);
+        RoutePolicies routePolicies = compat == null ? policies : compat.errorPages(policies, path.getBackend());
+        String routeName = routePrefix + "/rule/" + i + "/path/" + j;
+        Route route = new Route(routeName, RouteMatch.path(match), action, filters, routePolicies, timeouts,
+            source.withField(field));
+        List<Route> routes = compat != null && action instanceof RouteAction.Forward
+            ? canaries.routes(host, path.getPath(), route, compat) : List.of(route);
+        for (String h : ruleHosts) {
+          for (Route r : routes) {
+            RouteTableBuilder.Claim holder = builder.addRoute(h, r, report.object());
+            if (holder != null) {
+              report.error(field, "PathConflict", describe(match) + " on host " + h + " is already routed by "
+                  + holder.owner() + " (" + holder.route().source().field() + "); this path is ignored");
+            } else {
+              report.served();
+            }
+          }
         }
       }
     }
 
-    tls(ingress, namespace, source, report);
+    tls(ingress, namespace, source, report, nginx);
+    if (compat != null && nginx.forceSslRedirect()) {
+      for (String h : hosts) {
+        if (!h.equals(VirtualHost.CATCH_ALL)) {
+          // TLS ends in front of the proxy, or the host has no certificate of its own: the
+          // default one serves it, and plain HTTP is redirected.
+          builder.offerTls(h, new TlsRef(null, null, null, null, null, source.withField("metadata.annotations"), null),
+              report.object());
+        }
+      }
+    }
 
     if (defaultBackend != null) {
       String field = "spec.defaultBackend";
-      RouteAction action = backend(namespace, defaultBackend, field, report);
-      Route route = new Route(routePrefix + "/defaultBackend", RouteMatch.path(PathMatch.prefix("/")), action, null,
-          policies, options.routeTimeouts(), source.withField(field));
+      RouteAction action = backend(namespace, defaultBackend, field, report, compat);
+      Route route = new Route(routePrefix + "/defaultBackend", RouteMatch.path(PathMatch.prefix("/")), action,
+          compat == null ? null : compat.filters(PathMatch.prefix("/")),
+          compat == null ? policies : compat.errorPages(policies, defaultBackend), timeouts, source.withField(field));
       boolean used = false;
       for (String host : hosts) {
         RouteTableBuilder.Claim holder = builder.offerHostFallback(host, route, report.object());
@@ -182,14 +242,68 @@ public final class IngressProcessor {
     }
   }
 
+  /**
+   * Reports the verdicts on an Ingress's ingress-nginx annotations; false when it is not to be
+   * served (an invalid value, or a refused annotation unless told to serve without it).
+   */
+  private boolean nginx(NginxAnnotations.Result read, ObjectReport report) {
+    boolean serveRefused = options.ingressNginx().serveRefused();
+    boolean serve = !read.invalid() && (serveRefused || !read.refused());
+    String outcome = serve ? "the Ingress is served without it" : "the Ingress is not served";
+    for (NginxAnnotations.Finding f : read.findings()) {
+      switch (f.verdict()) {
+        case INVALID -> report.error(f.field(), "InvalidAnnotation", f.message() + "; " + (serve ? outcome
+            : "the Ingress is not served, so that nothing is half-applied"));
+        case REFUSED -> {
+          String reason = f.name().endsWith("-snippet") ? "SnippetRefused" : "UnsupportedAnnotation";
+          if (serveRefused) {
+            report.warning(f.field(), reason, f.message() + "; " + outcome);
+          } else {
+            report.error(f.field(), reason, f.message() + "; " + outcome + " (--ingress-nginx-serve-refused serves "
+                + "it without the annotation)");
+          }
+        }
+        case ACCEPTED -> {
+          String base = NginxAnnotations.HONOURED.get(f.name().substring(NginxAnnotations.PREFIX.length()));
+          if (!f.message().equals(base)) {
+            report.add(Problem.info(f.field(), "AnnotationWithoutEffect", f.message()));
+          }
+        }
+        case HONOURED -> { }
+      }
+    }
+    return serve;
+  }
+
+  /**
+   * A path of an Ingress in ingress-nginx's regular-expression mode: a case-insensitive RE2
+   * expression anchored at the start only, as nginx's {@code location ~* "^PATH"}.
+   */
+  private static PathMatch regexMatch(HTTPIngressPath path, String field, ObjectReport report) {
+    String value = path.getPath() == null || path.getPath().isEmpty() ? "/" : path.getPath();
+    if (value.charAt(0) != '/') {
+      report.error(field + ".path", "InvalidPath", "path \"" + value + "\" must start with '/'; path ignored");
+      return null;
+    }
+    try {
+      return PathMatch.regex("(?i)" + value + ".*");
+    } catch (dev.portcullis.model.ModelException e) {
+      report.error(field + ".path", "InvalidPath", "path \"" + value + "\" is not an RE2 regular expression ("
+          + e.getMessage() + "); path ignored");
+      return null;
+    }
+  }
+
   /** Records each {@code spec.tls} entry's Secret as the certificate of the hosts it lists. */
-  private void tls(Ingress ingress, String namespace, SourceRef source, ObjectReport report) {
+  private void tls(Ingress ingress, String namespace, SourceRef source, ObjectReport report,
+      NginxAnnotations.Config nginx) {
     IngressSpec spec = ingress.getSpec();
     List<IngressTLS> entries = spec == null || spec.getTls() == null ? List.of() : spec.getTls();
     if (entries.isEmpty()) {
       return;
     }
-    boolean redirect = redirect(ingress, report);
+    boolean redirect = nginx != null && nginx.forceSslRedirect() ? true
+        : nginx != null && nginx.sslRedirect() != null ? nginx.sslRedirect() : redirect(ingress, report);
     for (int i = 0; i < entries.size(); i++) {
       IngressTLS entry = entries.get(i);
       String field = "spec.tls[" + i + "]";
@@ -198,14 +312,17 @@ public final class IngressProcessor {
       }
       TlsRef ref = tlsRef(namespace, entry.getSecretName(), source.withField(field), field + ".secretName", report)
           .withRedirectHttp(redirect);
+      if (nginx != null && nginx.hsts() != null) {
+        ref = ref.withHsts(nginx.hsts());
+      }
       for (int j = 0; j < entry.getHosts().size(); j++) {
         String host = host(entry.getHosts().get(j), field + ".hosts[" + j + "]", report);
         if (host == null || host.equals(VirtualHost.CATCH_ALL)) {
           continue;
         }
         RouteTableBuilder.TlsClaim holder = builder.offerTls(host, ref, report.object());
-        boolean sameSecret = holder != null && holder.tls().namespace().equals(ref.namespace())
-            && holder.tls().name().equals(ref.name());
+        boolean sameSecret = holder != null && java.util.Objects.equals(holder.tls().namespace(), ref.namespace())
+            && java.util.Objects.equals(holder.tls().name(), ref.name());
         if (holder != null && !sameSecret) {
           report.warning(field + ".hosts[" + j + "]", "TLSConflict", "host " + host + " already takes its certificate "
               + "from Secret " + holder.tls().namespace() + "/" + holder.tls().name() + " (" + holder.owner()
@@ -340,7 +457,8 @@ public final class IngressProcessor {
     return false;
   }
 
-  private RouteAction backend(String namespace, IngressBackend backend, String field, ObjectReport report) {
+  private RouteAction backend(String namespace, IngressBackend backend, String field, ObjectReport report,
+      NginxRoutes compat) {
     if (backend == null) {
       report.error(field, "InvalidBackend", "backend is required; requests get 503");
       return new RouteAction.DirectResponse(503, UNSUPPORTED_BODY);
@@ -363,15 +481,29 @@ public final class IngressProcessor {
       return new RouteAction.DirectResponse(503, UNSUPPORTED_BODY);
     }
     BackendResolver.Resolution resolution = resolver.resolve(namespace, backend.getService().getName(), ref);
+    if (compat != null) {
+      resolution = compat.cluster(resolution);
+    }
     builder.cluster(resolution);
     List<Problem> problems = new ArrayList<>(resolution.problems());
     for (Problem p : problems) {
       report.add(new Problem(p.severity(), field + ".service", p.reason(), p.message()));
     }
+    if (compat != null && resolution.cluster().endpoints().isEmpty()) {
+      String fallback = compat.defaultBackendCluster();
+      if (fallback != null) {
+        // ingress-nginx's default-backend: the backend of a Service without endpoints.
+        return RouteAction.Forward.to(fallback);
+      }
+    }
     return RouteAction.Forward.to(resolution.cluster().name());
   }
 
   private static String describe(PathMatch match) {
-    return (match.type() == PathMatch.Type.EXACT ? "Exact" : "Prefix") + " path " + match.value();
+    return switch (match.type()) {
+      case EXACT -> "Exact";
+      case PREFIX -> "Prefix";
+      case REGEX -> "RegularExpression";
+    } + " path " + match.value();
   }
 }

@@ -131,7 +131,7 @@ public final class ProxyRouteProcessor {
                 + holder.owner() + ", which is older, with " + (holder.tls().clientValidation() == null
                 ? "no client certificate checks" : "other client certificate checks") + "; this clientValidation "
                 + "is not applied to it");
-          } else if (!holder.tls().name().equals(ref.name())) {
+          } else if (!java.util.Objects.equals(holder.tls().name(), ref.name())) {
             report.warning("spec.tls", "TLSConflict", "host " + host + " already takes its certificate from "
                 + holder.owner() + ", which is older");
           }
