@@ -52,9 +52,9 @@ public sealed interface Credential {
         if (user == null || user.isEmpty() || user.indexOf(':') >= 0 || !printable(user)) {
           throw new ModelException("users", "a user name must be printable and hold no ':'");
         }
-        if (!isBcrypt(e.getValue())) {
+        if (!isBcrypt(e.getValue()) && !isApr1(e.getValue())) {
           // The hash is not echoed: it is secret material.
-          throw new ModelException("users[" + user + "]", "is not a bcrypt hash ($2a$, $2b$ or $2y$)");
+          throw new ModelException("users[" + user + "]", "is not a bcrypt ($2a$, $2b$ or $2y$) or apr1 ($apr1$) hash");
         }
         sorted.put(user, e.getValue());
       }
@@ -88,8 +88,17 @@ public sealed interface Credential {
     }
   }
 
+  /**
+   * An Apache MD5 hash ({@code htpasswd}'s default, {@code $apr1$}, a salt of up to 8 and a hash of
+   * 22 characters of crypt's base64): weaker than bcrypt, accepted because ingress-nginx's own
+   * documentation makes its users with {@code htpasswd -c}.
+   */
+  public static boolean isApr1(String hash) {
+    return hash != null && hash.matches("\\$apr1\\$[./0-9A-Za-z]{1,8}\\$[./0-9A-Za-z]{22}");
+  }
+
   /** A bcrypt hash in the modular crypt form: {@code $2y$NN$} and 53 characters of bcrypt's base64. */
-  static boolean isBcrypt(String hash) {
+  public static boolean isBcrypt(String hash) {
     if (hash == null || hash.length() != 60 || hash.charAt(0) != '$' || hash.charAt(1) != '2'
         || "aby".indexOf(hash.charAt(2)) < 0 || hash.charAt(3) != '$' || hash.charAt(6) != '$') {
       return false;

@@ -87,9 +87,12 @@ class AuthModelTest {
   }
 
   @Test
-  void onlyBcryptHashes() {
+  void onlyBcryptAndApr1Hashes() {
     assertThat(new Credential.Htpasswd(Map.of("alice", HASH)).users()).containsEntry("alice", HASH);
-    for (String bad : List.of("$apr1$abc$defghijklmnopqrstuvwxy", "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "plain",
+    String apr1 = "$apr1$Qq7Xn2Lm$npfl7VDE7LaM1f5WLgOT31";
+    assertThat(new Credential.Htpasswd(Map.of("carol", apr1)).users()).containsEntry("carol", apr1);
+    for (String bad : List.of("$apr1$abc$short", "$apr1$toolongsalt$npfl7VDE7LaM1f5WLgOT31",
+        "{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "plain",
         "xyDqv8Fs4TMb2", HASH.replace("$05$", "$99$"), HASH.substring(1))) {
       assertThatThrownBy(() -> new Credential.Htpasswd(Map.of("bob", bad)))
           .isInstanceOf(ModelException.class).hasMessageContaining("bcrypt").hasMessageNotContaining(bad);

@@ -27,11 +27,11 @@ final class BasicAuth implements RouteAuth {
   private final BcryptVerifier verifier;
   private final AuthDecision challenge;
 
-  /** @param users user to bcrypt hash, or null when the password file is unavailable (503 for all) */
+  /** @param users user to bcrypt or apr1 hash, or null when the password file is unavailable (503 for all) */
   BasicAuth(Map<String, String> users, String realm, BcryptVerifier verifier) {
     this.users = users;
     this.verifier = verifier;
-    this.dummy = users == null || verifier == null ? null : BcryptVerifier.dummy(typicalCost(users));
+    this.dummy = users == null || verifier == null ? null : dummyFor(users);
     this.challenge = AuthDecision.deny(401, AuthDecision.UNAUTHORIZED, List.of(Map.entry("www-authenticate",
         "Basic realm=\"" + quote(realm) + "\", charset=\"UTF-8\"")));
   }
@@ -100,11 +100,27 @@ final class BasicAuth implements RouteAuth {
     return -1;
   }
 
-  /** The cost most of the file's hashes have: unknown users are checked at it. */
+  /**
+   * What an unknown user's password is checked against, so that it takes as long as a known user's:
+   * an apr1 hash when most of the file's are apr1, else bcrypt at the cost most of them have.
+   */
+  static String dummyFor(Map<String, String> users) {
+    long apr1 = users.values().stream().filter(h -> h.startsWith("$apr1$")).count();
+    if (apr1 * 2 > users.size()) {
+      byte[] random = new byte[16];
+      new java.security.SecureRandom().nextBytes(random);
+      return org.apache.commons.codec.digest.Md5Crypt.apr1Crypt(random);
+    }
+    return BcryptVerifier.dummy(typicalCost(users));
+  }
+
+  /** The cost most of the file's bcrypt hashes have: unknown users are checked at it. */
   static int typicalCost(Map<String, String> users) {
     Map<Integer, Integer> counts = new HashMap<>();
     for (String hash : users.values()) {
-      counts.merge(Integer.parseInt(hash.substring(4, 6)), 1, Integer::sum);
+      if (hash.startsWith("$2")) {
+        counts.merge(Integer.parseInt(hash.substring(4, 6)), 1, Integer::sum);
+      }
     }
     return counts.entrySet().stream().max(Map.Entry.<Integer, Integer>comparingByValue()
         .thenComparing(Map.Entry.comparingByKey())).map(Map.Entry::getKey).orElse(10);

@@ -80,6 +80,13 @@ public final class BcryptVerifier implements AutoCloseable {
 
   private static boolean check(String hash, byte[] password) {
     try {
+      if (hash.startsWith("$apr1$")) {
+        // Apache's MD5 scheme (htpasswd's default): the hash of the password with the stored salt
+        // must be the stored hash, compared in constant time.
+        String computed = org.apache.commons.codec.digest.Md5Crypt.apr1Crypt(password, hash);
+        return java.security.MessageDigest.isEqual(computed.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+            hash.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
       return OpenBSDBCrypt.checkPassword(hash, password);
     } catch (RuntimeException e) {
       return false;

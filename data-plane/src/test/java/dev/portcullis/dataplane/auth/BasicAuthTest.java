@@ -27,14 +27,17 @@ class BasicAuthTest extends AuthHarness {
 
   static final String ALICE = bcrypt("alice-secret", 10);
   static final String BOB = bcrypt("bob-secret", 10);
+  /** openssl passwd -apr1 -salt Qq7Xn2Lm s3cret-pass */
+  static final String DAVE = "$apr1$Qq7Xn2Lm$npfl7VDE7LaM1f5WLgOT31";
   Credential.Htpasswd users;
   Map<String, Credential> credentials;
   Auth auth;
 
   @BeforeAll
   void users() {
-    // carol's line was apr1 in the file: the translator left her out, so she is not here at all.
-    users = new Credential.Htpasswd(Map.of("alice", ALICE, "bob", BOB));
+    // carol's line was {SHA} in the file: the translator left her out, so she is not here at all.
+    // dave's is apr1 (htpasswd's default, as ingress-nginx's documentation makes them).
+    users = new Credential.Htpasswd(Map.of("alice", ALICE, "bob", BOB, "dave", DAVE));
     credentials = Map.of("htpasswd:shop/users", users);
     auth = new Auth(new Auth.Basic(new SecretRef("shop", "users", Credential.fingerprint(users)), "Shop \"admin\""),
         null, null);
@@ -48,6 +51,8 @@ class BasicAuthTest extends AuthHarness {
     assertThat(r.body()).isEqualTo("backend /x");
     assertThat(lastHeaders.get().get("authorization")).isEqualTo(basic("alice", "alice-secret"));
     assertThat(get("/x", "Authorization", basic("bob", "bob-secret")).status()).isEqualTo(200);
+    assertThat(get("/x", "Authorization", basic("dave", "s3cret-pass")).status()).isEqualTo(200);
+    assertThat(get("/x", "Authorization", basic("dave", "s3cret-pasS")).status()).isEqualTo(401);
     assertThat(get("/open").status()).isEqualTo(200);
   }
 

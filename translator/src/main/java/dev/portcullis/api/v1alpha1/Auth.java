@@ -41,8 +41,8 @@ public class Auth {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Basic {
     @JsonPropertyDescription("A Secret in the route's namespace whose key auth (as ingress-nginx's auth-file), or "
-        + "htpasswd, holds an htpasswd file. Only bcrypt entries (htpasswd -B: $2y$, $2a$, $2b$) are accepted; other "
-        + "lines are refused and reported.")
+        + "htpasswd, holds an htpasswd file. Only bcrypt (htpasswd -B: $2y$, $2a$, $2b$) and apr1 (htpasswd's default: "
+        + "$apr1$, weaker) entries are accepted; other lines are refused and reported.")
     @Required
     @Pattern(SECRET_NAME_PATTERN)
     @Size(max = 253)

@@ -52,6 +52,7 @@ public final class AuthPolicies {
   private SecretRef secret(AuthSecrets.Result r, String kind, String namespace, String name, String field,
       String detailReason, ObjectReport report) {
     r.details().forEach(d -> report.error(field, detailReason, "Secret " + namespace + "/" + name + ": " + d));
+    r.warnings().forEach(w -> report.warning(field, "WeakPasswordHash", "Secret " + namespace + "/" + name + ": " + w));
     SecretRef ref = new SecretRef(namespace, name, r.fingerprint());
     if (r.ok()) {
       builder.credential(ref.credentialKey(kind), r.credential());

@@ -38,9 +38,18 @@ public final class AuthSecrets {
    * @param details     problems with parts of it (a line, a key) that were left out
    * @param problem     why it cannot be used at all, or null
    * @param missing     true when the Secret does not exist
+   * @param warnings    parts that are used but should change (a weak hash)
    */
   public record Result(Credential credential, String fingerprint, List<String> details, String problem,
-      boolean missing) {
+      boolean missing, List<String> warnings) {
+    public Result {
+      warnings = warnings == null ? List.of() : List.copyOf(warnings);
+    }
+
+    public Result(Credential credential, String fingerprint, List<String> details, String problem, boolean missing) {
+      this(credential, fingerprint, details, problem, missing, List.of());
+    }
+
     public boolean ok() {
       return credential != null;
     }
@@ -102,11 +111,12 @@ public final class AuthSecrets {
     });
   }
 
-  /** Reads an htpasswd file: one {@code user:hash} per line; bcrypt hashes only. */
+  /** Reads an htpasswd file: one {@code user:hash} per line; bcrypt and apr1 hashes only. */
   static Result parseHtpasswd(String file, String what) {
     Map<String, String> users = new LinkedHashMap<>();
     Map<String, Integer> lineOf = new HashMap<>();
     List<String> details = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
     String[] lines = file.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       int n = i + 1;
@@ -130,9 +140,12 @@ public final class AuthSecrets {
             + "; this line is ignored");
         continue;
       }
-      if (!Credential.isBcrypt(hash)) {
+      if (Credential.isApr1(hash)) {
+        warnings.add("line " + n + ": user \"" + user + "\" has an apr1 (MD5) hash, htpasswd's default: accepted, but "
+            + "bcrypt (htpasswd -B) resists guessing far better");
+      } else if (!Credential.isBcrypt(hash)) {
         details.add("line " + n + ": user \"" + user + "\" has " + hashKind(hash) + "; only bcrypt (htpasswd -B: $2y$, "
-            + "$2a$, $2b$) is accepted, so this user cannot log in");
+            + "$2a$, $2b$) and apr1 (htpasswd's default: $apr1$) are accepted, so this user cannot log in");
         continue;
       }
       if (users.size() == Credential.MAX_USERS) {
@@ -143,11 +156,11 @@ public final class AuthSecrets {
       lineOf.put(user, n);
     }
     if (users.isEmpty()) {
-      return unusable(what + " holds no bcrypt user", details);
+      return unusable(what + " holds no bcrypt or apr1 user", details);
     }
     try {
       Credential c = new Credential.Htpasswd(users);
-      return new Result(c, Credential.fingerprint(c), details, null, false);
+      return new Result(c, Credential.fingerprint(c), details, null, false, warnings);
     } catch (ModelException e) {
       return unusable(what + ": " + e.getMessage(), details);
     }
@@ -156,7 +169,7 @@ public final class AuthSecrets {
   /** What kind of hash a refused entry has, without showing it. */
   static String hashKind(String hash) {
     if (hash.startsWith("$apr1$")) {
-      return "an apr1 (MD5) hash";
+      return "a malformed apr1 hash";
     }
     if (hash.startsWith("{SHA}")) {
       return "a SHA-1 hash";

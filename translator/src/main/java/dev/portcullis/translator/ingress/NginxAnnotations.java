@@ -119,7 +119,20 @@ public final class NginxAnnotations {
       Map.entry("upstream-vhost", "the Host header sent upstream"),
       Map.entry("x-forwarded-prefix", "the X-Forwarded-Prefix header sent upstream"),
       Map.entry("proxy-buffering", "accepted, no effect: Portcullis streams bodies and buffers only what its cache stores"),
+      Map.entry("proxy-buffer-size", "accepted, no effect: upstream response headers up to 32 KiB are read whatever "
+          + "its value (nginx's 4k-8k default is why charts raise it); bodies are streamed"),
+      Map.entry("proxy-buffers-number", "accepted, no effect: Portcullis streams bodies instead of buffering them"),
+      Map.entry("proxy-busy-buffers-size", "accepted, no effect: Portcullis streams bodies instead of buffering them"),
+      Map.entry("proxy-max-temp-file-size", "accepted, no effect: Portcullis never spools bodies to disk"),
+      Map.entry("client-body-buffer-size", "accepted, no effect: request bodies are streamed (a retryable one is "
+          + "kept in memory up to 64 KiB)"),
+      Map.entry("proxy-request-buffering", "accepted, no effect: request bodies are streamed (a retryable one is "
+          + "kept in memory up to 64 KiB)"),
       Map.entry("enable-access-log", "accepted, no effect: the access log is set per data plane, not per route")));
+
+  /** nginx's buffer sizes: read and checked, without effect (Portcullis streams). */
+  static final List<String> BUFFER_SIZES = List.of("proxy-buffer-size", "proxy-busy-buffers-size",
+      "proxy-max-temp-file-size", "client-body-buffer-size");
 
   /** ingress-nginx's CORS defaults. */
   static final List<String> CORS_METHODS = List.of("GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS");
@@ -442,16 +455,23 @@ public final class NginxAnnotations {
         invalid("x-forwarded-prefix", "is not a plain path (nginx variables are not supported)");
         prefix = null;
       }
-      String buffering = get("proxy-buffering");
-      if (buffering != null && !buffering.equals("on") && !buffering.equals("off")) {
-        invalid("proxy-buffering", "is neither on nor off");
+      for (String onOff : List.of("proxy-buffering", "proxy-request-buffering")) {
+        String v = get(onOff);
+        if (v != null && !v.equals("on") && !v.equals("off")) {
+          invalid(onOff, "is neither on nor off");
+        }
       }
+      for (String buffer : BUFFER_SIZES) {
+        size(buffer);
+      }
+      integer("proxy-buffers-number", 1, 1024);
       bool("enable-access-log");
 
       for (String name : known) {
         if (findings.stream().noneMatch(f -> f.name().equals(PREFIX + name))) {
           boolean noop = name.equals("proxy-buffering") || name.equals("enable-access-log")
-              || name.equals("affinity-mode");
+              || name.equals("affinity-mode") || name.equals("proxy-request-buffering")
+              || name.equals("proxy-buffers-number") || BUFFER_SIZES.contains(name);
           findings.add(new Finding(PREFIX + name, noop ? Verdict.ACCEPTED : Verdict.HONOURED, HONOURED.get(name)));
         }
       }

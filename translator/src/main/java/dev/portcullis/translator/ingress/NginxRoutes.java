@@ -73,6 +73,8 @@ final class NginxRoutes {
     String field = "metadata.annotations[" + NginxAnnotations.PREFIX + "auth-secret]";
     r.details().forEach(d -> report.error(field, "UnsupportedPasswordEntry", "Secret " + ns + "/" + basic.secret()
         + ": " + d));
+    r.warnings().forEach(w -> report.warning(field, "WeakPasswordHash", "Secret " + ns + "/" + basic.secret()
+        + ": " + w));
     SecretRef ref = new SecretRef(ns, basic.secret(), r.fingerprint());
     if (r.ok()) {
       builder.credential(ref.credentialKey(Credential.HTPASSWD), r.credential());

@@ -71,22 +71,25 @@ class AuthSecretsTest {
         .flatMap(o -> o.problems().stream()).map(p -> p.message()).toList()) + TranslationYaml.write(result.status());
     assertThat(status).contains("line 3: user \"carol\"").doesNotContain("x6Pc8nYq").doesNotContain("hunter2")
         .doesNotContain("W6ph5Mm5");
-    // The bcrypt users of the file still work: they are what travels.
+    // The bcrypt and apr1 users of the file still work: they are what travels.
     assertThat(((Credential.Htpasswd) result.credentials().get("htpasswd:shop/mixed")).users())
-        .containsOnlyKeys("alice", "bob");
+        .containsOnlyKeys("alice", "bob", "carol");
   }
 
   @Test
   void htpasswdLines() {
     AuthSecrets.Result r = AuthSecrets.parseHtpasswd("alice:" + ALICE + "\r\n\n# c\nbob:$apr1$a$b\n:" + BOB
-        + "\nbob2:" + BOB + "   \n", "file");
+        + "\nbob2:" + BOB + "   \ncarol:$apr1$Qq7Xn2Lm$npfl7VDE7LaM1f5WLgOT31\n", "file");
     assertThat(r.ok()).isTrue();
-    assertThat(((Credential.Htpasswd) r.credential()).users()).containsOnlyKeys("alice", "bob2");
+    assertThat(((Credential.Htpasswd) r.credential()).users()).containsOnlyKeys("alice", "bob2", "carol");
     assertThat(r.details()).containsExactly(
-        "line 4: user \"bob\" has an apr1 (MD5) hash; only bcrypt (htpasswd -B: $2y$, $2a$, $2b$) is accepted, so "
-            + "this user cannot log in",
+        "line 4: user \"bob\" has a malformed apr1 hash; only bcrypt (htpasswd -B: $2y$, $2a$, $2b$) and apr1 "
+            + "(htpasswd's default: $apr1$) are accepted, so this user cannot log in",
         "line 5 is not user:hash; it is ignored");
-    assertThat(AuthSecrets.parseHtpasswd("carol:plain\n", "file").problem()).contains("holds no bcrypt user");
+    assertThat(r.warnings()).containsExactly(
+        "line 7: user \"carol\" has an apr1 (MD5) hash, htpasswd's default: accepted, but bcrypt (htpasswd -B) "
+            + "resists guessing far better");
+    assertThat(AuthSecrets.parseHtpasswd("carol:plain\n", "file").problem()).contains("holds no bcrypt or apr1 user");
     assertThat(AuthSecrets.hashKind("xyDqv8Fs4TMb2")).contains("crypt(3)");
   }
 }
