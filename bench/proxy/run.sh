@@ -57,8 +57,10 @@ if need haproxy && [[ "${HAPROXY:-1}" != 0 ]]; then
   proxies="nginx portcullis haproxy"
 fi
 
+# No access log on either side (nginx: access_log off); ACCESS_LOG=stdout measures Portcullis with its
+# default JSON access log (written to a file here), which the proxies' figures then include.
 PORTCULLIS_JAVA_OPTS="$JAVA_OPTS" "$root/portcullis" local "$here/site" --http-port 19002 --https-port -1 \
-  --admin-port 19901 --event-loops "$EVENT_LOOPS" > "$out/portcullis.log" 2>&1 &
+  --admin-port 19901 --event-loops "$EVENT_LOOPS" --access-log "${ACCESS_LOG:-off}" > "$out/portcullis.log" 2>&1 &
 portcullis_pid=$!
 pids+=("$portcullis_pid")
 for _ in $(seq 1 300); do curl -fsS -o /dev/null http://127.0.0.1:19901/readyz 2>/dev/null && break; sleep 1; done
