@@ -251,7 +251,9 @@ public final class ScaleRun {
         requests.incrementAndGet();
         if (ar.failed() || ar.result() / 100 != 2) {
           failures.incrementAndGet();
-          samples.add(Fleet.host(app) + path + " -> " + (ar.failed() ? ar.cause().toString() : ar.result()));
+          if (samples.size() < 100) { // the first few say what went wrong; the count says how often
+            samples.add(Fleet.host(app) + path + " -> " + (ar.failed() ? ar.cause().toString() : ar.result()));
+          }
         }
         vertx.setTimer(gapMs, t -> next[0].run());
       });
