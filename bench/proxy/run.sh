@@ -6,6 +6,7 @@
 #   bench/proxy/run.sh                 # installs nginx and wrk from Debian when missing
 #   ROUNDS=7 DURATION=15 bench/proxy/run.sh
 #   SCENARIOS="small:50 16k:200 cached:50" bench/proxy/run.sh
+#   ACCESS_LOG=stdout bench/proxy/run.sh   # Portcullis with its default JSON access log (off otherwise)
 #
 # For every round it prints requests/s, p50 and p99 latency, and the CPU time the proxy process
 # spent per request (utime + stime from /proc/PID/stat, all of its threads: for the JVM that
