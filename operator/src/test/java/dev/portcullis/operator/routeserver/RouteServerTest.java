@@ -109,6 +109,35 @@ class RouteServerTest {
     response.body().close();
   }
 
+  @Test
+  void everyStreamGetsTheSameLineForAVersionAndTheNextVersionToo() throws Exception {
+    PushMessage.Snapshot first = server.publish(table("a.test"));
+    HttpResponse<Stream<String>> one = http.send(request("/v1/stream", TOKEN, "dp-1").build(),
+        HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> two = http.send(request("/v1/stream", TOKEN, "dp-2").build(),
+        HttpResponse.BodyHandlers.ofLines());
+    Iterator<String> a = one.body().iterator();
+    Iterator<String> b = two.body().iterator();
+    String lineA = a.next();
+    // The line is serialized once and shared by the streams: byte for byte the same, and the snapshot.
+    assertThat(b.next()).isEqualTo(lineA);
+    assertThat(read(lineA)).isEqualTo(first);
+
+    PushMessage.Snapshot second = server.publish(table("b.test"));
+    assertThat(nextSnapshot(a)).isEqualTo(second);
+    assertThat(nextSnapshot(b)).isEqualTo(second);
+    one.body().close();
+    two.body().close();
+  }
+
+  static PushMessage nextSnapshot(Iterator<String> lines) {
+    PushMessage m = read(lines.next());
+    while (m instanceof PushMessage.Ping) {
+      m = read(lines.next());
+    }
+    return m;
+  }
+
   static PushMessage read(String line) {
     return RouteTableJson.read(line.getBytes(StandardCharsets.UTF_8), PushMessage.class);
   }
