@@ -13,8 +13,6 @@ import dev.portcullis.translator.manifest.ManifestReader;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -78,24 +76,16 @@ public final class MigrateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
-    List<Path> inputs;
+    List<ManifestFiles.Read> reads;
     try {
-      inputs = ManifestFiles.expand(files);
+      reads = ManifestFiles.readAll(files, new ManifestReader(namespace));
     } catch (IOException e) {
       err.println("migrate: " + e);
       return 3;
     }
-    ManifestReader reader = new ManifestReader(namespace);
     List<Ingress> ingresses = new ArrayList<>();
-    for (Path file : inputs) {
-      String content;
-      try {
-        content = Files.readString(file, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        err.println("migrate: cannot read " + file + ": " + e.getMessage());
-        return 3;
-      }
-      ManifestReader.Result r = reader.read(content, file.toString());
+    for (ManifestFiles.Read read : reads) {
+      ManifestReader.Result r = read.result();
       r.problems().forEach(p -> err.println("  ERROR " + p));
       r.objects().stream().map(ManifestReader.Manifest::object).filter(o -> o instanceof Ingress)
           .forEach(o -> ingresses.add((Ingress) o));

@@ -13,8 +13,6 @@ import dev.portcullis.translator.status.Problem;
 import dev.portcullis.translator.status.Severity;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -79,30 +77,22 @@ public final class TranslateCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
     PrintWriter out = spec.commandLine().getOut();
-    List<Path> inputs;
+    List<ManifestFiles.Read> reads;
     try {
-      inputs = ManifestFiles.expand(files);
+      reads = ManifestFiles.readAll(files, new ManifestReader(namespace));
     } catch (IOException e) {
       err.println("translate: " + e);
       return 3;
     }
-    ManifestReader reader = new ManifestReader(namespace);
     ClusterSnapshot.Builder snapshot = ClusterSnapshot.builder();
     List<ManifestProblem> manifestProblems = new ArrayList<>();
     Map<String, String> origins = ManifestFiles.newOrigins();
     int objects = 0;
-    for (Path file : inputs) {
-      String content;
-      try {
-        content = Files.readString(file, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        err.println("translate: cannot read " + file + ": " + e.getMessage());
-        return 3;
-      }
-      ManifestReader.Result r = reader.read(content, file.toString());
+    for (ManifestFiles.Read read : reads) {
+      ManifestReader.Result r = read.result();
       manifestProblems.addAll(r.problems());
       objects += r.objects().size();
-      ManifestFiles.addAll(snapshot, r.objects(), file.toString(), origins, manifestProblems);
+      ManifestFiles.addAll(snapshot, r.objects(), read.file().toString(), origins, manifestProblems);
     }
     TranslatorOptions options = translatorFlags.options(false);
     TranslationResult result = new Translator(options).translate(snapshot.build());
@@ -128,7 +118,7 @@ public final class TranslateCommand implements Callable<Integer> {
     int warnings = result.status().count(Severity.WARNING) - result.status().count(Severity.ERROR);
     long ignored = result.status().objects().stream().filter(s -> s.disposition() == Disposition.IGNORED).count();
     err.printf("translate: %d files, %d objects, %d hosts, %d routes, %d clusters; %d errors, %d warnings%s%n",
-        inputs.size(), objects, result.table().virtualHosts().size(), result.table().routeCount(),
+        reads.size(), objects, result.table().virtualHosts().size(), result.table().routeCount(),
         result.table().clusters().size(), errors, warnings,
         ignored == 0 ? "" : "; " + ignored + " Ingresses of other classes ignored (see status)");
     for (ManifestProblem p : manifestProblems) {

@@ -26,6 +26,41 @@ public final class ManifestFiles {
     return !name.startsWith(".") && (name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json"));
   }
 
+  /** One manifest file and what it read as. */
+  public record Read(Path file, ManifestReader.Result result) {}
+
+  /** A manifest file that could not be read; prints as {@code cannot read FILE: why}. */
+  public static final class UnreadableFile extends IOException {
+    UnreadableFile(Path file, IOException cause) {
+      super("cannot read " + file + ": " + cause.getMessage(), cause);
+    }
+
+    @Override
+    public String toString() {
+      return getMessage();
+    }
+  }
+
+  /**
+   * Reads every manifest file under {@code paths} (as {@link #expand} finds them), in order, as the
+   * commands that take {@code -f} do.
+   *
+   * @throws IOException a path cannot be listed, or an {@link UnreadableFile}
+   */
+  public static List<Read> readAll(List<Path> paths, ManifestReader reader) throws IOException {
+    List<Read> reads = new ArrayList<>();
+    for (Path file : expand(paths)) {
+      String content;
+      try {
+        content = Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UnreadableFile(file, e);
+      }
+      reads.add(new Read(file, reader.read(content, file.toString())));
+    }
+    return reads;
+  }
+
   /** The manifest files under each path (a file stands for itself), sorted, hidden folders skipped. */
   public static List<Path> expand(List<Path> paths) throws IOException {
     TreeSet<Path> files = new TreeSet<>();

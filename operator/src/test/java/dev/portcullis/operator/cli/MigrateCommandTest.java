@@ -104,6 +104,15 @@ class MigrateCommandTest {
   }
 
   @Test
+  void aFileThatCannotBeReadIsNamedAndExits3(@TempDir Path dir) {
+    Path missing = dir.resolve("missing.yaml");
+    Run r = run("-f", missing.toString());
+    assertThat(r.exit()).isEqualTo(3);
+    assertThat(r.err()).startsWith("migrate: cannot read " + missing + ": ");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
   void reportsWhatIsHonouredRefusedAndNotExpressible(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("ingress.yaml");
     Files.writeString(file, INGRESSES);
