@@ -68,7 +68,6 @@ public final class ConfigClient extends VerticleBase {
   /** A message is being parsed or applied; the newest snapshot that came meanwhile waits in {@link #pending}. */
   private boolean busy;
   private byte[] pending;
-  private long superseded;
 
   public ConfigClient(URI server, String token, DataPlaneConfig.RouteTls tls, String node, SnapshotSink sink) {
     this(server, token, tls, node, sink, PushProtocol.DEFAULT_MAX_MESSAGE_BYTES);
@@ -191,9 +190,6 @@ public final class ConfigClient extends VerticleBase {
         // replaces any still waiting, so a burst of pushes costs one compile, not a growing queue.
         // Pings only prove the stream alive, which any byte already did.
         if (!isPing(bytes)) {
-          if (pending != null) {
-            superseded++;
-          }
           pending = bytes;
         }
         return;
@@ -235,11 +231,6 @@ public final class ConfigClient extends VerticleBase {
             process(next, generation); // only this stream's lines are ever pending
           }
         });
-  }
-
-  /** Snapshots replaced by a newer one before they were applied (never compiled, never acknowledged). */
-  public long superseded() {
-    return superseded;
   }
 
   private Future<Void> onSnapshot(PushMessage.Snapshot snapshot) {
