@@ -288,9 +288,13 @@ public final class RouteTableBuilder {
     }
   }
 
+  /** The clusters a route uses: where it forwards, and where its error pages come from. */
   private static void collectClusters(Route route, Set<String> into) {
     if (route.action() instanceof RouteAction.Forward f) {
       f.clusters().forEach(c -> into.add(c.cluster()));
+    }
+    if (route.policiesOrNone().errorPages() != null) {
+      into.add(route.policiesOrNone().errorPages().cluster());
     }
   }
 }
