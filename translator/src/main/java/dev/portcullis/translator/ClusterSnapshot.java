@@ -34,6 +34,33 @@ public final class ClusterSnapshot {
   private final SortedMap<ObjectKey, ProxyRoute> proxyRoutes;
   private final SortedMap<ObjectKey, Secret> secrets;
   private final Map<ObjectKey, List<EndpointSlice>> slicesByService;
+  /** Hash indexes for lookups (the sorted maps are for iteration in a stable order). */
+  private final Map<ObjectKey, Service> servicesByKey;
+  private final Map<ObjectKey, Endpoints> endpointsByKey;
+  private final Map<ObjectKey, Secret> secretsByKey;
+  /**
+   * On a {@link #tracking} view: where the lookups of the object being translated are recorded
+   * (null between objects). Views are confined to the one translation that made them.
+   */
+  private Reads reads;
+  /** True on a {@link #tracking} view; a shared snapshot never records, so threads may share it. */
+  private final boolean tracking;
+
+  /** A tracking view: the same objects, and lookups can be recorded with {@link #recordInto}. */
+  private ClusterSnapshot(ClusterSnapshot of) {
+    this.ingresses = of.ingresses;
+    this.ingressClasses = of.ingressClasses;
+    this.services = of.services;
+    this.endpointSlices = of.endpointSlices;
+    this.endpoints = of.endpoints;
+    this.proxyRoutes = of.proxyRoutes;
+    this.secrets = of.secrets;
+    this.slicesByService = of.slicesByService;
+    this.servicesByKey = of.servicesByKey;
+    this.endpointsByKey = of.endpointsByKey;
+    this.secretsByKey = of.secretsByKey;
+    this.tracking = true;
+  }
 
   private ClusterSnapshot(Builder b) {
     this.ingresses = Collections.unmodifiableSortedMap(new TreeMap<>(b.ingresses));
@@ -43,7 +70,7 @@ public final class ClusterSnapshot {
     this.endpoints = Collections.unmodifiableSortedMap(new TreeMap<>(b.endpoints));
     this.proxyRoutes = Collections.unmodifiableSortedMap(new TreeMap<>(b.proxyRoutes));
     this.secrets = Collections.unmodifiableSortedMap(new TreeMap<>(b.secrets));
-    Map<ObjectKey, List<EndpointSlice>> index = new TreeMap<>();
+    Map<ObjectKey, List<EndpointSlice>> index = new java.util.HashMap<>();
     for (Map.Entry<ObjectKey, EndpointSlice> e : endpointSlices.entrySet()) {
       Map<String, String> labels = e.getValue().getMetadata().getLabels();
       String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
@@ -53,6 +80,10 @@ public final class ClusterSnapshot {
     }
     index.replaceAll((k, v) -> List.copyOf(v));
     this.slicesByService = Collections.unmodifiableMap(index);
+    this.servicesByKey = new java.util.HashMap<>(services);
+    this.endpointsByKey = new java.util.HashMap<>(endpoints);
+    this.secretsByKey = new java.util.HashMap<>(secrets);
+    this.tracking = false;
   }
 
   public static final ClusterSnapshot EMPTY = builder().build();
@@ -74,11 +105,11 @@ public final class ClusterSnapshot {
   }
 
   public Optional<IngressClass> ingressClass(String name) {
-    return Optional.ofNullable(ingressClasses.get(name));
+    return Optional.ofNullable(read(INGRESS_CLASS, null, name));
   }
 
   public Optional<Service> service(String namespace, String name) {
-    return Optional.ofNullable(services.get(new ObjectKey(namespace, name)));
+    return Optional.ofNullable(read(SERVICE, namespace, name));
   }
 
   public Collection<Service> services() {
@@ -91,12 +122,13 @@ public final class ClusterSnapshot {
 
   /** The Service's EndpointSlices (by the {@value #SERVICE_NAME_LABEL} label), sorted by name. */
   public List<EndpointSlice> endpointSlicesOf(String namespace, String service) {
-    return slicesByService.getOrDefault(new ObjectKey(namespace, service), List.of());
+    List<EndpointSlice> slices = read(SLICES, namespace, service);
+    return slices == null ? List.of() : slices;
   }
 
   /** The legacy v1 Endpoints object of the same name as a Service. */
   public Optional<Endpoints> endpoints(String namespace, String name) {
-    return Optional.ofNullable(endpoints.get(new ObjectKey(namespace, name)));
+    return Optional.ofNullable(read(ENDPOINTS, namespace, name));
   }
 
   /**
@@ -104,7 +136,7 @@ public final class ClusterSnapshot {
    * ones, and those a route names for other purposes); in local mode, those of the folder.
    */
   public Optional<Secret> secret(String namespace, String name) {
-    return Optional.ofNullable(secrets.get(new ObjectKey(namespace, name)));
+    return Optional.ofNullable(read(SECRET, namespace, name));
   }
 
   public Collection<Secret> secrets() {
@@ -114,6 +146,131 @@ public final class ClusterSnapshot {
   public int size() {
     return ingresses.size() + ingressClasses.size() + services.size() + endpointSlices.size() + endpoints.size()
         + proxyRoutes.size() + secrets.size();
+  }
+
+  private static final int SERVICE = 0;
+  private static final int SLICES = 1;
+  private static final int ENDPOINTS = 2;
+  private static final int SECRET = 3;
+  private static final int INGRESS_CLASS = 4;
+
+  /** One lookup by kind, namespace and name. */
+  private record ReadKey(int kind, String namespace, String name) {}
+
+  @SuppressWarnings("unchecked")
+  private <T> T read(int kind, String namespace, String name) {
+    T found = (T) lookup(kind, namespace, name);
+    if (reads != null) {
+      reads.found.putIfAbsent(new ReadKey(kind, namespace, name), found);
+    }
+    return found;
+  }
+
+  private Object lookup(int kind, String namespace, String name) {
+    return switch (kind) {
+      case SERVICE -> servicesByKey.get(new ObjectKey(namespace, name));
+      case SLICES -> slicesByService.get(new ObjectKey(namespace, name));
+      case ENDPOINTS -> endpointsByKey.get(new ObjectKey(namespace, name));
+      case SECRET -> secretsByKey.get(new ObjectKey(namespace, name));
+      case INGRESS_CLASS -> ingressClasses.get(name);
+      default -> throw new IllegalArgumentException("kind " + kind);
+    };
+  }
+
+  /**
+   * What one object's translation looked up, and what it found (absences too): while all of it is
+   * the same in a later snapshot (the same instances: sources keep unchanged objects), the
+   * object's translation is the same.
+   */
+  public static final class Reads {
+    private final Map<ReadKey, Object> found = new java.util.LinkedHashMap<>();
+
+    /** Adds what another computation read (one this object's translation reused). */
+    void addAll(Reads other) {
+      other.found.forEach(found::putIfAbsent);
+    }
+
+    public int size() {
+      return found.size();
+    }
+  }
+
+  /** A view of this snapshot whose lookups {@link #recordInto} can record, for one translation. */
+  public ClusterSnapshot tracking() {
+    return new ClusterSnapshot(this);
+  }
+
+  /** Records this view's lookups into {@code into} from now on (null: stop); returns where they went before. */
+  public Reads recordInto(Reads into) {
+    if (!tracking) {
+      throw new IllegalStateException("only a tracking() view records its lookups");
+    }
+    Reads before = reads;
+    reads = into;
+    return before;
+  }
+
+  /** True when every lookup in {@code reads} finds the same instances here as it found then. */
+  public boolean unchanged(Reads reads) {
+    for (Map.Entry<ReadKey, Object> e : reads.found.entrySet()) {
+      ReadKey k = e.getKey();
+      Object now = lookup(k.kind(), k.namespace(), k.name());
+      if (now != e.getValue() && !sameElements(now, e.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Lists of slices are made per snapshot: equal when they hold the same instances. */
+  private static boolean sameElements(Object a, Object b) {
+    if (!(a instanceof List<?> x) || !(b instanceof List<?> y) || x.size() != y.size()) {
+      return false;
+    }
+    for (int i = 0; i < x.size(); i++) {
+      if (x.get(i) != y.get(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A value computed from lookups, with the lookups it made. */
+  public record Captured<T>(T value, Reads reads) {}
+
+  /**
+   * A per-translation cache that keeps the lookups each value was computed from: whoever gets a
+   * cached value depends on what computing it read, and is told so (recorded as its reads too).
+   */
+  public <T> T cached(Map<String, Captured<T>> cache, String key, java.util.function.Supplier<T> compute) {
+    Captured<T> c = cache.get(key);
+    if (!tracking) {
+      if (c == null) {
+        c = new Captured<>(compute.get(), null);
+        cache.put(key, c);
+      }
+      return c.value();
+    }
+    Reads outer = reads;
+    if (c == null) {
+      Reads inner = new Reads();
+      reads = inner;
+      T value;
+      try {
+        value = compute.get();
+      } finally {
+        reads = outer;
+        if (outer != null) {
+          outer.addAll(inner);
+        }
+      }
+      cache.put(key, new Captured<>(value, inner));
+      return value;
+    }
+    if (outer != null) {
+      outer.addAll(c.reads());
+    }
+    return c.value();
   }
 
   /** The Secret type that holds a certificate and its key. */

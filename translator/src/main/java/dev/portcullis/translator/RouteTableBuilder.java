@@ -15,6 +15,7 @@ import dev.portcullis.translator.backend.BackendResolver;
 import dev.portcullis.translator.status.ObjectRef;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,9 +49,11 @@ public final class RouteTableBuilder {
   /** A certificate reference and the object that claimed it for a host. */
   public record TlsClaim(TlsRef tls, ObjectRef owner) {}
 
-  private final Map<String, HostEntry> hosts = new TreeMap<>();
-  private final Map<String, Cluster> clusters = new TreeMap<>();
-  private final Map<String, BackendResolver.Resolution> resolutions = new TreeMap<>();
+  // Hash maps while objects add to them (a rebuild replays every unchanged object's calls); the
+  // table is sorted once, in build().
+  private final Map<String, HostEntry> hosts = new HashMap<>();
+  private final Map<String, Cluster> clusters = new HashMap<>();
+  private final Map<String, BackendResolver.Resolution> resolutions = new HashMap<>();
   private final Map<String, Certificate> certificates = new TreeMap<>();
   private final Map<String, Credential> credentials = new TreeMap<>();
   private Claim globalFallback;
@@ -58,6 +61,27 @@ public final class RouteTableBuilder {
   private Set<String> built = Set.of();
   private Set<String> builtTls = Set.of();
   private Set<String> builtCredentials = Set.of();
+  private Map<String, BuiltHost> builtHosts = Map.of();
+  private List<String> builtHostOrder = List.of();
+  private List<String> builtClusterOrder = List.of();
+  private final List<String> previousHostOrder;
+  private final List<String> previousClusterOrder;
+  /** The hosts an earlier translation built, reused where their claims are the same routes. */
+  private final Map<String, BuiltHost> previousHosts;
+
+  public RouteTableBuilder() {
+    this(null);
+  }
+
+  /**
+   * A builder that reuses what an earlier one built (null: nothing): its hosts where nothing of
+   * them changed, and its order of names.
+   */
+  public RouteTableBuilder(RouteTableBuilder previous) {
+    this.previousHosts = previous == null ? Map.of() : previous.builtHosts;
+    this.previousHostOrder = previous == null ? List.of() : previous.builtHostOrder;
+    this.previousClusterOrder = previous == null ? List.of() : previous.builtClusterOrder;
+  }
   /** Undo actions of the object being processed, newest last; null outside {@link #begin}. */
   private List<Runnable> journal;
 
@@ -84,6 +108,108 @@ public final class RouteTableBuilder {
     journal = null;
   }
 
+  private static final int HOST = 0;
+  private static final int ROUTE = 1;
+  private static final int HOST_FALLBACK = 2;
+  private static final int TLS = 3;
+  private static final int GLOBAL_FALLBACK = 4;
+  private static final int CLUSTER = 5;
+  private static final int RESOLUTION = 6;
+  private static final int CERTIFICATE = 7;
+  private static final int CREDENTIAL = 8;
+
+  /**
+   * One call an object made on the builder, and what came of it (the earlier claim it was told of,
+   * or the exception it got): replayed in a later translation while the object and what it read
+   * are unchanged.
+   */
+  public record Op(int kind, String key, Object arg, ObjectRef owner, Object outcome) {}
+
+  /** Where the calls of the object being processed are recorded, or null. */
+  private List<Op> recording;
+
+  /** Records every call from now on into {@code into} (null: stop). */
+  public void record(List<Op> into) {
+    recording = into;
+  }
+
+  private Object call(int kind, String key, Object arg, ObjectRef owner) {
+    Object outcome;
+    try {
+      outcome = perform(kind, key, arg, owner);
+    } catch (RuntimeException e) {
+      if (recording != null) {
+        recording.add(new Op(kind, key, arg, owner, e));
+      }
+      throw e;
+    }
+    if (recording != null) {
+      recording.add(new Op(kind, key, arg, owner, outcome));
+    }
+    return outcome;
+  }
+
+  private Object perform(int kind, String key, Object arg, ObjectRef owner) {
+    switch (kind) {
+      case HOST -> entry(key);
+      case ROUTE -> {
+        return doAddRoute(key, (Route) arg, owner);
+      }
+      case HOST_FALLBACK -> {
+        return doOfferHostFallback(key, (Route) arg, owner);
+      }
+      case TLS -> {
+        return doOfferTls(key, (TlsRef) arg, owner);
+      }
+      case GLOBAL_FALLBACK -> {
+        return doOfferGlobalFallback((Route) arg, owner);
+      }
+      case CLUSTER -> doCluster((Cluster) arg);
+      case RESOLUTION -> doCluster((BackendResolver.Resolution) arg);
+      case CERTIFICATE -> doCertificate(key, (Certificate) arg);
+      case CREDENTIAL -> doCredential(key, (Credential) arg);
+      default -> throw new IllegalArgumentException("kind " + kind);
+    }
+    return null;
+  }
+
+  /**
+   * Makes an object's recorded calls again, inside {@link #begin}. Returns false as soon as one
+   * comes out otherwise than it did (another object now holds a path, say): the caller then rolls
+   * back and processes the object afresh.
+   */
+  public boolean replay(List<Op> ops) {
+    for (Op op : ops) {
+      Object outcome;
+      try {
+        outcome = perform(op.kind(), op.key(), op.arg(), op.owner());
+      } catch (RuntimeException e) {
+        outcome = e;
+      }
+      if (!sameOutcome(op.outcome(), outcome)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Claims compare by owner and the very route (or certificate reference); exceptions by type and message. */
+  private static boolean sameOutcome(Object recorded, Object now) {
+    if (recorded == now) {
+      return true;
+    }
+    if (recorded instanceof Claim a && now instanceof Claim b) {
+      return a.route() == b.route() && a.owner().equals(b.owner());
+    }
+    if (recorded instanceof TlsClaim a && now instanceof TlsClaim b) {
+      return a.tls() == b.tls() && a.owner().equals(b.owner());
+    }
+    if (recorded instanceof RuntimeException a && now instanceof RuntimeException b) {
+      return a.getClass() == b.getClass() && java.util.Objects.equals(a.getMessage(), b.getMessage());
+    }
+    return false;
+  }
+
   private void undo(Runnable action) {
     if (journal != null) {
       journal.add(action);
@@ -104,7 +230,7 @@ public final class RouteTableBuilder {
 
   /** Makes sure the host exists, so that its requests reach a fallback rather than another host. */
   public void host(String hostname) {
-    entry(hostname);
+    call(HOST, hostname, null, null);
   }
 
   /**
@@ -113,6 +239,10 @@ public final class RouteTableBuilder {
    * @return null if the claim was taken, or the earlier claim that holds that path
    */
   public Claim addRoute(String hostname, Route route, ObjectRef owner) {
+    return (Claim) call(ROUTE, hostname, route, owner);
+  }
+
+  private Claim doAddRoute(String hostname, Route route, ObjectRef owner) {
     HostEntry host = entry(hostname);
     for (Claim c : host.routes.values()) {
       if (c.route().name().equals(route.name()) && !c.route().match().equals(route.match())) {
@@ -128,6 +258,10 @@ public final class RouteTableBuilder {
 
   /** Offers the route for this host's unmatched requests; returns the earlier claim if one holds. */
   public Claim offerHostFallback(String hostname, Route route, ObjectRef owner) {
+    return (Claim) call(HOST_FALLBACK, hostname, route, owner);
+  }
+
+  private Claim doOfferHostFallback(String hostname, Route route, ObjectRef owner) {
     HostEntry host = entry(hostname);
     if (host.fallback != null) {
       return host.fallback;
@@ -139,6 +273,10 @@ public final class RouteTableBuilder {
 
   /** Offers the host's certificate; returns the earlier claim if one holds. */
   public TlsClaim offerTls(String hostname, TlsRef tls, ObjectRef owner) {
+    return (TlsClaim) call(TLS, hostname, tls, owner);
+  }
+
+  private TlsClaim doOfferTls(String hostname, TlsRef tls, ObjectRef owner) {
     HostEntry host = entry(hostname);
     if (host.tls != null) {
       return host.tls;
@@ -150,6 +288,10 @@ public final class RouteTableBuilder {
 
   /** Offers the cluster-wide default route; returns the earlier claim if one holds. */
   public Claim offerGlobalFallback(Route route, ObjectRef owner) {
+    return (Claim) call(GLOBAL_FALLBACK, null, route, owner);
+  }
+
+  private Claim doOfferGlobalFallback(Route route, ObjectRef owner) {
     if (globalFallback != null) {
       return globalFallback;
     }
@@ -159,6 +301,10 @@ public final class RouteTableBuilder {
   }
 
   public void cluster(Cluster cluster) {
+    call(CLUSTER, null, cluster, null);
+  }
+
+  private void doCluster(Cluster cluster) {
     if (clusters.putIfAbsent(cluster.name(), cluster) == null) {
       undo(() -> clusters.remove(cluster.name()));
     }
@@ -166,6 +312,10 @@ public final class RouteTableBuilder {
 
   /** Adds a resolved cluster, remembering how it was resolved (for the endpoint fast path). */
   public void cluster(BackendResolver.Resolution resolution) {
+    call(RESOLUTION, null, resolution, null);
+  }
+
+  private void doCluster(BackendResolver.Resolution resolution) {
     String name = resolution.cluster().name();
     if (clusters.putIfAbsent(name, resolution.cluster()) == null) {
       undo(() -> clusters.remove(name));
@@ -177,6 +327,10 @@ public final class RouteTableBuilder {
 
   /** Adds a checked certificate under its key (namespace/name of its Secret). */
   public void certificate(String key, Certificate certificate) {
+    call(CERTIFICATE, key, certificate, null);
+  }
+
+  private void doCertificate(String key, Certificate certificate) {
     if (certificates.putIfAbsent(key, certificate) == null) {
       undo(() -> certificates.remove(key));
     }
@@ -190,6 +344,10 @@ public final class RouteTableBuilder {
 
   /** Adds a checked credential under its key (kind, namespace and name of its Secret). */
   public void credential(String key, Credential credential) {
+    call(CREDENTIAL, key, credential, null);
+  }
+
+  private void doCredential(String key, Credential credential) {
     if (credentials.putIfAbsent(key, credential) == null) {
       undo(() -> credentials.remove(key));
     }
@@ -224,13 +382,13 @@ public final class RouteTableBuilder {
 
   /** How the clusters in the last {@link #build} were resolved. */
   public Map<String, BackendResolver.Resolution> resolutions() {
-    Map<String, BackendResolver.Resolution> used = new TreeMap<>();
+    Map<String, BackendResolver.Resolution> used = new HashMap<>();
     resolutions.forEach((k, v) -> {
       if (built.contains(k)) {
         used.put(k, v);
       }
     });
-    return used;
+    return java.util.Collections.unmodifiableMap(used);
   }
 
   /**
@@ -241,38 +399,108 @@ public final class RouteTableBuilder {
     if (globalFallback != null) {
       host(VirtualHost.CATCH_ALL);
     }
-    List<VirtualHost> vhosts = new ArrayList<>();
+    List<VirtualHost> vhosts = new ArrayList<>(hosts.size());
     Set<String> used = new HashSet<>();
-    for (Map.Entry<String, HostEntry> e : hosts.entrySet()) {
+    Set<String> tls = new HashSet<>();
+    Set<String> creds = new HashSet<>();
+    Map<String, BuiltHost> made = new HashMap<>();
+    List<String> names = inPreviousOrder(hosts.keySet(), previousHostOrder);
+    for (String name : names) {
+      Map.Entry<String, HostEntry> e = Map.entry(name, hosts.get(name));
       HostEntry host = e.getValue();
-      List<Route> routes = host.routes.values().stream().map(Claim::route).sorted(ROUTE_ORDER).toList();
       Claim fallback = host.fallback != null ? host.fallback : globalFallback;
       Route fallbackRoute = fallback == null ? null : fallback.route();
-      routes.forEach(r -> collectClusters(r, used));
-      if (fallbackRoute != null) {
-        collectClusters(fallbackRoute, used);
+      TlsRef hostTls = host.tls == null ? null : host.tls.tls();
+      BuiltHost b = previousHosts.get(e.getKey());
+      if (b == null || !b.sameAs(host.routes.values(), fallbackRoute, hostTls)) {
+        b = BuiltHost.of(e.getKey(), host.routes.values(), fallbackRoute, hostTls);
       }
-      vhosts.add(new VirtualHost(e.getKey(), routes, fallbackRoute, host.tls == null ? null : host.tls.tls()));
+      made.put(e.getKey(), b);
+      vhosts.add(b.host());
+      used.addAll(b.clusters());
+      creds.addAll(b.credentials());
+      if (hostTls != null && hostTls.fingerprint() != null) {
+        tls.add(hostTls.certificateKey());
+      }
     }
-    List<Cluster> kept = clusters.values().stream().filter(c -> used.contains(c.name())).toList();
+    List<Cluster> kept = new ArrayList<>(used.size());
+    for (Cluster c : clusters.values()) {
+      if (used.contains(c.name())) {
+        kept.add(c);
+      }
+    }
+    Map<String, Cluster> byName = new HashMap<>();
+    kept.forEach(c -> byName.put(c.name(), c));
+    kept.clear();
+    List<String> clusterOrder = inPreviousOrder(byName.keySet(), previousClusterOrder);
+    clusterOrder.forEach(n -> kept.add(byName.get(n)));
+    builtHostOrder = names;
+    builtClusterOrder = clusterOrder;
     built = used;
-    Set<String> tls = new HashSet<>();
-    for (VirtualHost vh : vhosts) {
-      if (vh.tls() != null && vh.tls().fingerprint() != null) {
-        tls.add(vh.tls().certificateKey());
-      }
-    }
     builtTls = tls;
-    Set<String> creds = new HashSet<>();
-    for (VirtualHost vh : vhosts) {
-      vh.routes().forEach(r -> collectCredentials(r, creds));
-      if (vh.fallback() != null) {
-        collectCredentials(vh.fallback(), creds);
-      }
-    }
     builtCredentials = creds;
+    builtHosts = made;
     return new RouteTable(vhosts, kept, defaultCertificate);
   }
+
+  /**
+   * A virtual host as built, with what it was built from: the next translation's builder reuses
+   * the very instance while a host's claims are the same routes (which objects replayed from an
+   * earlier translation hand over), so that what follows can tell unchanged hosts by identity.
+   */
+  public record BuiltHost(List<Route> claimed, Route fallback, TlsRef tls, VirtualHost host, Set<String> clusters,
+      Set<String> credentials) {
+
+    static BuiltHost of(String hostname, java.util.Collection<Claim> claims, Route fallback, TlsRef tls) {
+      List<Route> claimed = new ArrayList<>(claims.size());
+      claims.forEach(c -> claimed.add(c.route()));
+      List<Route> routes = new ArrayList<>(claimed);
+      routes.sort(ROUTE_ORDER);
+      Set<String> clusters = new HashSet<>();
+      Set<String> credentials = new HashSet<>();
+      routes.forEach(r -> {
+        collectClusters(r, clusters);
+        collectCredentials(r, credentials);
+      });
+      if (fallback != null) {
+        collectClusters(fallback, clusters);
+        collectCredentials(fallback, credentials);
+      }
+      return new BuiltHost(claimed, fallback, tls, new VirtualHost(hostname, routes, fallback, tls), clusters,
+          credentials);
+    }
+
+    boolean sameAs(java.util.Collection<Claim> claims, Route fallback, TlsRef tls) {
+      if (fallback != this.fallback || tls != this.tls || claims.size() != claimed.size()) {
+        return false;
+      }
+      int i = 0;
+      for (Claim c : claims) {
+        if (c.route() != claimed.get(i++)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  /**
+   * The names sorted, starting from an earlier sorted list: mostly the same names, so the sort
+   * finds them in order and costs a pass.
+   */
+  private static List<String> inPreviousOrder(java.util.Collection<String> names, List<String> previous) {
+    Set<String> left = new HashSet<>(names);
+    List<String> sorted = new ArrayList<>(names.size());
+    for (String n : previous) {
+      if (left.remove(n)) {
+        sorted.add(n);
+      }
+    }
+    sorted.addAll(left);
+    sorted.sort(null);
+    return sorted;
+  }
+
 
   /** The keys of the credentials a route's authentication uses (those it could read). */
   private static void collectCredentials(Route route, Set<String> into) {

@@ -12,6 +12,7 @@ import dev.portcullis.translator.proxyroute.ProxyRouteProcessor;
 import dev.portcullis.translator.tls.TlsSecrets;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import java.util.Comparator;
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.ModelException;
@@ -49,8 +50,65 @@ public final class Translator {
     return options;
   }
 
-  public TranslationResult translate(ClusterSnapshot snapshot) {
-    RouteTableBuilder builder = new RouteTableBuilder();
+  /**
+   * What translating one object came to: its calls on the builder and its status, valid while
+   * the object (the same instance) and everything it looked up are unchanged.
+   */
+  private record Memo(ClusterSnapshot.Reads reads, List<RouteTableBuilder.Op> ops, boolean rolledBack,
+      ObjectStatus status) {}
+
+  /** The last translation's objects, by identity; with its IngressClasses, which every object's classification reads. */
+  private Map<HasMetadata, Memo> memos = new java.util.IdentityHashMap<>();
+  private List<IngressClass> memoClasses = List.of();
+  /** The last translation's builder, after build: the next one reuses its hosts. */
+  private RouteTableBuilder built;
+  private int reused;
+
+  /** How many objects the last translation reused from the one before (for tests and benchmarks). */
+  public synchronized int reusedObjects() {
+    return reused;
+  }
+
+  /**
+   * Translates a snapshot. Objects unchanged since the last translation (the same instances, as
+   * sources keep them) whose lookups find the same objects are not processed again: their calls on
+   * the route table builder are replayed, and if every call comes out as before (no path another
+   * object now holds, say), their result stands; otherwise they are processed afresh. The table
+   * is the same, byte for byte, as a translation from scratch.
+   */
+  public synchronized TranslationResult translate(ClusterSnapshot snapshot) {
+    ClusterSnapshot view = snapshot.tracking();
+    List<IngressClass> classes = List.copyOf(snapshot.ingressClasses());
+    Map<HasMetadata, Memo> previous = sameInstances(classes, memoClasses) ? memos : Map.of();
+    Map<HasMetadata, Memo> next = new java.util.IdentityHashMap<>();
+    reused = 0;
+    try {
+      TranslationResult result = translate(view, previous, next);
+      memos = next;
+      memoClasses = classes;
+      return result;
+    } catch (RuntimeException e) {
+      memos = new java.util.IdentityHashMap<>();
+      built = null;
+      throw e;
+    }
+  }
+
+  private static boolean sameInstances(List<?> a, List<?> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (a.get(i) != b.get(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private TranslationResult translate(ClusterSnapshot snapshot, Map<HasMetadata, Memo> previous,
+      Map<HasMetadata, Memo> next) {
+    RouteTableBuilder builder = new RouteTableBuilder(built);
     BackendResolver resolver = new BackendResolver(snapshot, options);
     IngressClassifier classifier = new IngressClassifier(snapshot, options);
     TlsSecrets tls = new TlsSecrets(snapshot);
@@ -75,13 +133,36 @@ public final class Translator {
       }
     }
     List<ObjectStatus> statuses = new ArrayList<>();
-    List<ObjectReport> reports = new ArrayList<>();
+    List<Object> reports = new ArrayList<>(); // an ObjectReport, or the ObjectStatus of a reused object
     for (HasMetadata object : ordered) {
       if (canaries.containsKey(object)) {
         reports.add(canaries.get(object));
         continue;
       }
+      // Canaries join their main Ingresses' routes: while there are any, Ingresses are processed afresh.
+      boolean memoizable = canaries.isEmpty() || !(object instanceof Ingress);
+      Memo memo = memoizable ? previous.get(object) : null;
+      if (memo != null && snapshot.unchanged(memo.reads())) {
+        builder.begin();
+        if (builder.replay(memo.ops())) {
+          if (memo.rolledBack()) {
+            builder.rollback();
+          } else {
+            builder.commit();
+          }
+          next.put(object, memo);
+          reports.add(memo.status());
+          reused++;
+          continue;
+        }
+        builder.rollback();
+      }
       ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
+      ClusterSnapshot.Reads reads = memoizable ? new ClusterSnapshot.Reads() : null;
+      List<RouteTableBuilder.Op> ops = memoizable ? new ArrayList<>() : null;
+      boolean rolledBack = false;
+      snapshot.recordInto(reads);
+      builder.record(ops);
       builder.begin();
       try {
         if (object instanceof Ingress ingress) {
@@ -99,14 +180,25 @@ public final class Translator {
         // A check missing from validation must not cost every other object its routes: this
         // object is rejected whole, and what it had added is taken back.
         builder.rollback();
+        rolledBack = true;
         report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
         String field = e instanceof ModelException m && m.field() != null && !m.field().isEmpty() ? m.field() : "spec";
         report.error(field, "Invalid", "the object cannot be translated: " + e.getMessage());
+      } finally {
+        snapshot.recordInto(null);
+        builder.record(null);
       }
-      reports.add(report);
+      if (memoizable) {
+        ObjectStatus status = report.toStatus();
+        next.put(object, new Memo(reads, List.copyOf(ops), rolledBack, status));
+        reports.add(status);
+      } else {
+        reports.add(report);
+      }
     }
     ingresses.canaries().finish();
-    reports.forEach(r -> statuses.add(r.toStatus()));
+    // Canary reports are complete only now.
+    reports.forEach(r -> statuses.add(r instanceof ObjectReport report ? report.toStatus() : (ObjectStatus) r));
     List<Problem> settings = new ArrayList<>();
     ObjectKey fallback = options.defaultCertificate();
     if (fallback != null) {
@@ -120,6 +212,7 @@ public final class Translator {
       }
     }
     RouteTable table = builder.build();
+    built = builder;
     return new TranslationResult(table, new StatusReport(statuses), builder.resolutions(), builder.certificates(),
         builder.credentials(), settings);
   }

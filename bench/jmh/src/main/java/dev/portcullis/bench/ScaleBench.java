@@ -24,9 +24,11 @@ public final class ScaleBench {
 
     ScaleRun.Translation t = ScaleRun.translation(fleet, 5);
     System.out.printf("routes in the table:            %,d (%,d clusters)%n", t.routes(), t.clusters());
-    System.out.printf("full translation:               %.1f ms (median of 5)%n", t.fullMs());
-    System.out.printf("one Ingress changed:            %.1f ms (new snapshot + translation, median of 5)%n",
+    System.out.printf("full translation:               %.1f ms (from scratch, median of 5)%n", t.fullMs());
+    System.out.printf("one Ingress changed:            %.1f ms (translation reusing the unchanged objects, median of 5)%n",
         t.oneChangeMs());
+    System.out.printf("  and its new snapshot:         %.1f ms (a snapshot of every object, median of 5)%n",
+        t.snapshotMs());
     System.out.printf("one Service's endpoints changed: %.2f ms (fast path, median of 5)%n", t.endpointChangeMs());
     System.out.printf("route table on the wire:        %,d bytes (%,d gzipped)%n", t.wireBytes(), t.wireGzipBytes());
     System.out.printf("data plane: read + compile:     %.1f ms (median of 5)%n", t.compileMs());

@@ -45,7 +45,8 @@ public final class ScaleRun {
   private ScaleRun() {}
 
   /** What translating the fleet costs. Times in milliseconds. */
-  public record Translation(int routes, int clusters, double fullMs, double oneChangeMs, double endpointChangeMs,
+  public record Translation(int routes, int clusters, double fullMs, double snapshotMs, double oneChangeMs,
+      double endpointChangeMs,
       int wireBytes, int wireGzipBytes, double compileMs, long compiledHeapBytes, TranslationResult result) {}
 
   /** Local mode serving the fleet. Times in milliseconds. */
@@ -64,28 +65,42 @@ public final class ScaleRun {
   /** Translates the fleet {@code rounds} times and keeps the median of each figure. */
   public static Translation translation(Fleet fleet, int rounds) {
     ClusterSnapshot snapshot = fleet.snapshot();
+    // The rebuild loop's translator: it has translated the fleet before each change.
     Translator translator = new Translator(options());
     TranslationResult result = translator.translate(snapshot); // warm-up, and the result to measure
+    new Translator(options()).translate(snapshot);
     List<Double> full = new ArrayList<>();
+    List<Double> newSnapshot = new ArrayList<>();
     List<Double> change = new ArrayList<>();
     List<Double> endpoints = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
+      // From scratch: a translator that has seen nothing before (a restart).
       long t0 = System.nanoTime();
-      result = translator.translate(snapshot);
+      result = new Translator(options()).translate(snapshot);
       full.add(ms(System.nanoTime() - t0));
 
       // One Ingress gains a path: what the rebuild loop does for it (a new snapshot, a translation).
       int app = ThreadLocalRandom.current().nextInt(fleet.apps());
       long t1 = System.nanoTime();
       ClusterSnapshot changed = fleet.withExtraPath(snapshot, app, "/extra");
-      translator.translate(changed);
-      change.add(ms(System.nanoTime() - t1));
+      long t2 = System.nanoTime();
+      TranslationResult after = translator.translate(changed);
+      change.add(ms(System.nanoTime() - t2));
+      newSnapshot.add(ms(t2 - t1));
+      if (translator.reusedObjects() != fleet.apps() - 1) {
+        throw new IllegalStateException("one change should leave " + (fleet.apps() - 1) + " objects as they were, not "
+            + translator.reusedObjects());
+      }
+      if (routeCount(after.table()) != routeCount(result.table()) + 1) {
+        throw new IllegalStateException("the changed Ingress's new path is missing");
+      }
+      translator.translate(snapshot); // and back
 
       // One Service's endpoints change: the fast path.
-      long t2 = System.nanoTime();
+      long t3 = System.nanoTime();
       translator.refreshEndpoints(result, snapshot, Set.of(new ObjectKey("scale", "app-" + app)))
           .orElseThrow(() -> new IllegalStateException("the endpoint fast path refused a plain endpoint change"));
-      endpoints.add(ms(System.nanoTime() - t2));
+      endpoints.add(ms(System.nanoTime() - t3));
     }
     RouteTable table = result.table();
     byte[] wire = RouteTableJson.toJson(table);
@@ -102,7 +117,8 @@ public final class ScaleRun {
     long compiledHeap = usedHeapAfterGc() - before;
     java.lang.ref.Reference.reachabilityFence(held);
     int routes = routeCount(table);
-    return new Translation(routes, table.clusters().size(), median(full), median(change), median(endpoints),
+    return new Translation(routes, table.clusters().size(), median(full), median(newSnapshot), median(change),
+        median(endpoints),
         wire.length, gzip(wire).length, median(compile), compiledHeap, result);
   }
 

@@ -56,7 +56,7 @@ public final class AuthSecrets {
   }
 
   private final ClusterSnapshot snapshot;
-  private final Map<String, Result> cache = new HashMap<>();
+  private final Map<String, ClusterSnapshot.Captured<Result>> cache = new HashMap<>();
 
   public AuthSecrets(ClusterSnapshot snapshot) {
     this.snapshot = snapshot;
@@ -64,7 +64,7 @@ public final class AuthSecrets {
 
   /** The bcrypt users of an htpasswd file. */
   public Result htpasswd(String namespace, String name) {
-    return cache.computeIfAbsent(Credential.HTPASSWD + ":" + namespace + "/" + name, k -> {
+    return snapshot.cached(cache, Credential.HTPASSWD + ":" + namespace + "/" + name, () -> {
       Secret secret = snapshot.secret(namespace, name).orElse(null);
       String what = "Secret " + namespace + "/" + name;
       if (secret == null) {
@@ -87,7 +87,7 @@ public final class AuthSecrets {
    * user's hash.
    */
   public Result htpasswdMap(String namespace, String name) {
-    return cache.computeIfAbsent(Credential.HTPASSWD + "-map:" + namespace + "/" + name, k -> {
+    return snapshot.cached(cache, Credential.HTPASSWD + "-map:" + namespace + "/" + name, () -> {
       Secret secret = snapshot.secret(namespace, name).orElse(null);
       String what = "Secret " + namespace + "/" + name;
       if (secret == null) {
@@ -191,7 +191,7 @@ public final class AuthSecrets {
 
   /** The usable keys of a JSON Web Key Set. */
   public Result jwks(String namespace, String name) {
-    return cache.computeIfAbsent(Credential.JWKS + ":" + namespace + "/" + name, k -> {
+    return snapshot.cached(cache, Credential.JWKS + ":" + namespace + "/" + name, () -> {
       Secret secret = snapshot.secret(namespace, name).orElse(null);
       String what = "Secret " + namespace + "/" + name;
       if (secret == null) {

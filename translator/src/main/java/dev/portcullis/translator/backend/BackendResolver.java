@@ -68,7 +68,7 @@ public final class BackendResolver {
 
   private final ClusterSnapshot snapshot;
   private final TranslatorOptions options;
-  private final Map<String, Resolution> cache = new HashMap<>();
+  private final Map<String, ClusterSnapshot.Captured<Resolution>> cache = new HashMap<>();
 
   public BackendResolver(ClusterSnapshot snapshot, TranslatorOptions options) {
     this.snapshot = snapshot;
@@ -77,7 +77,9 @@ public final class BackendResolver {
 
   /** Every resolution made so far, by cluster name. */
   public Map<String, Resolution> resolutions() {
-    return Map.copyOf(cache);
+    Map<String, Resolution> made = new HashMap<>();
+    cache.forEach((name, c) -> made.put(name, c.value()));
+    return Map.copyOf(made);
   }
 
   /**
@@ -97,7 +99,7 @@ public final class BackendResolver {
    */
   public Resolution resolve(String namespace, String service, PortRef port) {
     String name = clusterName(namespace, service, port);
-    return cache.computeIfAbsent(name, n -> doResolve(n, namespace, service, port));
+    return snapshot.cached(cache, name, () -> doResolve(name, namespace, service, port));
   }
 
   private Resolution doResolve(String clusterName, String namespace, String serviceName, PortRef port) {

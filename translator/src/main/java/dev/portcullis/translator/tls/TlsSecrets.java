@@ -52,7 +52,7 @@ public final class TlsSecrets {
   }
 
   private final ClusterSnapshot snapshot;
-  private final Map<String, Result> cache = new HashMap<>();
+  private final Map<String, ClusterSnapshot.Captured<Result>> cache = new HashMap<>();
 
   public TlsSecrets(ClusterSnapshot snapshot) {
     this.snapshot = snapshot;
@@ -65,14 +65,14 @@ public final class TlsSecrets {
     }
   }
 
-  private final Map<String, CaBundle> caCache = new HashMap<>();
+  private final Map<String, ClusterSnapshot.Captured<CaBundle>> caCache = new HashMap<>();
 
   /**
    * The CA certificates in the {@code ca.crt} of a Secret of any type (a {@code kubernetes.io/tls}
    * one made by cert-manager has it, or a generic one made for the purpose), re-encoded as PEM.
    */
   public CaBundle caBundle(String namespace, String name) {
-    return caCache.computeIfAbsent(namespace + "/" + name, k -> {
+    return snapshot.cached(caCache, namespace + "/" + name, () -> {
       Secret secret = snapshot.secret(namespace, name).orElse(null);
       String what = "Secret " + namespace + "/" + name;
       if (secret == null) {
@@ -101,7 +101,7 @@ public final class TlsSecrets {
   }
 
   public Result resolve(String namespace, String name) {
-    return cache.computeIfAbsent(namespace + "/" + name, k -> doResolve(namespace, name));
+    return snapshot.cached(cache, namespace + "/" + name, () -> doResolve(namespace, name));
   }
 
   private Result doResolve(String namespace, String name) {

@@ -1,0 +1,139 @@
+package dev.portcullis.translator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.api.v1alpha1.ProxyRoute;
+import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.VirtualHost;
+import dev.portcullis.translator.manifest.ManifestReader;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * A translator that reuses what it translated before must give exactly what a fresh one gives:
+ * for every golden case, objects are removed and put back (as new instances, the way a source
+ * hands over a changed object) one by one and at random, and after each step the reusing
+ * translator's table, status, certificates, credentials and resolutions are compared with a
+ * fresh translation of the same snapshot.
+ */
+class IncrementalTranslationTest {
+
+  @TestFactory
+  Stream<DynamicTest> removingAndRestoringObjectsGivesWhatAFreshTranslationGives() throws IOException {
+    return GoldenTest.cases().stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+      TranslatorOptions options = GoldenTest.options(dir);
+      Translator reusing = new Translator(options);
+      Map<String, HasMetadata> all = read(dir);
+      Map<String, HasMetadata> present = new LinkedHashMap<>(all);
+      compare(dir + " at first", reusing, options, present);
+      // Each object in turn goes, then comes back as a new instance.
+      for (String key : all.keySet()) {
+        present.remove(key);
+        compare(dir + " without " + key, reusing, options, present);
+        present.put(key, read(dir).get(key));
+        compare(dir + " with " + key + " again", reusing, options, present);
+      }
+      // Then at random, several objects away at a time.
+      Random random = new Random(dir.getFileName().toString().hashCode());
+      List<String> keys = new ArrayList<>(all.keySet());
+      for (int step = 0; step < 40; step++) {
+        String key = keys.get(random.nextInt(keys.size()));
+        if (present.containsKey(key) && random.nextBoolean()) {
+          present.remove(key);
+        } else {
+          present.put(key, read(dir).get(key));
+        }
+        compare(dir + " at step " + step, reusing, options, present);
+      }
+    }));
+  }
+
+  @Test
+  void anUnchangedSnapshotReusesEveryObjectAndEveryHost() throws IOException {
+    Path dir = GoldenTest.ROOT.resolve("merge-ingresses-same-host");
+    Translator translator = new Translator(GoldenTest.options(dir));
+    Map<String, HasMetadata> objects = read(dir);
+    TranslationResult first = translator.translate(snapshot(objects));
+    TranslationResult second = translator.translate(snapshot(objects));
+    long routeObjects = objects.values().stream().filter(o -> o instanceof Ingress || o instanceof ProxyRoute).count();
+    assertThat(translator.reusedObjects()).isEqualTo((int) routeObjects).isPositive();
+    assertThat(second.table().virtualHosts()).hasSameSizeAs(first.table().virtualHosts());
+    for (int i = 0; i < first.table().virtualHosts().size(); i++) {
+      VirtualHost a = first.table().virtualHosts().get(i);
+      assertThat(second.table().virtualHosts().get(i)).as(a.hostname()).isSameAs(a);
+    }
+  }
+
+  @Test
+  void aChangedServiceIsReadAgainByTheIngressesThatUseIt() throws IOException {
+    Path dir = GoldenTest.ROOT.resolve("basic-single-host");
+    Translator translator = new Translator(GoldenTest.options(dir));
+    Map<String, HasMetadata> objects = read(dir);
+    String service = objects.keySet().stream().filter(k -> k.startsWith("Service/")).findFirst().orElseThrow();
+    translator.translate(snapshot(objects));
+    Map<String, HasMetadata> without = new LinkedHashMap<>(objects);
+    without.remove(service);
+    TranslationResult result = translator.translate(snapshot(without));
+    assertThat(translator.reusedObjects()).isZero();
+    assertThat(TranslationYaml.write(result.status())).contains("ServiceNotFound");
+  }
+
+  @Test
+  void errorPagesFromAServiceNoRouteForwardsToKeepTheirCluster() throws IOException {
+    // The pages Ingress answers 404 and 503 from its default-backend; without the fallback Ingress
+    // nothing forwards to that Service, and the table once lost its cluster (and failed whole).
+    Path dir = GoldenTest.ROOT.resolve("nginx-errors-alias");
+    Map<String, HasMetadata> objects = read(dir);
+    objects.remove("Ingress/default/fallback");
+    TranslationResult result = new Translator(GoldenTest.options(dir)).translate(snapshot(objects));
+    assertThat(result.table().clusters()).extracting(c -> c.name()).contains("service/default/errors/port/80");
+    assertThat(result.table().virtualHosts()).extracting(VirtualHost::hostname).contains("a.com");
+  }
+
+  private static void compare(String step, Translator reusing, TranslatorOptions options, Map<String, HasMetadata> objects) {
+    ClusterSnapshot snapshot = snapshot(objects);
+    TranslationResult fresh = new Translator(options).translate(snapshot);
+    TranslationResult reused = reusing.translate(snapshot);
+    assertThat(new String(RouteTableJson.toJson(reused.table()), StandardCharsets.UTF_8)).as(step + ": table")
+        .isEqualTo(new String(RouteTableJson.toJson(fresh.table()), StandardCharsets.UTF_8));
+    assertThat(TranslationYaml.write(reused.status())).as(step + ": status").isEqualTo(TranslationYaml.write(fresh.status()));
+    assertThat(reused.certificates()).as(step + ": certificates").isEqualTo(fresh.certificates());
+    assertThat(reused.credentials()).as(step + ": credentials").isEqualTo(fresh.credentials());
+    assertThat(reused.resolutions()).as(step + ": resolutions").isEqualTo(fresh.resolutions());
+    assertThat(reused.settingsProblems()).as(step + ": settings").isEqualTo(fresh.settingsProblems());
+  }
+
+  private static ClusterSnapshot snapshot(Map<String, HasMetadata> objects) {
+    return ClusterSnapshot.builder().addAll(objects.values()).build();
+  }
+
+  /** The case's objects, freshly read (new instances every call), by kind, namespace and name. */
+  private static Map<String, HasMetadata> read(Path dir) throws IOException {
+    ManifestReader reader = new ManifestReader();
+    Map<String, HasMetadata> objects = new LinkedHashMap<>();
+    List<Path> inputs;
+    try (Stream<Path> s = Files.list(dir)) {
+      inputs = s.filter(p -> p.getFileName().toString().matches("in-.*\\.ya?ml")).sorted().toList();
+    }
+    for (Path in : inputs) {
+      for (var m : reader.read(Files.readString(in), in.getFileName().toString()).objects()) {
+        HasMetadata o = m.object();
+        objects.put(o.getKind() + "/" + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName(), o);
+      }
+    }
+    return objects;
+  }
+}
