@@ -213,4 +213,113 @@ class PushProtocolIT {
       peer.stop(0);
     }
   }
+
+  @Test
+  void deltasCarryOneChangedHostAndTheDataPlaneKeepsTheOthersAsTheyWere() throws Exception {
+    RouteServer server = new RouteServer(new InetSocketAddress("127.0.0.1", 0), TOKEN).start();
+    RouteTable first = bigTable(300, a.port(), 0);
+    server.publish(first);
+    try (DataPlane dp = dataPlane(server.address().getPort(), TOKEN, "dp-delta")) {
+      await().atMost(Duration.ofSeconds(10)).until(dp::ready);
+      List<VirtualHost> before = dp.current().table().virtualHosts();
+      // What an incremental translation hands over: the same instances but for the changed host.
+      List<VirtualHost> hosts = new java.util.ArrayList<>(first.virtualHosts());
+      int changed = hosts.indexOf(hosts.stream().filter(vh -> vh.hostname().equals("h42.push.test")).findFirst().orElseThrow());
+      Cluster other = new Cluster("other", List.of(new Endpoint("127.0.0.1", b.port())), null, 1000, null);
+      Route r = new Route("r42", RouteMatch.path(PathMatch.prefix("/")), RouteAction.Forward.to("other"), null, null);
+      hosts.set(changed, new VirtualHost("h42.push.test", List.of(r), null));
+      java.util.List<Cluster> clusters = new java.util.ArrayList<>(first.clusters());
+      clusters.add(other);
+      PushMessage.Snapshot second = server.publish(new RouteTable(hosts, clusters));
+      Http http = new Http(dp.httpPort());
+      await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+          .until(() -> "b".equals(http.get("h42.push.test", "/").backend()));
+      assertThat(http.get("h41.push.test", "/").backend()).isEqualTo("a");
+      await().atMost(Duration.ofSeconds(5)).until(() -> server.nodes().get("dp-delta").ackedVersion() == second.version());
+      assertThat(server.nodes().get("dp-delta").ackedChecksum()).isEqualTo(second.checksum());
+      assertThat(dp.currentChecksum()).isEqualTo(second.checksum());
+      // The data plane made the new table from its own: unchanged hosts are its old instances.
+      java.util.Map<String, VirtualHost> old = new java.util.HashMap<>();
+      before.forEach(vh -> old.put(vh.hostname(), vh));
+      List<VirtualHost> after = dp.current().table().virtualHosts();
+      assertThat(after).hasSameSizeAs(before);
+      for (VirtualHost vh : after) {
+        if (!vh.hostname().equals("h42.push.test")) {
+          assertThat(vh).as(vh.hostname()).isSameAs(old.get(vh.hostname()));
+        }
+      }
+    } finally {
+      server.close();
+    }
+  }
+
+  @Test
+  void aDeltaTheDataPlaneCannotFollowIsNackedAndItAsksForTheWholeTable() throws Exception {
+    // A peer speaking the protocol by hand: a whole table, then a delta on a table never sent,
+    // then (second stream) a delta whose checksum is not what it makes; third stream: whole again.
+    RouteTable one = table("one.test", a.port());
+    RouteTable two = table("two.test", b.port());
+    RouteTable three = table("three.test", a.port());
+    PushMessage.Snapshot s1 = new PushMessage.Snapshot(1, RouteTableJson.checksum(one), one);
+    PushMessage.Snapshot s2 = new PushMessage.Snapshot(2, RouteTableJson.checksum(two), two);
+    PushMessage.Snapshot s4 = new PushMessage.Snapshot(4, RouteTableJson.checksum(three), three);
+    PushMessage.Delta unknownBase = PushMessage.Delta.between(new PushMessage.Snapshot(9, s1.checksum(), one),
+        new PushMessage.Snapshot(10, s2.checksum(), two));
+    PushMessage.Delta d = PushMessage.Delta.between(s2, new PushMessage.Snapshot(3, s4.checksum(), three));
+    PushMessage.Delta forged = new PushMessage.Delta(3, 2, "sha256:" + "0".repeat(64), d.hosts(), d.removedHosts(),
+        d.clusters(), d.removedClusters(), null, false, null, false, null);
+    List<String> firstLines = List.of(line(s1), line(unknownBase));
+    List<String> secondLines = List.of(line(s2), line(forged));
+    List<String> thirdLines = List.of(line(s4));
+    List<Ack> acks = new CopyOnWriteArrayList<>();
+    List<String> deltasAsked = new CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
+    HttpServer peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    peer.createContext("/v1/stream", ex -> {
+      deltasAsked.add(String.valueOf(ex.getRequestHeaders().getFirst("X-Portcullis-Deltas")));
+      int n = streams.incrementAndGet();
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      try {
+        for (String l : n == 1 ? firstLines : n == 2 ? secondLines : thirdLines) {
+          out.write((l + "\n").getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          Thread.sleep(200);
+        }
+        Thread.sleep(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.io.IOException gone) {
+        // the data plane closed the stream
+      }
+    });
+    peer.createContext("/v1/ack", ex -> {
+      acks.add(RouteTableJson.read(ex.getRequestBody().readAllBytes(), Ack.class));
+      ex.sendResponseHeaders(204, -1);
+      ex.close();
+    });
+    peer.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    peer.start();
+    try (DataPlane dp = dataPlane(peer.getAddress().getPort(), TOKEN, "dp-resync")) {
+      Http http = new Http(dp.httpPort());
+      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+          .until(() -> "a".equals(http.get("three.test", "/").backend()));
+      assertThat(streams.get()).isEqualTo(3);
+      assertThat(deltasAsked).containsOnly("true");
+      List<Ack> refused = acks.stream().filter(ack -> !ack.accepted()).toList();
+      assertThat(refused).hasSize(2);
+      assertThat(refused.get(0).version()).isEqualTo(10);
+      assertThat(refused.get(0).reason()).contains("base").contains("version 1");
+      assertThat(refused.get(1).version()).isEqualTo(3);
+      assertThat(refused.get(1).reason()).contains("checksum");
+      assertThat(acks.stream().filter(Ack::accepted).map(Ack::version).toList()).containsExactly(1L, 2L, 4L);
+      assertThat(http.get("two.test", "/").status()).isEqualTo(404);
+    } finally {
+      peer.stop(0);
+    }
+  }
+
+  static String line(PushMessage message) {
+    return new String(RouteTableJson.toJson(message), StandardCharsets.UTF_8);
+  }
 }

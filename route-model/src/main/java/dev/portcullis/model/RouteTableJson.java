@@ -9,9 +9,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * The JSON form of the route table and the push messages, and the table's content checksum.
@@ -109,29 +106,16 @@ public final class RouteTableJson {
     return sb.toString();
   }
 
-  /** The last table checksummed (tables are immutable: the same instance has the same checksum). */
-  private record Memo(RouteTable table, String checksum) {}
-
-  private static volatile Memo lastChecksum;
+  private static final TableDigest DIGEST = new TableDigest();
 
   /**
-   * {@code sha256:<hex>} of the table's JSON form: same content, same checksum. The rebuild loop,
-   * the route server and the status code ask for the checksum of the same new table in turn; with
-   * 50,000 routes each asking would serialize 20 MB again, so the last answer is remembered.
+   * The table's content checksum, {@code sha256:<hex>}: same content, same checksum (see
+   * {@link TableDigest} for what is hashed). The rebuild loop, the route server, the status code
+   * and the data plane ask for the checksum of tables that mostly share their hosts and clusters
+   * with the last ones; what was digested before is not serialized again.
    */
   public static String checksum(RouteTable table) {
-    Memo memo = lastChecksum;
-    if (memo != null && memo.table() == table) {
-      return memo.checksum();
-    }
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      String checksum = "sha256:" + HexFormat.of().formatHex(digest.digest(toJson(table)));
-      lastChecksum = new Memo(table, checksum);
-      return checksum;
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    return DIGEST.checksum(table);
   }
 
   public static String toString(byte[] json) {

@@ -65,9 +65,25 @@ public final class ConfigClient extends VerticleBase {
   private int generation;
   /** True while the stream from the route server is open, for the admin port. */
   private volatile boolean following;
-  /** A message is being parsed or applied; the newest snapshot that came meanwhile waits in {@link #pending}. */
-  private boolean busy;
-  private byte[] pending;
+  /** The current stream's lines not yet read, oldest first; a full snapshot drops those before it. */
+  private final java.util.ArrayDeque<byte[]> unread = new java.util.ArrayDeque<>();
+  /** A line is being read (off the event loop). */
+  private boolean reading;
+  /** A table is being applied; the newest one read meanwhile waits in {@link #pending}. */
+  private boolean applying;
+  private Read pending;
+  /**
+   * The last table received on the current stream (applied or not): the base of the next delta.
+   * Only the reading worker touches it, one line at a time; a new stream gets a new holder.
+   */
+  private StreamState state;
+
+  private static final class StreamState {
+    PushMessage.Snapshot received;
+  }
+
+  /** A line read: the table it makes, and whether a delta made it. */
+  private record Read(PushMessage.Snapshot snapshot, boolean fromDelta) {}
 
   public ConfigClient(URI server, String token, DataPlaneConfig.RouteTls tls, String node, SnapshotSink sink) {
     this(server, token, tls, node, sink, PushProtocol.DEFAULT_MAX_MESSAGE_BYTES);
@@ -113,7 +129,8 @@ public final class ConfigClient extends VerticleBase {
         .setMethod(method)
         .setAbsoluteURI(server.resolve(path).toString())
         .putHeader(PushProtocol.NODE_HEADER, node)
-        .putHeader(PushProtocol.PROTOCOL_HEADER, Integer.toString(PushProtocol.VERSION));
+        .putHeader(PushProtocol.PROTOCOL_HEADER, Integer.toString(PushProtocol.VERSION))
+        .putHeader(PushProtocol.DELTAS_HEADER, "true");
     if (token != null && !token.isEmpty()) {
       options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
     }
@@ -179,61 +196,122 @@ public final class ConfigClient extends VerticleBase {
         retry("the route server closed the stream");
       }
     });
-    pending = null; // a message still being applied from the last stream finishes first (busy stays)
+    // A table still being applied from the last stream finishes first (applying stays).
+    pending = null;
+    unread.clear();
+    StreamState current = new StreamState();
+    state = current;
     records.handler(line -> {
       if (line.length() == 0 || gen != generation) {
         return;
       }
       byte[] bytes = line.getBytes();
-      if (busy) {
-        // Every snapshot is the whole table: one that arrives while another is parsed and compiled
-        // replaces any still waiting, so a burst of pushes costs one compile, not a growing queue.
-        // Pings only prove the stream alive, which any byte already did.
-        if (!isPing(bytes)) {
-          pending = bytes;
-        }
-        return;
+      if (isPing(bytes)) {
+        return; // pings only prove the stream alive, which any byte already did
       }
-      process(bytes, gen);
+      if (startsWith(bytes, SNAPSHOT_PREFIX)) {
+        // A whole table makes every line before it moot: a burst of full pushes costs one read.
+        unread.clear();
+      }
+      unread.add(bytes);
+      readNext(gen, current);
     });
   }
 
   private static final byte[] PING_PREFIX = "{\"type\":\"ping\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] SNAPSHOT_PREFIX = "{\"type\":\"snapshot\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private static boolean isPing(byte[] line) {
-    return line.length >= PING_PREFIX.length
-        && java.util.Arrays.equals(line, 0, PING_PREFIX.length, PING_PREFIX, 0, PING_PREFIX.length);
+    return startsWith(line, PING_PREFIX);
   }
 
-  /** Parses and applies one message off the event loop, then the newest that arrived meanwhile. */
-  private void process(byte[] bytes, int gen) {
-    busy = true;
-    vertx.executeBlocking(() -> RouteTableJson.read(bytes, PushMessage.class))
-        .compose(message -> {
-          if (message instanceof PushMessage.Snapshot snapshot && gen == generation) {
-            attempt = 0;
-            return onSnapshot(snapshot);
+  private static boolean startsWith(byte[] line, byte[] prefix) {
+    return line.length >= prefix.length && java.util.Arrays.equals(line, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
+  /**
+   * Reads the oldest unread line off the event loop, one at a time and in order (each delta
+   * builds on the table before it), then hands the table it makes to {@link #offer}.
+   */
+  private void readNext(int gen, StreamState stream) {
+    if (reading || unread.isEmpty()) {
+      return;
+    }
+    byte[] bytes = unread.poll();
+    reading = true;
+    vertx.executeBlocking(() -> read(bytes, stream))
+        .onComplete(ar -> {
+          reading = false;
+          if (gen != generation) {
+            return;
           }
           attempt = 0;
-          return Future.<Void>succeededFuture();
-        }, e -> {
-          String reason = e instanceof ModelException ? e.getMessage() : e.toString();
-          LOG.warn("rejected a message from the route server: {}", reason);
-          sink.unreadable(versionOf(bytes), reason);
-          nack(versionOf(bytes), null, reason);
-          return Future.succeededFuture();
-        })
-        .onComplete(x -> {
-          busy = false;
-          byte[] next = pending;
-          pending = null;
-          if (next != null) {
-            process(next, generation); // only this stream's lines are ever pending
+          if (ar.failed()) {
+            Throwable e = ar.cause();
+            String reason = e instanceof ModelException ? e.getMessage() : e.toString();
+            LOG.warn("rejected a message from the route server: {}", reason);
+            sink.unreadable(versionOf(bytes), reason);
+            nack(versionOf(bytes), null, reason);
+            if (startsWith(bytes, DELTA_PREFIX)) {
+              // Without the table this delta was to make, the next ones cannot be followed either.
+              resync("a change from the route server could not be followed: " + reason);
+              return;
+            }
+          } else if (ar.result() != null) {
+            offer(ar.result());
           }
+          readNext(gen, stream);
         });
   }
 
-  private Future<Void> onSnapshot(PushMessage.Snapshot snapshot) {
+  private static final byte[] DELTA_PREFIX = "{\"type\":\"delta\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /** On a worker: the table a line makes (null for other messages). */
+  private static Read read(byte[] bytes, StreamState stream) {
+    PushMessage message = RouteTableJson.read(bytes, PushMessage.class);
+    if (message instanceof PushMessage.Snapshot snapshot) {
+      stream.received = snapshot;
+      return new Read(snapshot, false);
+    }
+    if (message instanceof PushMessage.Delta delta) {
+      PushMessage.Snapshot made = delta.applyTo(stream.received);
+      stream.received = made;
+      return new Read(made, true);
+    }
+    return null;
+  }
+
+  /** Applies a table now, or after the one being applied (replacing any that waited: each is whole). */
+  private void offer(Read read) {
+    if (applying) {
+      pending = read;
+      return;
+    }
+    applying = true;
+    int gen = generation;
+    onSnapshot(read.snapshot(), read.fromDelta(), gen).onComplete(x -> {
+      applying = false;
+      Read next = pending;
+      pending = null;
+      if (next != null) {
+        offer(next);
+      }
+    });
+  }
+
+  /** Drops the stream and opens a new one, which starts with a whole table. */
+  private void resync(String why) {
+    LOG.warn("{}; asking the route server for the whole table again", why);
+    if (stream != null) {
+      stream.reset();
+    }
+    ++generation; // the dropped stream's late events are ignored
+    unread.clear();
+    pending = null;
+    retry(why);
+  }
+
+  private Future<Void> onSnapshot(PushMessage.Snapshot snapshot, boolean fromDelta, int gen) {
     if (snapshot.checksum().equals(sink.currentChecksum())) {
       ack(snapshot);
       return Future.succeededFuture();
@@ -244,6 +322,10 @@ public final class ConfigClient extends VerticleBase {
           String reason = e instanceof ModelException ? e.getMessage() : e.toString();
           LOG.warn("rejected route table version {}: {}; the previous table keeps serving", snapshot.version(), reason);
           nack(snapshot.version(), snapshot.checksum(), reason);
+          if (fromDelta && e instanceof ModelException m && "checksum".equals(m.field()) && gen == generation) {
+            // The table made here is not the one the server has: start again from a whole one.
+            resync("the table a change made here differs from the route server's");
+          }
         })
         .recover(e -> Future.succeededFuture());
   }

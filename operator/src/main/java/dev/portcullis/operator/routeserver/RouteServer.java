@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Authentication is mutual TLS (a client certificate signed by the CA the server trusts), a
  * bearer token, or both. Each stream has its own thread that sleeps until a newer snapshot exists,
- * so a burst of publications reaches a slow data plane as one push of the latest table.
+ * so a burst of publications reaches a slow data plane as one push of the latest table. A stream
+ * whose data plane asked for deltas gets the whole table first and then only what changed since
+ * the last table sent on it.
  */
 public final class RouteServer implements AutoCloseable {
 
@@ -209,7 +211,9 @@ public final class RouteServer implements AutoCloseable {
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         ex.getResponseHeaders().set(PushProtocol.PROTOCOL_HEADER, Integer.toString(PushProtocol.VERSION));
         ex.sendResponseHeaders(200, 0);
-        pushLoop(node, ex.getResponseBody());
+        boolean deltas = "true".equalsIgnoreCase(ex.getRequestHeaders().getFirst(PushProtocol.DELTAS_HEADER));
+        // A big buffer in front of the chunked stream: the exchange's own writes 4 KiB chunks.
+        pushLoop(node, new java.io.BufferedOutputStream(ex.getResponseBody(), 1 << 20), deltas);
       } catch (IOException e) {
         LOG.debug("stream to {} ended: {}", node, e.toString());
       } finally {
@@ -223,8 +227,12 @@ public final class RouteServer implements AutoCloseable {
   /** The newest snapshot as sent, serialized once for every stream (20 MB at 50,000 routes). */
   private record Encoded(PushMessage.Snapshot snapshot, byte[] json) {}
 
+  /** A delta as sent: from a base to the snapshot it leads to, serialized once for every stream on that base. */
+  private record EncodedDelta(PushMessage.Snapshot base, PushMessage.Snapshot snapshot, byte[] json) {}
+
   private final Object encodeLock = new Object();
   private Encoded encoded;
+  private EncodedDelta encodedDelta;
 
   /** The snapshot's line on the stream: the first stream to send a version serializes it, the others reuse it. */
   private byte[] encoded(PushMessage.Snapshot snapshot) {
@@ -236,8 +244,19 @@ public final class RouteServer implements AutoCloseable {
     }
   }
 
-  private void pushLoop(String node, OutputStream out) throws IOException {
+  /** The line that takes a stream from {@code base} to {@code snapshot}. */
+  private byte[] encodedDelta(PushMessage.Snapshot base, PushMessage.Snapshot snapshot) {
+    synchronized (encodeLock) {
+      if (encodedDelta == null || encodedDelta.base() != base || encodedDelta.snapshot() != snapshot) {
+        encodedDelta = new EncodedDelta(base, snapshot, RouteTableJson.toJson(PushMessage.Delta.between(base, snapshot)));
+      }
+      return encodedDelta.json();
+    }
+  }
+
+  private void pushLoop(String node, OutputStream out, boolean deltas) throws IOException {
     long sent = 0;
+    PushMessage.Snapshot last = null;
     while (!closed) {
       PushMessage message;
       synchronized (lock) {
@@ -260,7 +279,14 @@ public final class RouteServer implements AutoCloseable {
         message = current != null && current.version() != sent ? current : new PushMessage.Ping(clock.millis());
       }
       // Serialise outside the lock: a big table must not hold up other streams.
-      out.write(message instanceof PushMessage.Snapshot snapshot ? encoded(snapshot) : RouteTableJson.toJson(message));
+      byte[] line;
+      if (message instanceof PushMessage.Snapshot snapshot) {
+        line = deltas && last != null ? encodedDelta(last, snapshot) : encoded(snapshot);
+        last = snapshot;
+      } else {
+        line = RouteTableJson.toJson(message);
+      }
+      out.write(line);
       out.write(NEWLINE);
       out.flush();
       if (message instanceof PushMessage.Snapshot s) {

@@ -1,6 +1,7 @@
 package dev.portcullis.operator.routeserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.portcullis.model.Cluster;
 import dev.portcullis.model.PathMatch;
@@ -128,6 +129,65 @@ class RouteServerTest {
     assertThat(nextSnapshot(b)).isEqualTo(second);
     one.body().close();
     two.body().close();
+  }
+
+  @Test
+  void aStreamThatAsksForDeltasGetsTheWholeTableThenOnlyWhatChanged() throws Exception {
+    Cluster c = new Cluster("c", List.of(), null, 1000, null);
+    List<VirtualHost> hosts = new java.util.ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      Route r = new Route("r" + i, RouteMatch.path(PathMatch.prefix("/")), RouteAction.Forward.to("c"), null, null);
+      hosts.add(new VirtualHost("h" + i + ".test", List.of(r), null));
+    }
+    PushMessage.Snapshot first = server.publish(new RouteTable(hosts, List.of(c)));
+    HttpResponse<Stream<String>> deltas = http.send(request("/v1/stream", TOKEN, "dp-d")
+        .header("X-Portcullis-Deltas", "true").build(), HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> whole = http.send(request("/v1/stream", TOKEN, "dp-w").build(),
+        HttpResponse.BodyHandlers.ofLines());
+    Iterator<String> d = deltas.body().iterator();
+    Iterator<String> w = whole.body().iterator();
+    assertThat(nextSnapshot(d)).as("a stream starts with the whole table").isEqualTo(first);
+    assertThat(nextSnapshot(w)).isEqualTo(first);
+
+    // One host changes, one goes, one comes; the other 47 are the same instances.
+    List<VirtualHost> changed = new java.util.ArrayList<>(hosts);
+    Route moved = new Route("r3", RouteMatch.path(PathMatch.prefix("/moved")), RouteAction.Forward.to("c"), null, null);
+    changed.set(3, new VirtualHost("h3.test", List.of(moved), null));
+    changed.remove(7);
+    Route added = new Route("new", RouteMatch.path(PathMatch.prefix("/")), RouteAction.Forward.to("c"), null, null);
+    changed.add(new VirtualHost("new.test", List.of(added), null));
+    PushMessage.Snapshot second = server.publish(new RouteTable(changed, List.of(c)));
+
+    String line = nextLine(d);
+    PushMessage.Delta delta = (PushMessage.Delta) read(line);
+    assertThat(delta.base()).isEqualTo(first.version());
+    assertThat(delta.version()).isEqualTo(second.version());
+    assertThat(delta.hosts()).extracting(VirtualHost::hostname).containsExactlyInAnyOrder("h3.test", "new.test");
+    assertThat(delta.removedHosts()).containsExactly("h7.test");
+    assertThat(delta.clusters()).isEmpty();
+    assertThat(delta.certificatesChanged()).isFalse();
+    // What the delta makes of the first table is the second, to the checksum.
+    PushMessage.Snapshot made = delta.applyTo(first);
+    assertThat(RouteTableJson.checksum(made.table())).isEqualTo(second.checksum()).isEqualTo(delta.checksum());
+    assertThat(made.table().virtualHosts()).extracting(VirtualHost::hostname)
+        .containsExactlyInAnyOrderElementsOf(changed.stream().map(VirtualHost::hostname).toList());
+    assertThat(line.length()).as("a delta carries the change, not the table").isLessThan(
+        RouteTableJson.toJson(second).length / 10);
+    // A delta follows only the table it was made from.
+    assertThatThrownBy(() -> delta.applyTo(second)).isInstanceOf(dev.portcullis.model.ModelException.class)
+        .hasMessageContaining("base");
+
+    assertThat(nextSnapshot(w)).as("a stream that did not ask gets whole tables").isEqualTo(second);
+    deltas.body().close();
+    whole.body().close();
+  }
+
+  static String nextLine(Iterator<String> lines) {
+    String line = lines.next();
+    while (read(line) instanceof PushMessage.Ping) {
+      line = lines.next();
+    }
+    return line;
   }
 
   static PushMessage nextSnapshot(Iterator<String> lines) {

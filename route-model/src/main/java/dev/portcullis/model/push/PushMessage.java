@@ -6,13 +6,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.portcullis.model.Certificate;
 import dev.portcullis.model.Credential;
 import dev.portcullis.model.ModelException;
+import dev.portcullis.model.Cluster;
 import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.TlsRef;
+import dev.portcullis.model.VirtualHost;
+import java.util.List;
 import java.util.Map;
 
 /** One line of the route server's stream to a data plane. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = PushMessage.Snapshot.class, name = "snapshot"),
+    @JsonSubTypes.Type(value = PushMessage.Delta.class, name = "delta"),
     @JsonSubTypes.Type(value = PushMessage.Ping.class, name = "ping")
 })
 public sealed interface PushMessage {
@@ -62,6 +67,107 @@ public sealed interface PushMessage {
       if (table == null) {
         throw new ModelException("table", "is required");
       }
+    }
+  }
+
+  /**
+   * What changed since the table of version {@code base} on the same stream: sent only to data
+   * planes that asked for deltas ({@link PushProtocol#DELTAS_HEADER}), never as a stream's first
+   * message. The table it makes is the base's hosts and clusters with these replaced, added and
+   * removed; {@code checksum} is that whole table's, so a data plane that would make another
+   * table refuses it and reconnects for a full snapshot.
+   *
+   * @param hosts              hosts added or changed (whole)
+   * @param removedHosts       hostnames gone
+   * @param clusters           clusters added or changed (whole)
+   * @param removedClusters    cluster names gone
+   * @param certificates       every certificate, when {@code certificatesChanged}; else empty
+   * @param credentials        every credential, when {@code credentialsChanged}; else empty
+   */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  record Delta(long version, long base, String checksum, List<VirtualHost> hosts, List<String> removedHosts,
+      List<Cluster> clusters, List<String> removedClusters, TlsRef defaultCertificate, boolean certificatesChanged,
+      Map<String, Certificate> certificates, boolean credentialsChanged, Map<String, Credential> credentials)
+      implements PushMessage {
+
+    public Delta {
+      hosts = hosts == null ? List.of() : List.copyOf(hosts);
+      removedHosts = removedHosts == null ? List.of() : List.copyOf(removedHosts);
+      clusters = clusters == null ? List.of() : List.copyOf(clusters);
+      removedClusters = removedClusters == null ? List.of() : List.copyOf(removedClusters);
+      certificates = certificates == null ? Map.of() : Map.copyOf(certificates);
+      credentials = credentials == null ? Map.of() : Map.copyOf(credentials);
+      if (version <= 0 || base <= 0 || base >= version) {
+        throw new ModelException("base", "must be positive and below version " + version + ", was " + base);
+      }
+      if (checksum == null || checksum.isBlank()) {
+        throw new ModelException("checksum", "must not be empty");
+      }
+    }
+
+    /**
+     * What changed from {@code from} to {@code to}: hosts and clusters that are not the same
+     * instance and not equal count as changed (the translator hands over unchanged ones as the
+     * same instances, so equality is rarely asked).
+     */
+    public static Delta between(Snapshot from, Snapshot to) {
+      Map<String, VirtualHost> before = new java.util.HashMap<>();
+      from.table().virtualHosts().forEach(vh -> before.put(vh.hostname(), vh));
+      List<VirtualHost> hosts = new java.util.ArrayList<>();
+      for (VirtualHost vh : to.table().virtualHosts()) {
+        VirtualHost old = before.remove(vh.hostname());
+        if (old != vh && !vh.equals(old)) {
+          hosts.add(vh);
+        }
+      }
+      Map<String, Cluster> clustersBefore = new java.util.HashMap<>();
+      from.table().clusters().forEach(c -> clustersBefore.put(c.name(), c));
+      List<Cluster> clusters = new java.util.ArrayList<>();
+      for (Cluster c : to.table().clusters()) {
+        Cluster old = clustersBefore.remove(c.name());
+        if (old != c && !c.equals(old)) {
+          clusters.add(c);
+        }
+      }
+      boolean certs = !from.certificates().equals(to.certificates());
+      boolean creds = !from.credentials().equals(to.credentials());
+      return new Delta(to.version(), from.version(), to.checksum(), hosts, new java.util.ArrayList<>(before.keySet()),
+          clusters, new java.util.ArrayList<>(clustersBefore.keySet()), to.table().defaultCertificate(), certs,
+          certs ? to.certificates() : Map.of(), creds, creds ? to.credentials() : Map.of());
+    }
+
+    /**
+     * The snapshot this delta makes of {@code base}: unchanged hosts and clusters are the base's
+     * instances. Hosts and clusters in name order.
+     *
+     * @throws ModelException if {@code base} is not the table this delta follows, or the result is
+     *     not a valid table
+     */
+    public Snapshot applyTo(Snapshot base) {
+      if (base == null || base.version() != this.base) {
+        throw new ModelException("base", "is version " + this.base + " but the last table received is "
+            + (base == null ? "none" : "version " + base.version()));
+      }
+      java.util.TreeMap<String, VirtualHost> hostsByName = new java.util.TreeMap<>();
+      base.table().virtualHosts().forEach(vh -> hostsByName.put(vh.hostname(), vh));
+      removedHosts.forEach(hostsByName::remove);
+      hosts.forEach(vh -> hostsByName.put(vh.hostname(), vh));
+      java.util.TreeMap<String, Cluster> clustersByName = new java.util.TreeMap<>();
+      base.table().clusters().forEach(c -> clustersByName.put(c.name(), c));
+      removedClusters.forEach(clustersByName::remove);
+      clusters.forEach(c -> clustersByName.put(c.name(), c));
+      RouteTable table = new RouteTable(new java.util.ArrayList<>(hostsByName.values()),
+          new java.util.ArrayList<>(clustersByName.values()), defaultCertificate);
+      return new Snapshot(version, checksum, table, certificatesChanged ? certificates : base.certificates(),
+          credentialsChanged ? credentials : base.credentials());
+    }
+
+    /** Never prints key material or credentials. */
+    @Override
+    public String toString() {
+      return "Delta[version=" + version + ", base=" + base + ", checksum=" + checksum + ", hosts=" + hosts.size()
+          + ", removedHosts=" + removedHosts.size() + ", clusters=" + clusters.size() + ", removedClusters="
+          + removedClusters.size() + "]";
     }
   }
 

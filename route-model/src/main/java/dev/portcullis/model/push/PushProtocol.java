@@ -9,7 +9,8 @@ package dev.portcullis.model.push;
  *       {@link PushMessage}s: the current snapshot first, then every newer one (bursts are
  *       coalesced: a slow data plane gets the latest table, not every intermediate one), and a
  *       {@link PushMessage.Ping} whenever the stream was quiet for {@link #PING_INTERVAL_MS}.</li>
- *   <li>{@code POST /v1/ack} with an {@link Ack} body answers each snapshot.</li>
+ *   <li>{@code POST /v1/ack} with an {@link Ack} body answers each snapshot (and each delta,
+ *       with the version and checksum of the table it made).</li>
  * </ul>
  * A data plane that hears nothing for {@link #READ_IDLE_TIMEOUT_MS} reconnects, with backoff.
  */
@@ -21,6 +22,12 @@ public final class PushProtocol {
   public static final String ACK_PATH = "/v1/ack";
   public static final String NODE_HEADER = "X-Portcullis-Node";
   public static final String PROTOCOL_HEADER = "X-Portcullis-Protocol";
+  /**
+   * Sent by a data plane ({@code true}) that understands {@link PushMessage.Delta}: the route
+   * server then sends each stream a full snapshot first and deltas after it. Others get full
+   * snapshots only.
+   */
+  public static final String DELTAS_HEADER = "X-Portcullis-Deltas";
   public static final String CONTENT_TYPE = "application/x-ndjson";
   public static final long PING_INTERVAL_MS = 10_000;
   public static final long READ_IDLE_TIMEOUT_MS = 35_000;
