@@ -40,6 +40,12 @@ public final class Translator {
       .thenComparing(o -> o.getMetadata().getName())
       .thenComparing(HasMetadata::getKind);
 
+  /** {@link #PRECEDENCE} between objects created at the same time. */
+  private static final Comparator<HasMetadata> AFTER_CREATION = Comparator
+      .comparing((HasMetadata o) -> o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace())
+      .thenComparing(o -> o.getMetadata().getName())
+      .thenComparing(HasMetadata::getKind);
+
   private final TranslatorOptions options;
 
   public Translator(TranslatorOptions options) {
@@ -94,6 +100,46 @@ public final class Translator {
     }
   }
 
+  /** The last translation's objects in precedence order, and their creation times (parsed once per object). */
+  private List<HasMetadata> lastOrder = List.of();
+  private Map<HasMetadata, java.time.Instant> created = new java.util.IdentityHashMap<>();
+
+  /**
+   * Ingresses and ProxyRoutes in {@link #PRECEDENCE} order. Sorting starts from the last
+   * translation's order (objects kept, then new ones): nearly sorted, it costs about a pass.
+   */
+  private List<HasMetadata> inPrecedence(ClusterSnapshot snapshot) {
+    Map<HasMetadata, java.time.Instant> now = new java.util.IdentityHashMap<>();
+    for (HasMetadata o : snapshot.ingresses()) {
+      now.put(o, null);
+    }
+    for (HasMetadata o : snapshot.proxyRoutes()) {
+      now.put(o, null);
+    }
+    List<HasMetadata> ordered = new ArrayList<>(now.size());
+    for (HasMetadata o : lastOrder) {
+      if (now.containsKey(o)) {
+        ordered.add(o);
+      }
+    }
+    Map<HasMetadata, java.time.Instant> before = created;
+    for (Map.Entry<HasMetadata, java.time.Instant> e : now.entrySet()) {
+      java.time.Instant t = before.get(e.getKey());
+      if (t == null) {
+        t = IngressProcessor.creation(e.getKey().getMetadata().getCreationTimestamp());
+        if (!before.containsKey(e.getKey())) {
+          ordered.add(e.getKey());
+        }
+      }
+      e.setValue(t);
+    }
+    Comparator<HasMetadata> order = Comparator.comparing((HasMetadata o) -> now.get(o)).thenComparing(AFTER_CREATION);
+    ordered.sort(order);
+    lastOrder = ordered;
+    created = now;
+    return ordered;
+  }
+
   private static boolean sameInstances(List<?> a, List<?> b) {
     if (a.size() != b.size()) {
       return false;
@@ -116,9 +162,7 @@ public final class Translator {
     ProxyRouteProcessor proxyRoutes = new ProxyRouteProcessor(builder, resolver, snapshot, options, tls);
 
     // One precedence order across kinds: the oldest object claims a host and path first.
-    List<HasMetadata> ordered = new ArrayList<>(snapshot.ingresses());
-    ordered.addAll(snapshot.proxyRoutes());
-    ordered.sort(PRECEDENCE);
+    List<HasMetadata> ordered = inPrecedence(snapshot);
     // ingress-nginx canaries join the routes of their main Ingresses, whichever is older.
     Map<HasMetadata, ObjectReport> canaries = new java.util.IdentityHashMap<>();
     if (options.ingressNginx() != null) {

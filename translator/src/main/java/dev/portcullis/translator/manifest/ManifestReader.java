@@ -114,10 +114,56 @@ public final class ManifestReader {
     return new Result(objects, problems, skipped);
   }
 
-  /** A key YAML 1.1 reads as a boolean, unquoted: at the start of a line, or after { or , in a flow map. */
-  private static final java.util.regex.Pattern BOOLEAN_KEY = java.util.regex.Pattern.compile(
-      "(?:^\\s*(?:-\\s+)?|[{,]\\s*)(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE)"
-          + "\\s*:(?:\\s|$)");
+  /** The words YAML 1.1 reads as booleans. */
+  private static final java.util.Set<String> BOOLEAN_WORDS = java.util.Set.of("y", "Y", "yes", "Yes", "YES", "n", "N",
+      "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "true", "True", "TRUE", "false", "False", "FALSE");
+
+  /**
+   * The first key of the line YAML 1.1 reads as a boolean, unquoted: at the start of the line
+   * (after spaces, and a list's {@code - }), or after {@code {} or {@code ,} in a flow map; and
+   * followed by {@code :} and a space or the end. Null if none. By hand, not a regular expression:
+   * local mode reads every line of a changed file, thousands of them.
+   */
+  static String booleanKey(String code) {
+    for (int colon = code.indexOf(':'); colon >= 0; colon = code.indexOf(':', colon + 1)) {
+      if (colon + 1 < code.length() && !space(code.charAt(colon + 1))) {
+        continue;
+      }
+      int end = colon;
+      while (end > 0 && space(code.charAt(end - 1))) {
+        end--;
+      }
+      int start = end;
+      while (start > 0 && Character.isLetter(code.charAt(start - 1))) {
+        start--;
+      }
+      if (start == end || !BOOLEAN_WORDS.contains(code.substring(start, end))) {
+        continue;
+      }
+      int k = start;
+      while (k > 0 && space(code.charAt(k - 1))) {
+        k--;
+      }
+      if (k == 0 || code.charAt(k - 1) == '{' || code.charAt(k - 1) == ',') {
+        return code.substring(start, end);
+      }
+      if (code.charAt(k - 1) == '-' && k < start) {
+        int d = k - 1;
+        while (d > 0 && space(code.charAt(d - 1))) {
+          d--;
+        }
+        if (d == 0) {
+          return code.substring(start, end);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** What a regular expression's \\s matches. */
+  private static boolean space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
+  }
 
   /**
    * kubectl and Helm read YAML 1.1, where an unquoted key {@code on}, {@code off}, {@code yes} or
@@ -145,11 +191,11 @@ public final class ManifestReader {
       }
       int hash = line.indexOf('#');
       String code = hash < 0 ? line : line.substring(0, hash);
-      java.util.regex.Matcher m = BOOLEAN_KEY.matcher(code);
-      if (ours.contains(doc) && m.find()) {
+      String key = ours.contains(doc) ? booleanKey(code) : null;
+      if (key != null) {
         problems.add(new ManifestProblem(origin, doc, null, "", "AmbiguousKey", "line " + (i + 1) + ": the key "
-            + m.group(1) + " is read as a boolean by kubectl and Helm (YAML 1.1), not as the word; quote it: \""
-            + m.group(1) + "\""));
+            + key + " is read as a boolean by kubectl and Helm (YAML 1.1), not as the word; quote it: \""
+            + key + "\""));
       }
     }
   }

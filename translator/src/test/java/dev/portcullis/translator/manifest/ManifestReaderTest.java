@@ -241,4 +241,26 @@ class ManifestReaderTest {
     assertThat(r.objects()).isEmpty();
     assertThat(r.problems()).isNotEmpty();
   }
+
+  /** The expression the hand-written check replaced (too slow for files of thousands of lines). */
+  private static final java.util.regex.Pattern BOOLEAN_KEY = java.util.regex.Pattern.compile(
+      "(?:^\\s*(?:-\\s+)?|[{,]\\s*)(y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE)"
+          + "\\s*:(?:\\s|$)");
+
+  @Test
+  void theBooleanKeyCheckFindsWhatItsRegularExpressionFound() {
+    String[] parts = {"on", "off", "yes", "No", "y", "TRUE", "false", "onx", "xon", "key", ":", ": ", " ", "  ", "\t",
+        "-", "- ", "{", "}", ",", ", ", "[", "'on'", "\"no\"", "1", "a:b"};
+    java.util.Random random = new java.util.Random(42);
+    for (int n = 0; n < 200_000; n++) {
+      StringBuilder line = new StringBuilder();
+      int length = 1 + random.nextInt(7);
+      for (int i = 0; i < length; i++) {
+        line.append(parts[random.nextInt(parts.length)]);
+      }
+      java.util.regex.Matcher m = BOOLEAN_KEY.matcher(line);
+      String expected = m.find() ? m.group(1) : null;
+      assertThat(ManifestReader.booleanKey(line.toString())).as("[" + line + "]").isEqualTo(expected);
+    }
+  }
 }
