@@ -43,30 +43,35 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
         throw new ModelException("virtualHosts[" + i + "].hostname",
             "duplicate hostname \"" + vh.hostname() + "\" (also virtualHosts[" + previous + "])");
       }
-      String at = "virtualHosts[" + vh.hostname() + "]";
       for (Route r : vh.routes()) {
-        checkClusters(r, byName, at + ".routes[" + r.name() + "]");
+        checkClusters(r, byName, vh, false);
       }
       if (vh.fallback() != null) {
-        checkClusters(vh.fallback(), byName, at + ".fallback");
+        checkClusters(vh.fallback(), byName, vh, true);
       }
     }
   }
 
-  private static void checkClusters(Route route, Map<String, Cluster> clusters, String at) {
+  /** Every cluster a route names exists; the field path is made only for the error (tables have 50,000 routes). */
+  private static void checkClusters(Route route, Map<String, Cluster> clusters, VirtualHost vh, boolean fallback) {
     RoutePolicies.ErrorPages pages = route.policiesOrNone().errorPages();
     if (pages != null && !clusters.containsKey(pages.cluster())) {
-      throw new ModelException(at + ".policies.errorPages.cluster", "unknown cluster \"" + pages.cluster() + "\"");
+      throw new ModelException(at(vh, route, fallback) + ".policies.errorPages.cluster", "unknown cluster \""
+          + pages.cluster() + "\"");
     }
     if (route.action() instanceof RouteAction.Forward forward) {
       List<RouteAction.ClusterWeight> refs = forward.clusters();
       for (int i = 0; i < refs.size(); i++) {
         if (!clusters.containsKey(refs.get(i).cluster())) {
-          throw new ModelException(at + ".action.clusters[" + i + "].cluster",
+          throw new ModelException(at(vh, route, fallback) + ".action.clusters[" + i + "].cluster",
               "unknown cluster \"" + refs.get(i).cluster() + "\"");
         }
       }
     }
+  }
+
+  private static String at(VirtualHost vh, Route route, boolean fallback) {
+    return "virtualHosts[" + vh.hostname() + "]" + (fallback ? ".fallback" : ".routes[" + route.name() + "]");
   }
 
   /** The routes of all virtual hosts, fallbacks included. */

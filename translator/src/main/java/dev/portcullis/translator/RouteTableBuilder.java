@@ -489,6 +489,9 @@ public final class RouteTableBuilder {
    * finds them in order and costs a pass.
    */
   private static List<String> inPreviousOrder(java.util.Collection<String> names, List<String> previous) {
+    if (previous.size() == names.size() && names.containsAll(previous)) {
+      return previous; // the same names: already sorted
+    }
     Set<String> left = new HashSet<>(names);
     List<String> sorted = new ArrayList<>(names.size());
     for (String n : previous) {
