@@ -47,7 +47,7 @@ public final class LocalMode implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger("portcullis");
   /** Changes to several files in a burst become one rebuild. */
-  static final long HOLD_OFF_MS = 30;
+  static final long HOLD_OFF_MS = 10;
 
   /**
    * @param dir        the folder of manifests

@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -46,7 +47,7 @@ public final class FileSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FileSource.class);
   static final long POLL_MS = 250;
   /** A changed file must stay unchanged this long before it is read, so half-written files are not. */
-  static final long SETTLE_MS = 60;
+  static final long SETTLE_MS = 25;
   public static final long MAX_FILE_BYTES = 16 * 1024 * 1024;
 
   /** One reading of the folder: the objects, the files read, what could not be read, and the kinds skipped. */
@@ -92,6 +93,12 @@ public final class FileSource implements AutoCloseable {
   private Map<Path, ManifestReader.Result> parsed = Map.of();
   private WatchService watcher;
   private final Set<Path> watchedDirs = new HashSet<>();
+  /**
+   * The files watch events named since the last load; null: read every file (at start, without
+   * a watcher, after the watcher lost events). A file neither named nor changed in size or time
+   * keeps the content read last time: one edit among hundreds of files reads one file.
+   */
+  private Set<Path> touched;
   private Thread thread;
   private volatile boolean closed;
 
@@ -120,6 +127,7 @@ public final class FileSource implements AutoCloseable {
       stamps = scan();
       first = load(stamps);
     } while (first == TORN);
+    touched = watcher == null ? null : new HashSet<>();
     listener.accept(first);
     thread = new Thread(this::watchLoop, "file-source");
     thread.setDaemon(true);
@@ -149,6 +157,7 @@ public final class FileSource implements AutoCloseable {
           continue;
         }
         stamps = now;
+        touched = watcher == null ? null : new HashSet<>();
         if (load != null) {
           listener.accept(load);
         }
@@ -175,7 +184,13 @@ public final class FileSource implements AutoCloseable {
       return false;
     }
     do {
-      key.pollEvents();
+      for (WatchEvent<?> event : key.pollEvents()) {
+        if (event.kind() == StandardWatchEventKinds.OVERFLOW || !(event.context() instanceof Path name)) {
+          touched = null;
+        } else if (touched != null) {
+          touched.add(((Path) key.watchable()).resolve(name));
+        }
+      }
       if (!key.reset()) {
         watchedDirs.remove((Path) key.watchable());
       }
@@ -215,7 +230,7 @@ public final class FileSource implements AutoCloseable {
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
         if (attrs.isRegularFile() && ManifestFiles.isManifest(file)) {
-          found.put(file, new Stamp(attrs.size(), attrs.lastModifiedTime().toMillis()));
+          found.put(file, new Stamp(attrs.size(), attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS)));
         }
         return FileVisitResult.CONTINUE;
       }
@@ -249,6 +264,11 @@ public final class FileSource implements AutoCloseable {
         problems.add(new ManifestProblem(name, 0, null, "", "FileTooLarge",
             "files over " + MAX_FILE_BYTES / (1024 * 1024) + " MiB are not read; its last good objects are kept"));
         read.put(file, contents.getOrDefault(file, ""));
+        continue;
+      }
+      if (touched != null && !touched.contains(file) && e.getValue().equals(stamps.get(file))
+          && contents.containsKey(file)) {
+        read.put(file, contents.get(file)); // no event named it, and it has the size and time it had
         continue;
       }
       try {
@@ -322,7 +342,7 @@ public final class FileSource implements AutoCloseable {
 
   private static Stamp stamp(Path file) throws IOException {
     BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-    return new Stamp(a.size(), a.lastModifiedTime().toMillis());
+    return new Stamp(a.size(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS));
   }
 
   /**

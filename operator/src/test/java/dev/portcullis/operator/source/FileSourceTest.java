@@ -52,6 +52,27 @@ class FileSourceTest {
   }
 
   @Test
+  void anEditThatKeepsTheFilesSizeAndTimeIsStillRead(@TempDir Path dir) throws Exception {
+    // Only files that watch events name, or whose size or time changed, are read again: an
+    // editor that keeps both (or a coarse clock) must not hide an edit.
+    Path file = dir.resolve("a.yaml");
+    Files.writeString(file, service("aaa"));
+    Files.writeString(dir.resolve("other.yaml"), service("other"));
+    java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(file);
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName())
+          .containsExactly("aaa", "other");
+      Files.writeString(file, service("bbb"));
+      Files.setLastModifiedTime(file, time);
+      await().atMost(Duration.ofSeconds(3)).until(() -> last.get().snapshot().services().stream()
+          .anyMatch(s -> s.getMetadata().getName().equals("bbb")));
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName())
+          .containsExactly("bbb", "other");
+    }
+  }
+
+  @Test
   void aBrokenFileKeepsItsLastGoodObjects(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("svc.yaml");
     Files.writeString(file, service("a") + "---\n" + service("b"));
