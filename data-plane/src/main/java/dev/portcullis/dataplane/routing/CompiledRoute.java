@@ -178,14 +178,14 @@ public final class CompiledRoute {
     return -1;
   }
 
-  /** True when the route forwards to, or takes its error pages from, one of these runtimes. */
-  boolean refersToAny(java.util.Set<ClusterRuntime> runtimes) {
+  /** True when the route forwards to, or takes its error pages from, a runtime that passes the test. */
+  boolean refersTo(java.util.function.Predicate<ClusterRuntime> test) {
     for (ClusterRuntime c : clusters) {
-      if (runtimes.contains(c)) {
+      if (test.test(c)) {
         return true;
       }
     }
-    return errorCluster != null && runtimes.contains(errorCluster);
+    return errorCluster != null && test.test(errorCluster);
   }
 
   /** The route's authentication, or null when anyone may use it. */

@@ -268,8 +268,13 @@ public final class CompiledTable {
     final Map<String, ClusterRuntime> clusters;
     /** The previous table's runtimes of clusters that changed: routes using one are compiled again. */
     final Set<ClusterRuntime> replaced = Collections.newSetFromMap(new IdentityHashMap<>());
-    /** True when kept hosts need no look at their routes: no runtime replaced, authentication as it was. */
-    final boolean nothingTheRoutesUseChanged;
+    /**
+     * Whether a runtime is one of {@link #replaced}: for a few, compared by reference without
+     * touching the runtime (a lookup reads its header, a cache miss for each route looked at).
+     */
+    final java.util.function.Predicate<ClusterRuntime> isReplaced;
+    /** True when the routes' authentication may need compiling again: another runtime, other credentials. */
+    final boolean authChanged;
     final Map<TlsRef.ClientValidation, ClientCertPolicy> policies;
     final Map<TlsRef.ClientValidation, Integer> policyUses;
     int tlsHosts;
@@ -312,8 +317,21 @@ public final class CompiledTable {
           }
         });
       }
-      nothingTheRoutesUseChanged = previous != null && replaced.isEmpty() && previous.auth == auth
-          && sameCredentials(previous.credentials, credentials);
+      if (replaced.size() <= 8) {
+        ClusterRuntime[] few = replaced.toArray(new ClusterRuntime[0]);
+        isReplaced = c -> {
+          for (ClusterRuntime r : few) {
+            if (r == c) {
+              return true;
+            }
+          }
+          return false;
+        };
+      } else {
+        isReplaced = replaced::contains;
+      }
+      authChanged = previous != null
+          && (previous.auth != auth || !sameCredentials(previous.credentials, credentials));
       policies = before == null ? new HashMap<>() : new HashMap<>(before.policies);
       policyUses = before == null ? new HashMap<>() : new HashMap<>(before.policyUses);
       tlsHosts = before == null ? 0 : before.tlsHosts;
@@ -350,18 +368,25 @@ public final class CompiledTable {
       return true;
     }
 
-    /** Whether the compiled routes of an unchanged host are right for the new table. */
+    /**
+     * Whether the compiled routes of an unchanged host are right for the new table. Looks at its
+     * routes only when something they may use changed (a runtime replaced, the credentials), and
+     * then only at that.
+     */
     boolean reusable(List<CompiledRoute> payloads) {
-      if (nothingTheRoutesUseChanged) {
+      boolean clustersChanged = !replaced.isEmpty();
+      if (!clustersChanged && !authChanged) {
         return true;
       }
       for (CompiledRoute r : payloads) {
-        if (!replaced.isEmpty() && r.refersToAny(replaced)) {
+        if (clustersChanged && r.refersTo(isReplaced)) {
           return false;
         }
-        Auth a = r.route().policiesOrNone().auth();
-        if (a != null && (previous.auth != auth || (auth != null && !sameCredential(a)))) {
-          return false;
+        if (authChanged) {
+          Auth a = r.route().policiesOrNone().auth();
+          if (a != null && (previous.auth != auth || (auth != null && !sameCredential(a)))) {
+            return false;
+          }
         }
       }
       return true;

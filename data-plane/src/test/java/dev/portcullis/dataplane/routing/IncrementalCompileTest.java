@@ -359,6 +359,46 @@ class IncrementalCompileTest {
   }
 
   @Test
+  void manyClustersChangingAtOnceRecompileExactlyTheHostsThatUseThem() {
+    RouteTable base = base();
+    CompiledTable first = compile(base, null);
+    List<Cluster> clusters = new ArrayList<>(base.clusters());
+    java.util.Set<Integer> changed = new java.util.HashSet<>();
+    for (int i = 101; i < 200; i += 4) {
+      clusters.set(i, clusters.get(i).withEndpoints(List.of(new Endpoint("10.8.8.8", 1000 + i))));
+      changed.add(i);
+    }
+    RouteTable next = new RouteTable(base.virtualHosts(), clusters, base.defaultCertificate());
+    CompiledTable incremental = compile(next, first);
+    assertRoutesAsFresh(incremental, compile(next, null));
+    for (int i = 0; i < HOSTS; i++) {
+      // A host uses its own cluster, and splits with the next one when i is a multiple of 5.
+      boolean uses = changed.contains(i) || (i % 5 == 0 && changed.contains(i + 1));
+      if (uses) {
+        assertCompiledAnew(incremental, first, host(i));
+      } else {
+        assertKept(incremental, first, host(i));
+      }
+    }
+  }
+
+  @Test
+  void anotherAuthRuntimeRecompilesTheRoutesWithAuthentication() {
+    RouteTable base = base();
+    CompiledTable first = compile(base, null);
+    try (AuthRuntime other = new AuthRuntime(vertx)) {
+      CompiledTable next = CompiledTable.compile(2, "c", base, first, other, credentials);
+      assertRoutesAsFresh(next, CompiledTable.compile(2, "c", base, null, other, credentials));
+      assertCompiledAnew(next, first, host(3));
+      assertKept(next, first, host(4));
+      // Without a runtime, the route refuses everyone: compiled again as well.
+      CompiledTable none = CompiledTable.compile(3, "c", base, next, null, credentials);
+      assertThat(none.router().route(host(3), "/app-3/p2")).isNotSameAs(next.router().route(host(3), "/app-3/p2"));
+      assertKept(none, next, host(4));
+    }
+  }
+
+  @Test
   void theErrorPagesClusterChangingRecompilesTheRoutesThatUseIt() {
     RouteTable base = base();
     CompiledTable first = compile(base, null);
