@@ -16,7 +16,6 @@ import dev.portcullis.model.VirtualHost;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -76,6 +75,13 @@ public final class Observability implements AutoCloseable {
   private final Set<String> limiterScopes = new HashSet<>();
   /** The meters of every route that has served, by name: handed to each new table's routes of that name. */
   private final Map<String, RouteMeters> routeMeters = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The meters by the labels a table may drop: route, cluster, rate-limit scope. */
+  private final MeterIndex byRoute = new MeterIndex("route", true);
+  private final MeterIndex byCluster = new MeterIndex("cluster", true);
+  private final MeterIndex byScope = new MeterIndex("scope", false);
+  /** The table {@link #tableApplying} last had, and how many of its routes (fallbacks too) bear each name. */
+  private CompiledTable lastTable;
+  private final Map<String, Integer> routeNames = new HashMap<>();
 
   /** A table this data plane refused: its version, why, and when (epoch millis). */
   public record Rejection(long version, String reason, long atMillis) {}
@@ -89,6 +95,16 @@ public final class Observability implements AutoCloseable {
    */
   public Observability(Vertx vertx, ObservabilitySettings settings, Supplier<CompiledTable> table,
       TrustedProxies trusted, String node) throws IOException {
+    registry.config().onMeterAdded(m -> {
+      byRoute.added(m);
+      byCluster.added(m);
+      byScope.added(m);
+    });
+    registry.config().onMeterRemoved(m -> {
+      byRoute.removed(m);
+      byCluster.removed(m);
+      byScope.removed(m);
+    });
     this.table = table;
     this.trusted = trusted;
     this.accessLog = settings.accessLog().enabled() ? new AccessLog(settings.accessLog()) : null;
@@ -285,41 +301,79 @@ public final class Observability implements AutoCloseable {
    * and the rate limits' counters follow the new limits. Done before the swap, a route of the new
    * table can never lose its meters to a late clean-up; a route only the old table has may be
    * counted again by a request in flight, and goes with the next table.
+   *
+   * <p>The work is about what changed since the last table: the hosts that are not the same
+   * instance, the names that lost their last route, the meters made since; never a scan of every
+   * meter or every route.
    */
   public synchronized void tableApplying(CompiledTable next, CertificateStore certificates) {
-    Set<String> routes = new HashSet<>();
-    for (VirtualHost vh : next.table().virtualHosts()) {
-      for (Route r : vh.routes()) {
-        routes.add(r.name());
-      }
-    }
+    CompiledTable last = lastTable;
+    // Names that lost a route, and the hosts whose compiled routes may be new.
+    Set<String> dropped = new HashSet<>();
+    List<String> changedHosts = new ArrayList<>();
     Set<String> clusters = new HashSet<>();
-    next.clusters().forEach(c -> clusters.add(c.name()));
-    Map<String, List<RateLimiter>> byScope = new HashMap<>();
-    next.rateLimiters().forEach((id, limiter) -> byScope.computeIfAbsent(id.scope(), k -> new ArrayList<>()).add(limiter));
-    List<Meter> gone = new ArrayList<>();
-    for (Meter m : registry.getMeters()) {
-      String route = m.getId().getTag("route");
-      String cluster = m.getId().getTag("cluster");
-      String scope = m.getId().getTag("scope");
-      if ((route != null && !route.isEmpty() && !routes.contains(route))
-          || (cluster != null && !cluster.isEmpty() && !clusters.contains(cluster))
-          || (scope != null && !byScope.containsKey(scope))) {
-        gone.add(m);
+    CompiledTable.Delta delta = next.delta(last);
+    if (delta != null) {
+      // Compiled against the last table: it knows what it changed.
+      delta.droppedHosts().forEach(vh -> count(vh, -1, dropped));
+      for (VirtualHost vh : delta.compiledHosts()) {
+        count(vh, 1, dropped);
+        changedHosts.add(vh.hostname());
+      }
+      clusters.addAll(delta.droppedClusters());
+    } else {
+      for (VirtualHost vh : next.table().virtualHosts()) {
+        VirtualHost before = last == null ? null : last.router().hostNamed(vh.hostname());
+        if (before != vh) {
+          if (before != null) {
+            count(before, -1, dropped);
+          }
+          count(vh, 1, dropped);
+          changedHosts.add(vh.hostname());
+        }
+      }
+      if (last != null) {
+        for (VirtualHost vh : last.table().virtualHosts()) {
+          if (next.router().hostNamed(vh.hostname()) == null) {
+            count(vh, -1, dropped);
+          }
+        }
+        last.clusters().forEach(c -> clusters.add(c.name()));
       }
     }
-    gone.forEach(registry::remove);
-    routeMeters.keySet().retainAll(routes);
+    lastTable = next;
+
+    // Meters made since the last table may be of routes that were gone already (requests in flight).
+    dropped.addAll(byRoute.drainRecent());
+    for (String name : dropped) {
+      if (!routeNames.containsKey(name)) {
+        byRoute.removeAll(name, registry);
+        routeMeters.remove(name);
+      }
+    }
+    clusters.addAll(byCluster.drainRecent());
+    for (String cluster : clusters) {
+      if (next.cluster(cluster) == null) {
+        byCluster.removeAll(cluster, registry);
+      }
+    }
+    Map<String, List<RateLimiter>> byScopeOf = new HashMap<>();
+    next.rateLimiters().forEach((id, limiter) -> byScopeOf.computeIfAbsent(id.scope(), k -> new ArrayList<>()).add(limiter));
+    Set<String> scopes = new HashSet<>(limiters.keySet());
+    scopes.addAll(byScope.drainRecent());
+    for (String scope : scopes) {
+      if (!byScopeOf.containsKey(scope)) {
+        byScope.removeAll(scope, registry);
+      }
+    }
     // Resolved here, off the event loop: a route's requests after the swap find its meters on it.
-    for (CompiledRoute r : next.routes()) {
-      RouteMeters m = routeMeters.get(r.name());
-      if (m != null && m.forClusters(r.clusterNames())) {
-        r.meters(m);
-      }
+    // Routes of hosts that are the same instance as before are the same objects, meters and all.
+    for (String host : changedHosts) {
+      next.router().payloadsOf(host).forEach(this::handMeters);
     }
-    limiters = Map.copyOf(byScope);
-    limiterScopes.retainAll(byScope.keySet());
-    for (String scope : byScope.keySet()) {
+    limiters = Map.copyOf(byScopeOf);
+    limiterScopes.retainAll(byScopeOf.keySet());
+    for (String scope : byScopeOf.keySet()) {
       if (limiterScopes.add(scope)) {
         FunctionCounter.builder("portcullis.ratelimit.rejections", this, o -> o.rejections(scope))
             .description("Requests refused with 429 by a rate limit, by its scope (a rule's scope, or the route)")
@@ -332,6 +386,32 @@ public final class Observability implements AutoCloseable {
           material, Observability::secondsLeft)));
       certificateExpiry.register(rows, true);
     }
+  }
+
+  /** Counts the names of a host's routes, fallback included, in or out; names that reach none go to {@code dropped}. */
+  private void count(VirtualHost vh, int delta, Set<String> dropped) {
+    for (Route r : vh.routes()) {
+      count(r.name(), delta, dropped);
+    }
+    if (vh.fallback() != null) {
+      count(vh.fallback().name(), delta, dropped);
+    }
+  }
+
+  private void count(String name, int delta, Set<String> dropped) {
+    Integer n = routeNames.merge(name, delta, (a, b) -> a + b == 0 ? null : a + b);
+    if (n == null) {
+      dropped.add(name);
+    }
+  }
+
+  /**
+   * A compiled route gets the meters its name has, if they count the same clusters: what a route
+   * compiled anew would start with (one kept from a table whose meters went has its stale ones dropped).
+   */
+  private void handMeters(CompiledRoute r) {
+    RouteMeters m = routeMeters.get(r.name());
+    r.meters(m != null && m.forClusters(r.clusterNames()) ? m : null);
   }
 
   private double rejections(String scope) {

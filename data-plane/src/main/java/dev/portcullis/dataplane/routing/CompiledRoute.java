@@ -35,6 +35,8 @@ public final class CompiledRoute {
   private ClusterRuntime errorCluster;
   /** Set during compilation, before the route is published to the event loops. */
   private dev.portcullis.dataplane.ratelimit.ConcurrencyLimiter concurrencyLimiter;
+  /** What the table shares this compiled route by; set during compilation. */
+  CompiledTable.Shared shared;
   /** The path expression, for rewrites that take its groups; null for other paths. */
   private final com.google.re2j.Pattern pathPattern;
 
@@ -174,6 +176,16 @@ public final class CompiledRoute {
       }
     }
     return -1;
+  }
+
+  /** True when the route forwards to, or takes its error pages from, a runtime that passes the test. */
+  boolean refersTo(java.util.function.Predicate<ClusterRuntime> test) {
+    for (ClusterRuntime c : clusters) {
+      if (test.test(c)) {
+        return true;
+      }
+    }
+    return errorCluster != null && test.test(errorCluster);
   }
 
   /** The route's authentication, or null when anyone may use it. */

@@ -16,6 +16,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * A route table compiled for lookup. The host is found through hash maps (exact, then wildcard,
@@ -47,11 +49,76 @@ public final class Router<T> {
 
   /** Compiles the table, calling {@code compiler} once per route (fallbacks included). */
   public static <T> Router<T> compile(RouteTable table, BiFunction<VirtualHost, Route, T> compiler) {
-    Map<String, Host<T>> exact = new HashMap<>();
+    return compile(table, compiler, null, payloads -> false, new Changes<>() { });
+  }
+
+  /**
+   * What {@link #compile(RouteTable, BiFunction, Router, Predicate, Changes)} did with each host
+   * it did not keep, in this order: every host of the previous router that is dropped (removed,
+   * changed, or refused by the caller) first, then each host compiled anew, just before its
+   * routes are. Kept hosts are not told of: a delta push costs what it changed.
+   */
+  public interface Changes<T> {
+    /** A host of the previous router that the new one does not have; its payloads, once per slot that held them. */
+    default void dropped(VirtualHost host, List<T> payloads) { }
+
+    /** A host about to be compiled (new, changed, or refused as it was). */
+    default void compiling(VirtualHost host) { }
+  }
+
+  /**
+   * Compiles the table, keeping what {@code previous} compiled for each virtual host that did not
+   * change: under the same hostname, the same instance (or an equal one), whose payloads
+   * {@code reusable} accepts. The rest is compiled with {@code compiler}, once per route, as
+   * {@link #compile(RouteTable, BiFunction)} does; the result routes exactly as that would with
+   * the same payloads. A delta push keeps most hosts as they were, so this costs about as much as
+   * what changed, plus one look at every host.
+   *
+   * @param previous the router compiled for the table before, or null: compile everything
+   * @param reusable whether the payloads of an unchanged host are still right for the new table
+   *                 (what they refer to beyond their routes may have changed)
+   * @param changes  told of the hosts dropped and compiled, see {@link Changes}
+   */
+  public static <T> Router<T> compile(RouteTable table, BiFunction<VirtualHost, Route, T> compiler,
+      Router<T> previous, Predicate<List<T>> reusable, Changes<T> changes) {
+    List<VirtualHost> hosts = table.virtualHosts();
+    @SuppressWarnings("unchecked")
+    Host<T>[] compiled = new Host[hosts.size()];
+    if (previous != null) {
+      int matched = 0;
+      for (int i = 0; i < compiled.length; i++) {
+        VirtualHost vh = hosts.get(i);
+        Host<T> old = previous.named(vh.hostname());
+        if (old == null) {
+          continue;
+        }
+        matched++;
+        if ((old.virtualHost == vh || old.virtualHost.equals(vh)) && reusable.test(old.payloadList())) {
+          compiled[i] = old.virtualHost == vh ? old : old.of(vh);
+        } else {
+          changes.dropped(old.virtualHost, old.payloadList());
+        }
+      }
+      if (matched < previous.size()) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        hosts.forEach(vh -> names.add(vh.hostname()));
+        previous.forEachHost(old -> {
+          if (!names.contains(old.virtualHost.hostname())) {
+            changes.dropped(old.virtualHost, old.payloadList());
+          }
+        });
+      }
+    }
+    Map<String, Host<T>> exact = new HashMap<>(Math.max(16, compiled.length * 4 / 3 + 1));
     Map<String, Host<T>> wildcard = new HashMap<>();
     Host<T> catchAll = null;
-    for (VirtualHost vh : table.virtualHosts()) {
-      Host<T> host = Host.compile(vh, compiler);
+    for (int i = 0; i < compiled.length; i++) {
+      VirtualHost vh = hosts.get(i);
+      Host<T> host = compiled[i];
+      if (host == null) {
+        changes.compiling(vh);
+        host = Host.compile(vh, compiler);
+      }
       if (vh.isCatchAll()) {
         catchAll = host;
       } else if (vh.isWildcard()) {
@@ -60,7 +127,21 @@ public final class Router<T> {
         exact.put(vh.hostname(), host);
       }
     }
-    return new Router<>(Map.copyOf(exact), Map.copyOf(wildcard), catchAll);
+    // Not copied into immutable maps: at 10,000 hosts a copy is another pass over all of them,
+    // and these are never changed once the router is published.
+    return new Router<>(exact, wildcard, catchAll);
+  }
+
+  private int size() {
+    return exact.size() + wildcard.size() + (catchAll == null ? 0 : 1);
+  }
+
+  private void forEachHost(Consumer<Host<T>> action) {
+    exact.values().forEach(action);
+    wildcard.values().forEach(action);
+    if (catchAll != null) {
+      action.accept(catchAll);
+    }
   }
 
   /** {@link #route(String, String, RequestView)} for a plain GET. */
@@ -87,6 +168,32 @@ public final class Router<T> {
   public VirtualHost virtualHost(String host) {
     Host<T> h = host(host);
     return h == null ? null : h.virtualHost;
+  }
+
+  /** The host the table names {@code hostname} (exact, wildcard or catch-all as written), or null. */
+  private Host<T> named(String hostname) {
+    if (VirtualHost.CATCH_ALL.equals(hostname)) {
+      return catchAll;
+    }
+    return hostname.startsWith("*.") ? wildcard.get(hostname.substring(2)) : exact.get(hostname);
+  }
+
+  /**
+   * The virtual host the table names {@code hostname}, as written there ({@code *.example.com},
+   * {@code *}), or null: unlike {@link #virtualHost}, no wildcard or catch-all stands in for it.
+   */
+  public VirtualHost hostNamed(String hostname) {
+    Host<T> h = named(hostname);
+    return h == null ? null : h.virtualHost;
+  }
+
+  /**
+   * The payloads of the virtual host the table names {@code hostname} (see {@link #hostNamed}), in
+   * the order they were compiled, the fallback's last; empty when there is no such host.
+   */
+  public List<T> payloadsOf(String hostname) {
+    Host<T> h = named(hostname);
+    return h == null ? List.of() : h.payloadList();
   }
 
   Host<T> host(String host) {
@@ -232,10 +339,14 @@ public final class Router<T> {
     private final Slot<T> root;
     private final T fallback;
     private final VirtualHost virtualHost;
+    /** Every payload of the host, as compiled (the fallback's last): what a later table may keep. */
+    private final Object[] payloads;
 
     private Host(Map<String, Slot<T>> exactPaths, Pattern[] regexes, List<Slot<T>> regexSlots,
-        Map<String, Slot<T>> prefixes, boolean[] prefixLength, Slot<T> root, T fallback, VirtualHost virtualHost) {
+        Map<String, Slot<T>> prefixes, boolean[] prefixLength, Slot<T> root, T fallback, VirtualHost virtualHost,
+        Object[] payloads) {
       this.virtualHost = virtualHost;
+      this.payloads = payloads;
       this.exactPaths = exactPaths;
       this.regexes = regexes;
       this.regexSlots = regexSlots;
@@ -243,6 +354,16 @@ public final class Router<T> {
       this.prefixLength = prefixLength;
       this.root = root;
       this.fallback = fallback;
+    }
+
+    /** This host for an equal virtual host: the same compiled paths, the new instance to compare with next time. */
+    Host<T> of(VirtualHost vh) {
+      return new Host<>(exactPaths, regexes, regexSlots, prefixes, prefixLength, root, fallback, vh, payloads);
+    }
+
+    @SuppressWarnings("unchecked")
+    List<T> payloadList() {
+      return (List<T>) java.util.Collections.unmodifiableList(java.util.Arrays.asList(payloads));
     }
 
     static <T> Host<T> compile(VirtualHost vh, BiFunction<VirtualHost, Route, T> compiler) {
@@ -260,6 +381,7 @@ public final class Router<T> {
       List<Slot<T>> regexSlots = new ArrayList<>();
       Map<String, Slot<T>> prefixes = new HashMap<>();
       TreeSet<Integer> lengths = new TreeSet<>();
+      List<T> all = new ArrayList<>(vh.routes().size() + 1);
       Slot<T> root = null;
       for (Map.Entry<PathMatch, List<Route>> e : byPath.entrySet()) {
         List<Route> routes = new ArrayList<>(e.getValue());
@@ -270,6 +392,7 @@ public final class Router<T> {
           conditions.add(Condition.of(r.match()));
           payloads.add(compiler.apply(vh, r));
         }
+        all.addAll(payloads);
         Slot<T> slot = new Slot<>(conditions, payloads);
         PathMatch p = e.getKey();
         switch (p.type()) {
@@ -291,8 +414,11 @@ public final class Router<T> {
       boolean[] has = new boolean[lengths.isEmpty() ? 0 : lengths.last() + 1];
       lengths.forEach(l -> has[l] = true);
       T fallback = vh.fallback() == null ? null : compiler.apply(vh, vh.fallback());
+      if (vh.fallback() != null) {
+        all.add(fallback);
+      }
       return new Host<>(Map.copyOf(exactPaths), regexes.toArray(new Pattern[0]), List.copyOf(regexSlots),
-          Map.copyOf(prefixes), has, root, fallback, vh);
+          Map.copyOf(prefixes), has, root, fallback, vh, all.toArray());
     }
 
     T route(String path, RequestView request) {
