@@ -171,33 +171,7 @@ class PushProtocolIT {
     String forgedLine = goodLine.replace("\"version\":1", "\"version\":3").replace("nack.test", "forged.test")
         .replace("\"checksum\":\"sha256:", "\"checksum\":\"sha256:1");
     List<Ack> acks = new CopyOnWriteArrayList<>();
-    HttpServer peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    peer.createContext("/v1/stream", ex -> {
-      ex.sendResponseHeaders(200, 0);
-      OutputStream out = ex.getResponseBody();
-      out.write((goodLine + "\n").getBytes(StandardCharsets.UTF_8));
-      out.flush();
-      try {
-        Thread.sleep(300);
-        out.write((badLine + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        Thread.sleep(300);
-        out.write((forgedLine + "\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        Thread.sleep(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (java.io.IOException gone) {
-        // the data plane closed the stream
-      }
-    });
-    peer.createContext("/v1/ack", ex -> {
-      acks.add(RouteTableJson.read(ex.getRequestBody().readAllBytes(), Ack.class));
-      ex.sendResponseHeaders(204, -1);
-      ex.close();
-    });
-    peer.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-    peer.start();
+    HttpServer peer = peer(stream -> List.of(goodLine, badLine, forgedLine), acks, null);
     try (DataPlane dp = dataPlane(peer.getAddress().getPort(), TOKEN, "dp-nack")) {
       await().atMost(Duration.ofSeconds(10)).until(() -> acks.size() >= 3);
       assertThat(acks.get(0).accepted()).isTrue();
@@ -274,32 +248,10 @@ class PushProtocolIT {
     List<Ack> acks = new CopyOnWriteArrayList<>();
     List<String> deltasAsked = new CopyOnWriteArrayList<>();
     java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
-    HttpServer peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    peer.createContext("/v1/stream", ex -> {
-      deltasAsked.add(String.valueOf(ex.getRequestHeaders().getFirst("X-Portcullis-Deltas")));
+    HttpServer peer = peer(stream -> {
       int n = streams.incrementAndGet();
-      ex.sendResponseHeaders(200, 0);
-      OutputStream out = ex.getResponseBody();
-      try {
-        for (String l : n == 1 ? firstLines : n == 2 ? secondLines : thirdLines) {
-          out.write((l + "\n").getBytes(StandardCharsets.UTF_8));
-          out.flush();
-          Thread.sleep(200);
-        }
-        Thread.sleep(30_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (java.io.IOException gone) {
-        // the data plane closed the stream
-      }
-    });
-    peer.createContext("/v1/ack", ex -> {
-      acks.add(RouteTableJson.read(ex.getRequestBody().readAllBytes(), Ack.class));
-      ex.sendResponseHeaders(204, -1);
-      ex.close();
-    });
-    peer.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
-    peer.start();
+      return n == 1 ? firstLines : n == 2 ? secondLines : thirdLines;
+    }, acks, deltasAsked);
     try (DataPlane dp = dataPlane(peer.getAddress().getPort(), TOKEN, "dp-resync")) {
       Http http = new Http(dp.httpPort());
       await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
@@ -317,6 +269,62 @@ class PushProtocolIT {
     } finally {
       peer.stop(0);
     }
+  }
+
+  @Test
+  void aRouteServerOfThePreviousReleaseIsFollowed() throws Exception {
+    // It sends whole tables only, checksummed over their whole JSON: data planes are upgraded first.
+    RouteTable old = table("old.test", b.port());
+    String snapshot = line(new PushMessage.Snapshot(1, RouteTableJson.legacyChecksum(old), old));
+    assertThat(RouteTableJson.legacyChecksum(old)).isNotEqualTo(RouteTableJson.checksum(old));
+    List<Ack> acks = new CopyOnWriteArrayList<>();
+    HttpServer peer = peer(stream -> List.of(snapshot), acks, null);
+    try (DataPlane dp = dataPlane(peer.getAddress().getPort(), TOKEN, "dp-old-server")) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> !acks.isEmpty());
+      assertThat(acks.get(0).accepted()).isTrue();
+      assertThat(acks.get(0).checksum()).isEqualTo(RouteTableJson.legacyChecksum(old));
+      assertThat(new Http(dp.httpPort()).get("old.test", "/").backend()).isEqualTo("b");
+    } finally {
+      peer.stop(0);
+    }
+  }
+
+  /**
+   * A peer speaking the protocol by hand: each stream gets the lines {@code lines} gives for it
+   * (300 ms apart), then stays open; ACKs are collected, and each stream's deltas header when asked.
+   */
+  static HttpServer peer(java.util.function.Function<Integer, List<String>> lines, List<Ack> acks,
+      List<String> deltasAsked) throws java.io.IOException {
+    java.util.concurrent.atomic.AtomicInteger streams = new java.util.concurrent.atomic.AtomicInteger();
+    HttpServer peer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    peer.createContext("/v1/stream", ex -> {
+      if (deltasAsked != null) {
+        deltasAsked.add(String.valueOf(ex.getRequestHeaders().getFirst("X-Portcullis-Deltas")));
+      }
+      List<String> send = lines.apply(streams.incrementAndGet());
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      try {
+        for (String l : send) {
+          out.write((l + "\n").getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          Thread.sleep(300);
+        }
+        Thread.sleep(30_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.io.IOException gone) {
+        // the data plane closed the stream
+      }
+    });
+    peer.createContext("/v1/ack", ex -> {
+      acks.add(RouteTableJson.read(ex.getRequestBody().readAllBytes(), Ack.class));
+      ex.sendResponseHeaders(204, -1);
+      ex.close();
+    });
+    peer.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    peer.start();
+    return peer;
   }
 
   static String line(PushMessage message) {

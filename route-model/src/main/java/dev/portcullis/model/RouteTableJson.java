@@ -118,6 +118,19 @@ public final class RouteTableJson {
     return DIGEST.checksum(table);
   }
 
+  /**
+   * The checksum route servers sent before {@link TableDigest}: {@code sha256:} of the table's
+   * whole JSON form. Data planes accept it too, so that they can be upgraded before the operator.
+   */
+  public static String legacyChecksum(RouteTable table) {
+    try {
+      return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(toJson(table)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
   public static String toString(byte[] json) {
     return new String(json, StandardCharsets.UTF_8);
   }

@@ -37,21 +37,11 @@ final class TableDigest {
     }
     MessageDigest sha = sha256();
     Map<Object, byte[]> made = new IdentityHashMap<>(table.virtualHosts().size() + table.clusters().size());
-    List<VirtualHost> hosts = table.virtualHosts();
-    if (!sortedHosts(hosts)) {
-      hosts = new ArrayList<>(hosts);
-      hosts.sort(java.util.Comparator.comparing(VirtualHost::hostname));
-    }
-    for (VirtualHost vh : hosts) {
+    for (VirtualHost vh : byName(table.virtualHosts(), VirtualHost::hostname)) {
       sha.update(digest(vh, made));
     }
     sha.update((byte) '\n');
-    List<Cluster> clusters = table.clusters();
-    if (!sortedClusters(clusters)) {
-      clusters = new ArrayList<>(clusters);
-      clusters.sort(java.util.Comparator.comparing(Cluster::name));
-    }
-    for (Cluster c : clusters) {
+    for (Cluster c : byName(table.clusters(), Cluster::name)) {
       sha.update(digest(c, made));
     }
     sha.update((byte) '\n');
@@ -78,22 +68,16 @@ final class TableDigest {
     return d;
   }
 
-  private static boolean sortedHosts(List<VirtualHost> hosts) {
-    for (int i = 1; i < hosts.size(); i++) {
-      if (hosts.get(i - 1).hostname().compareTo(hosts.get(i).hostname()) > 0) {
-        return false;
+  /** The elements in name order: as they are when they already are (a translator's tables), else sorted. */
+  private static <T> List<T> byName(List<T> elements, java.util.function.Function<T, String> name) {
+    for (int i = 1; i < elements.size(); i++) {
+      if (name.apply(elements.get(i - 1)).compareTo(name.apply(elements.get(i))) > 0) {
+        List<T> sorted = new ArrayList<>(elements);
+        sorted.sort(java.util.Comparator.comparing(name));
+        return sorted;
       }
     }
-    return true;
-  }
-
-  private static boolean sortedClusters(List<Cluster> clusters) {
-    for (int i = 1; i < clusters.size(); i++) {
-      if (clusters.get(i - 1).name().compareTo(clusters.get(i).name()) > 0) {
-        return false;
-      }
-    }
-    return true;
+    return elements;
   }
 
   private static MessageDigest sha256() {

@@ -243,6 +243,10 @@ public final class ConfigClient extends VerticleBase {
         .onComplete(ar -> {
           reading = false;
           if (gen != generation) {
+            // A line of a dropped stream: the current stream's lines may have waited for it.
+            if (state != null) {
+              readNext(generation, state);
+            }
             return;
           }
           attempt = 0;
