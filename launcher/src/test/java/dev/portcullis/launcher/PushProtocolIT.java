@@ -272,6 +272,34 @@ class PushProtocolIT {
   }
 
   @Test
+  void aWholeTableItCannotReadMakesTheDataPlaneAskForWholeTablesOnly() throws Exception {
+    // A route server newer than the data plane: its table has a field this one does not know,
+    // and the deltas after it cannot be followed. One reconnection, then whole tables, each
+    // refused or taken on its own, not a reconnection per change.
+    RouteTable one = table("one.test", a.port());
+    RouteTable two = table("two.test", b.port());
+    PushMessage.Snapshot s1 = new PushMessage.Snapshot(1, RouteTableJson.checksum(one), one);
+    PushMessage.Snapshot s2 = new PushMessage.Snapshot(2, RouteTableJson.checksum(two), two);
+    String unreadable = line(s1).replace("\"connectTimeoutMs\":1000", "\"connectTimeoutMs\":1000,\"newField\":1");
+    String delta = line(PushMessage.Delta.between(s1, s2));
+    List<Ack> acks = new CopyOnWriteArrayList<>();
+    List<String> deltasAsked = new CopyOnWriteArrayList<>();
+    HttpServer peer = peer(stream -> stream == 1 ? List.of(unreadable, delta) : List.of(line(s2)), acks, deltasAsked);
+    try (DataPlane dp = dataPlane(peer.getAddress().getPort(), TOKEN, "dp-whole")) {
+      Http http = new Http(dp.httpPort());
+      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
+          .until(() -> "b".equals(http.get("two.test", "/").backend()));
+      Thread.sleep(1000);
+      assertThat(deltasAsked).containsExactly("true", "false");
+      assertThat(acks.get(0).accepted()).isFalse();
+      assertThat(acks.get(0).reason()).contains("newField");
+      assertThat(acks.stream().filter(Ack::accepted).map(Ack::version).toList()).containsExactly(2L);
+    } finally {
+      peer.stop(0);
+    }
+  }
+
+  @Test
   void aRouteServerOfThePreviousReleaseIsFollowed() throws Exception {
     // It sends whole tables only, checksummed over their whole JSON: data planes are upgraded first.
     RouteTable old = table("old.test", b.port());

@@ -82,6 +82,16 @@ public final class ConfigClient extends VerticleBase {
     PushMessage.Snapshot received;
   }
 
+  /**
+   * Asks the next stream for whole tables only: set when a whole table could not be read (a
+   * route server newer than this data plane, say), since no delta can follow one; cleared once
+   * a whole table is read again.
+   */
+  private boolean wholeTablesOnly;
+  /** The bytes waiting in {@link #unread}: a data plane that falls that far behind starts again from a whole table. */
+  private long unreadBytes;
+  static final int MAX_UNREAD_LINES = 64;
+
   /** A line read: the table it makes, and whether a delta made it. */
   private record Read(PushMessage.Snapshot snapshot, boolean fromDelta) {}
 
@@ -130,7 +140,7 @@ public final class ConfigClient extends VerticleBase {
         .setAbsoluteURI(server.resolve(path).toString())
         .putHeader(PushProtocol.NODE_HEADER, node)
         .putHeader(PushProtocol.PROTOCOL_HEADER, Integer.toString(PushProtocol.VERSION))
-        .putHeader(PushProtocol.DELTAS_HEADER, "true");
+        .putHeader(PushProtocol.DELTAS_HEADER, Boolean.toString(!wholeTablesOnly));
     if (token != null && !token.isEmpty()) {
       options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
     }
@@ -199,6 +209,7 @@ public final class ConfigClient extends VerticleBase {
     // A table still being applied from the last stream finishes first (applying stays).
     pending = null;
     unread.clear();
+    unreadBytes = 0;
     StreamState current = new StreamState();
     state = current;
     records.handler(line -> {
@@ -212,8 +223,16 @@ public final class ConfigClient extends VerticleBase {
       if (startsWith(bytes, SNAPSHOT_PREFIX)) {
         // A whole table makes every line before it moot: a burst of full pushes costs one read.
         unread.clear();
+        unreadBytes = 0;
       }
       unread.add(bytes);
+      unreadBytes += bytes.length;
+      if (unread.size() > MAX_UNREAD_LINES || unreadBytes > maxMessageBytes) {
+        // Changes come faster than they can be read: what waits is bounded; one whole table
+        // replaces them all.
+        resync(unread.size() + " changes from the route server wait to be read");
+        return;
+      }
       readNext(gen, current);
     });
   }
@@ -238,6 +257,7 @@ public final class ConfigClient extends VerticleBase {
       return;
     }
     byte[] bytes = unread.poll();
+    unreadBytes -= bytes.length;
     reading = true;
     vertx.executeBlocking(() -> read(bytes, stream))
         .onComplete(ar -> {
@@ -249,20 +269,30 @@ public final class ConfigClient extends VerticleBase {
             }
             return;
           }
-          attempt = 0;
           if (ar.failed()) {
             Throwable e = ar.cause();
             String reason = e instanceof ModelException ? e.getMessage() : e.toString();
             LOG.warn("rejected a message from the route server: {}", reason);
             sink.unreadable(versionOf(bytes), reason);
             nack(versionOf(bytes), null, reason);
+            if (startsWith(bytes, SNAPSHOT_PREFIX)) {
+              // No delta can follow a table not read: the next stream asks for whole tables,
+              // each refused on its own as before deltas, not a reconnection per change.
+              wholeTablesOnly = true;
+            }
             if (startsWith(bytes, DELTA_PREFIX)) {
               // Without the table this delta was to make, the next ones cannot be followed either.
               resync("a change from the route server could not be followed: " + reason);
               return;
             }
-          } else if (ar.result() != null) {
-            offer(ar.result());
+          } else {
+            attempt = 0;
+            if (ar.result() != null) {
+              if (!ar.result().fromDelta()) {
+                wholeTablesOnly = false;
+              }
+              offer(ar.result());
+            }
           }
           readNext(gen, stream);
         });
@@ -311,6 +341,7 @@ public final class ConfigClient extends VerticleBase {
     }
     ++generation; // the dropped stream's late events are ignored
     unread.clear();
+    unreadBytes = 0;
     pending = null;
     retry(why);
   }

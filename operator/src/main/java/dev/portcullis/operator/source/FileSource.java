@@ -99,6 +99,8 @@ public final class FileSource implements AutoCloseable {
    * keeps the content read last time: one edit among hundreds of files reads one file.
    */
   private Set<Path> touched;
+  /** Files that could not be read last time (too large, unreadable): read again every time until they can be. */
+  private Set<Path> failed = new HashSet<>();
   private Thread thread;
   private volatile boolean closed;
 
@@ -257,6 +259,7 @@ public final class FileSource implements AutoCloseable {
   private Load load(Map<Path, Stamp> files) throws IOException {
     Map<Path, String> read = new TreeMap<>();
     List<ManifestProblem> problems = new ArrayList<>();
+    Set<Path> unreadable = new HashSet<>();
     for (Map.Entry<Path, Stamp> e : files.entrySet()) {
       Path file = e.getKey();
       String name = display(file);
@@ -266,7 +269,7 @@ public final class FileSource implements AutoCloseable {
         read.put(file, contents.getOrDefault(file, ""));
         continue;
       }
-      if (touched != null && !touched.contains(file) && e.getValue().equals(stamps.get(file))
+      if (touched != null && !touchedUnder(file) && !failed.contains(file) && e.getValue().equals(stamps.get(file))
           && contents.containsKey(file)) {
         read.put(file, contents.get(file)); // no event named it, and it has the size and time it had
         continue;
@@ -288,8 +291,10 @@ public final class FileSource implements AutoCloseable {
         problems.add(new ManifestProblem(name, 0, null, "", "Unreadable", ex.toString()
             + "; its last good objects are kept"));
         read.put(file, contents.getOrDefault(file, ""));
+        unreadable.add(file);
       }
     }
+    failed = unreadable;
     if (read.equals(contents) && problems.isEmpty() && !contents.isEmpty()) {
       return null;
     }
@@ -338,6 +343,16 @@ public final class FileSource implements AutoCloseable {
     lastGoodByObject.clear();
     goodByFile.values().forEach(list -> list.forEach(m -> lastGoodByObject.putIfAbsent(idOf(m.object()), m.object())));
     return new Load(snapshot.build(), read.keySet().stream().map(this::display).toList(), problems, skipped, origins);
+  }
+
+  /** Whether an event named the file or a folder it is in (a folder moved into place names only itself). */
+  private boolean touchedUnder(Path file) {
+    for (Path p = file; p != null && p.startsWith(root); p = p.getParent()) {
+      if (touched.contains(p)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Stamp stamp(Path file) throws IOException {

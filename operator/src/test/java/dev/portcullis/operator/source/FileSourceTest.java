@@ -73,6 +73,28 @@ class FileSourceTest {
   }
 
   @Test
+  void aFolderMovedIntoPlaceIsReadWhateverItsFilesTimes(@TempDir Path dir) throws Exception {
+    // A deploy that swaps folders: the event names the folder, and the new file has the old one's
+    // size and time (cp -a, tar).
+    Path apps = dir.resolve("apps");
+    Files.createDirectories(apps);
+    Files.writeString(apps.resolve("a.yaml"), service("aaa"));
+    java.nio.file.attribute.FileTime time = Files.getLastModifiedTime(apps.resolve("a.yaml"));
+    Path staged = dir.resolve(".staged");
+    Files.createDirectories(staged);
+    Files.writeString(staged.resolve("a.yaml"), service("bbb"));
+    Files.setLastModifiedTime(staged.resolve("a.yaml"), time);
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName()).containsExactly("aaa");
+      Files.move(apps, dir.resolve(".old"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(staged, apps, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      await().atMost(Duration.ofSeconds(3)).until(() -> last.get().snapshot().services().stream()
+          .anyMatch(s -> s.getMetadata().getName().equals("bbb")));
+    }
+  }
+
+  @Test
   void aBrokenFileKeepsItsLastGoodObjects(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("svc.yaml");
     Files.writeString(file, service("a") + "---\n" + service("b"));
