@@ -90,7 +90,7 @@ public final class ConfigClient extends VerticleBase {
   private boolean wholeTablesOnly;
   /** The bytes waiting in {@link #unread}: a data plane that falls that far behind starts again from a whole table. */
   private long unreadBytes;
-  static final int MAX_UNREAD_LINES = 64;
+  static final int MAX_UNREAD_LINES = 1024;
 
   /** A line read: the table it makes, and whether a delta made it. */
   private record Read(PushMessage.Snapshot snapshot, boolean fromDelta) {}
