@@ -261,12 +261,20 @@ final class LocalTarget implements Target {
     }
   }
 
+  /** Every port {@link #freePort} handed out: the harness's processes bind them later, so none may get one twice. */
+  private static final java.util.Set<Integer> GIVEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    for (int i = 0; i < 100; i++) {
+      try (ServerSocket s = new ServerSocket(0)) {
+        if (GIVEN.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
     }
+    throw new IllegalStateException("no free port not handed out already");
   }
 
   static boolean listening(int port) {
