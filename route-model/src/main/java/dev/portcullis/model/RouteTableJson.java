@@ -123,12 +123,7 @@ public final class RouteTableJson {
    * whole JSON form. Data planes accept it too, so that they can be upgraded before the operator.
    */
   public static String legacyChecksum(RouteTable table) {
-    try {
-      return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(toJson(table)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
+    return "sha256:" + java.util.HexFormat.of().formatHex(TableDigest.sha256().digest(toJson(table)));
   }
 
   public static String toString(byte[] json) {

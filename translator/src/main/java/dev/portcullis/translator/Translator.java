@@ -33,18 +33,16 @@ import java.util.Set;
  */
 public final class Translator {
 
-  /** Oldest first (missing timestamps last), then namespace, name and kind. */
-  public static final Comparator<HasMetadata> PRECEDENCE = Comparator
-      .comparing((HasMetadata o) -> IngressProcessor.creation(o.getMetadata().getCreationTimestamp()))
-      .thenComparing(o -> o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace())
-      .thenComparing(o -> o.getMetadata().getName())
-      .thenComparing(HasMetadata::getKind);
-
   /** {@link #PRECEDENCE} between objects created at the same time. */
   private static final Comparator<HasMetadata> AFTER_CREATION = Comparator
       .comparing((HasMetadata o) -> o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace())
       .thenComparing(o -> o.getMetadata().getName())
       .thenComparing(HasMetadata::getKind);
+
+  /** Oldest first (missing timestamps last), then namespace, name and kind. */
+  public static final Comparator<HasMetadata> PRECEDENCE = Comparator
+      .comparing((HasMetadata o) -> IngressProcessor.creation(o.getMetadata().getCreationTimestamp()))
+      .thenComparing(AFTER_CREATION);
 
   private final TranslatorOptions options;
 

@@ -210,8 +210,7 @@ public final class ConfigClient extends VerticleBase {
     pending = null;
     unread.clear();
     unreadBytes = 0;
-    StreamState current = new StreamState();
-    state = current;
+    state = new StreamState();
     records.handler(line -> {
       if (line.length() == 0 || gen != generation) {
         return;
@@ -233,7 +232,7 @@ public final class ConfigClient extends VerticleBase {
         resync(unread.size() + " changes from the route server wait to be read");
         return;
       }
-      readNext(gen, current);
+      readNext();
     });
   }
 
@@ -252,10 +251,12 @@ public final class ConfigClient extends VerticleBase {
    * Reads the oldest unread line off the event loop, one at a time and in order (each delta
    * builds on the table before it), then hands the table it makes to {@link #offer}.
    */
-  private void readNext(int gen, StreamState stream) {
+  private void readNext() {
     if (reading || unread.isEmpty()) {
       return;
     }
+    int gen = generation;
+    StreamState stream = state;
     byte[] bytes = unread.poll();
     unreadBytes -= bytes.length;
     reading = true;
@@ -263,10 +264,7 @@ public final class ConfigClient extends VerticleBase {
         .onComplete(ar -> {
           reading = false;
           if (gen != generation) {
-            // A line of a dropped stream: the current stream's lines may have waited for it.
-            if (state != null) {
-              readNext(generation, state);
-            }
+            readNext(); // a line of a dropped stream: the current stream's lines may have waited for it
             return;
           }
           if (ar.failed()) {
@@ -294,7 +292,7 @@ public final class ConfigClient extends VerticleBase {
               offer(ar.result());
             }
           }
-          readNext(gen, stream);
+          readNext();
         });
   }
 

@@ -111,29 +111,40 @@ public sealed interface PushMessage {
      * same instances, so equality is rarely asked).
      */
     public static Delta between(Snapshot from, Snapshot to) {
-      Map<String, VirtualHost> before = new java.util.HashMap<>();
-      from.table().virtualHosts().forEach(vh -> before.put(vh.hostname(), vh));
       List<VirtualHost> hosts = new java.util.ArrayList<>();
-      for (VirtualHost vh : to.table().virtualHosts()) {
-        VirtualHost old = before.remove(vh.hostname());
-        if (old != vh && !vh.equals(old)) {
-          hosts.add(vh);
-        }
-      }
-      Map<String, Cluster> clustersBefore = new java.util.HashMap<>();
-      from.table().clusters().forEach(c -> clustersBefore.put(c.name(), c));
+      List<String> removedHosts = changed(from.table().virtualHosts(), to.table().virtualHosts(),
+          VirtualHost::hostname, hosts);
       List<Cluster> clusters = new java.util.ArrayList<>();
-      for (Cluster c : to.table().clusters()) {
-        Cluster old = clustersBefore.remove(c.name());
-        if (old != c && !c.equals(old)) {
-          clusters.add(c);
-        }
-      }
+      List<String> removedClusters = changed(from.table().clusters(), to.table().clusters(), Cluster::name, clusters);
       boolean certs = !from.certificates().equals(to.certificates());
       boolean creds = !from.credentials().equals(to.credentials());
-      return new Delta(to.version(), from.version(), to.checksum(), hosts, new java.util.ArrayList<>(before.keySet()),
-          clusters, new java.util.ArrayList<>(clustersBefore.keySet()), to.table().defaultCertificate(), certs,
-          certs ? to.certificates() : Map.of(), creds, creds ? to.credentials() : Map.of());
+      return new Delta(to.version(), from.version(), to.checksum(), hosts, removedHosts, clusters, removedClusters,
+          to.table().defaultCertificate(), certs, certs ? to.certificates() : Map.of(), creds,
+          creds ? to.credentials() : Map.of());
+    }
+
+    /** Adds to {@code into} the elements of {@code to} new or changed since {@code from}; returns the names gone. */
+    private static <T> List<String> changed(List<T> from, List<T> to, java.util.function.Function<T, String> name,
+        List<T> into) {
+      Map<String, T> before = new java.util.HashMap<>();
+      from.forEach(e -> before.put(name.apply(e), e));
+      for (T e : to) {
+        T old = before.remove(name.apply(e));
+        if (old != e && !e.equals(old)) {
+          into.add(e);
+        }
+      }
+      return new java.util.ArrayList<>(before.keySet());
+    }
+
+    /** {@code base} without the names removed and with {@code changed} in, by name, in name order. */
+    private static <T> List<T> merged(List<T> base, List<String> removed, List<T> changed,
+        java.util.function.Function<T, String> name) {
+      java.util.TreeMap<String, T> byName = new java.util.TreeMap<>();
+      base.forEach(e -> byName.put(name.apply(e), e));
+      removed.forEach(byName::remove);
+      changed.forEach(e -> byName.put(name.apply(e), e));
+      return new java.util.ArrayList<>(byName.values());
     }
 
     /**
@@ -148,16 +159,8 @@ public sealed interface PushMessage {
         throw new ModelException("base", "is version " + this.base + " but the last table received is "
             + (base == null ? "none" : "version " + base.version()));
       }
-      java.util.TreeMap<String, VirtualHost> hostsByName = new java.util.TreeMap<>();
-      base.table().virtualHosts().forEach(vh -> hostsByName.put(vh.hostname(), vh));
-      removedHosts.forEach(hostsByName::remove);
-      hosts.forEach(vh -> hostsByName.put(vh.hostname(), vh));
-      java.util.TreeMap<String, Cluster> clustersByName = new java.util.TreeMap<>();
-      base.table().clusters().forEach(c -> clustersByName.put(c.name(), c));
-      removedClusters.forEach(clustersByName::remove);
-      clusters.forEach(c -> clustersByName.put(c.name(), c));
-      RouteTable table = new RouteTable(new java.util.ArrayList<>(hostsByName.values()),
-          new java.util.ArrayList<>(clustersByName.values()), defaultCertificate);
+      RouteTable table = new RouteTable(merged(base.table().virtualHosts(), removedHosts, hosts, VirtualHost::hostname),
+          merged(base.table().clusters(), removedClusters, clusters, Cluster::name), defaultCertificate);
       return new Snapshot(version, checksum, table, certificatesChanged ? certificates : base.certificates(),
           credentialsChanged ? credentials : base.credentials());
     }
