@@ -45,6 +45,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.StreamResetException;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.SocketAddress;
@@ -79,6 +80,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   private final Vertx vertx;
   private final HttpClient http1;
   private final HttpClient h2c;
+  /** This event loop's own HTTP/1.1 client for plain-text upstreams, or null to use Vert.x's alone. */
+  private final Http1Upstream fast;
   private final Supplier<CompiledTable> table;
   private final Drain drain;
   private final CacheGate cacheGate;
@@ -96,10 +99,12 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
   /**
    * @param http1             the client for HTTP/1.1 upstreams (and WebSocket upgrades)
    * @param h2c               the client for HTTP/2 upstreams with prior knowledge
+   * @param fast              the client for plain-text HTTP/1.1 upstreams on this handler's event
+   *                          loop (what it cannot serve goes to {@code http1}), or null
    * @param httpsRedirectPort the HTTPS port clients are redirected to
    */
-  public ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Supplier<CompiledTable> table, Drain drain,
-      CacheGate cacheGate, ListenerLimits limits, int httpsRedirectPort, Observability observability) {
+  ProxyHandler(Vertx vertx, HttpClient http1, HttpClient h2c, Http1Upstream fast, Supplier<CompiledTable> table,
+      Drain drain, CacheGate cacheGate, ListenerLimits limits, int httpsRedirectPort, Observability observability) {
     this.observability = observability;
     this.trusted = limits.trustedProxies();
     this.httpsRedirectPort = httpsRedirectPort;
@@ -107,6 +112,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     this.vertx = vertx;
     this.http1 = http1;
     this.h2c = h2c;
+    this.fast = fast;
     this.table = table;
     this.drain = drain;
     this.cacheGate = cacheGate;
@@ -846,6 +852,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     private int attemptId;
     private EndpointState endpoint;
     private HttpClientRequest upstream;
+    /** The current attempt's request on the data plane's own client (when {@code upstream} is null). */
+    private Http1Upstream.Call fastCall;
     private long attemptStart;
     private long attemptTimer = -1;
     private boolean attemptOpen;
@@ -1032,6 +1040,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       attemptStart = System.nanoTime();
       record.attempt(e);
       Cluster.Protocol protocol = cluster.cluster().effectiveProtocol();
+      if (fast != null && !websocket && !streamedBody && !protocol.http2() && !protocol.tls() && fast.usable()
+          && fast.acquire(e.endpoint().address(), e.endpoint().port(), cluster.cluster().connectTimeoutMs(),
+              (conn, failure) -> connected(id, conn, failure))) {
+        return;
+      }
       HttpClient client = websocket || !protocol.http2() ? http1 : h2c;
       RequestOptions options = new RequestOptions()
           .setMethod(request.method())
@@ -1063,30 +1076,81 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           try {
             send(id, ar.result());
           } catch (RuntimeException ex) {
-            // A header value HTTP/2 let through that HTTP/1.1 cannot carry, and the like.
-            LOG.debug("{} {} via {}: cannot be sent upstream: {}", request.method(), request.path(), route.name(),
-                ex.toString());
-            endAttempt(Outcome.NEUTRAL, 0, 0);
-            abandon();
-            answer(400, ErrorResponses.BAD_REQUEST);
+            unsendable(ex);
           }
         }
       });
     }
 
-    private void send(int id, HttpClientRequest upstream) {
-      this.upstream = upstream;
-      // Its failures arrive through the response future below.
-      upstream.exceptionHandler(e -> { });
-      MultiMap headers = upstream.headers();
+    /** The data plane's own client has a connection for the attempt (or none could be had). */
+    private void connected(int id, Http1Upstream.Conn conn, Throwable failure) {
+      cluster.pended();
+      if (id != attemptId || done) {
+        if (conn != null) {
+          conn.release();
+        }
+      } else if (failure != null) {
+        failed(id, failure, true);
+      } else {
+        record.connected();
+        HeadersMultiMap headers = HeadersMultiMap.httpHeaders();
+        HostAndPort authority;
+        try {
+          authority = upstreamHeaders(headers);
+        } catch (RuntimeException ex) {
+          conn.release();
+          unsendable(ex);
+          return;
+        }
+        headers.set(HttpHeaders.HOST, hostField(authority));
+        if (body != null) {
+          headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+        }
+        startAttemptTimer(id);
+        upstreamEnded = true;
+        fastCall = conn.send(request.method(), upstreamUri, headers, body, route.timeouts().idleMs(),
+            new Http1Upstream.Listener() {
+              @Override
+              public void head(Http1Upstream.Call call) {
+                if (id == attemptId && !done) {
+                  received(id, call);
+                }
+              }
+
+              @Override
+              public void failed(Throwable cause) {
+                Exchange.this.failed(id, cause, false);
+              }
+            });
+      }
+    }
+
+    /** A header value HTTP/2 let through that HTTP/1.1 cannot carry, and the like. */
+    private void unsendable(RuntimeException ex) {
+      LOG.debug("{} {} via {}: cannot be sent upstream: {}", request.method(), request.path(), route.name(),
+          ex.toString());
+      endAttempt(Outcome.NEUTRAL, 0, 0);
+      abandon();
+      answer(400, ErrorResponses.BAD_REQUEST);
+    }
+
+    private void startAttemptTimer(int id) {
+      long limit = retries.perTryTimeoutMs() > 0 ? retries.perTryTimeoutMs() : route.timeouts().backendRequestMs();
+      if (limit > 0) {
+        attemptTimer = vertx.setTimer(limit, t -> {
+          attemptTimer = -1;
+          attemptTimedOut(id);
+        });
+      }
+    }
+
+    /**
+     * Fills the upstream request's header fields from the client's and the route's.
+     *
+     * @return the authority the upstream is told (its Host)
+     */
+    private HostAndPort upstreamHeaders(MultiMap headers) {
       Headers.copy(request.headers(), headers, true);
-      // The upstream sees the Host the client asked for (as behind any other ingress controller),
-      // unless the route rewrites it.
-      String upstreamHost = route.rewrite() != null && route.rewrite().hostname() != null
-          ? route.rewrite().hostname() : hostHeader;
-      HostAndPort authority = upstreamHost.isEmpty() ? null : HostAndPort.parseAuthority(upstreamHost, -1);
-      upstream.authority(authority != null ? authority
-          : HostAndPort.create(endpoint.endpoint().address(), endpoint.endpoint().port()));
       String client = trusted.clientOf(request);
       boolean viaProxy = trusted.fromTrustedProxy(request);
       if (client != null) {
@@ -1142,14 +1206,22 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
       record.propagate(headers);
       Filters.apply(route.requestHeaders(), headers);
+      // The upstream sees the Host the client asked for (as behind any other ingress controller),
+      // unless the route rewrites it.
+      String upstreamHost = route.rewrite() != null && route.rewrite().hostname() != null
+          ? route.rewrite().hostname() : hostHeader;
+      HostAndPort authority = upstreamHost.isEmpty() ? null : HostAndPort.parseAuthority(upstreamHost, -1);
+      return authority != null ? authority
+          : HostAndPort.create(endpoint.endpoint().address(), endpoint.endpoint().port());
+    }
 
-      long limit = retries.perTryTimeoutMs() > 0 ? retries.perTryTimeoutMs() : route.timeouts().backendRequestMs();
-      if (limit > 0) {
-        attemptTimer = vertx.setTimer(limit, t -> {
-          attemptTimer = -1;
-          attemptTimedOut(id);
-        });
-      }
+    private void send(int id, HttpClientRequest upstream) {
+      this.upstream = upstream;
+      // Its failures arrive through the response future below.
+      upstream.exceptionHandler(e -> { });
+      MultiMap headers = upstream.headers();
+      upstream.authority(upstreamHeaders(headers));
+      startAttemptTimer(id);
       if (websocket) {
         upstreamEnded = true; // the handshake has no body; after it the connection is a tunnel
         upstream.connect().onComplete(ar -> {
@@ -1162,7 +1234,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           } else if (ar.result().statusCode() == 101) {
             upgraded(ar.result());
           } else {
-            received(id, ar.result());
+            received(id, UpstreamResponse.of(ar.result()));
           }
         });
         request.resume();
@@ -1175,7 +1247,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         if (ar.failed()) {
           failed(id, ar.cause(), false);
         } else {
-          received(id, ar.result());
+          received(id, UpstreamResponse.of(ar.result()));
         }
       });
       if (body != null) {
@@ -1246,9 +1318,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
 
     /** Response headers arrived: pass them on, or retry when the route retries this status. */
-    private void received(int id, HttpClientResponse upstreamResponse) {
+    private void received(int id, UpstreamResponse upstreamResponse) {
       // Failures after this point are handled where the body is piped (or the attempt abandoned).
-      upstreamResponse.exceptionHandler(e -> { });
+      upstreamResponse.quiet();
       cancelAttemptTimer();
       long latency = System.nanoTime() - attemptStart;
       int status = upstreamResponse.statusCode();
@@ -1562,6 +1634,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         request.pause();
       }
       upstream = null;
+      fastCall = null;
       if (immediately) {
         attempt();
         return;
@@ -1588,6 +1661,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       attemptId++;
       if (upstream != null) {
         upstream.reset();
+      }
+      if (fastCall != null) {
+        fastCall.reset();
       }
     }
 
@@ -1632,7 +1708,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     }
 
     /** A background refresh got its answer: store it when it may be, and tell no client. */
-    private void refreshed(HttpClientResponse upstreamResponse, int status, long latency,
+    private void refreshed(UpstreamResponse upstreamResponse, int status, long latency,
         List<Map.Entry<String, String>> storable) {
       if (storable == null) {
         endAttempt(Outcome.RESPONSE, status, latency);
@@ -1661,7 +1737,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         endAttempt(Outcome.NEUTRAL, responseStatus, responseLatency);
         finish();
       }
-      if (upstream != null && !upstreamEnded) {
+      if ((upstream != null || fastCall != null) && !upstreamEnded) {
         // Never leave a half-sent request on a pooled connection.
         abandon();
       }
@@ -1689,7 +1765,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       if (cache != null) {
         landFlight(cache);
       }
-      if (upstream != null && !upstreamEnded && !websocketOpen) {
+      if ((upstream != null || fastCall != null) && !upstreamEnded && !websocketOpen) {
         // The exchange is over but the upstream request is not complete (the answer came before
         // the upload ended): the connection cannot be reused, so it goes.
         abandon();
@@ -1706,6 +1782,15 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         vertx.cancelTimer(timer);
       }
     }
+  }
+
+  /** The Host field for an authority, as Vert.x's client writes it (an IPv6 literal in brackets). */
+  static String hostField(HostAndPort authority) {
+    String host = authority.host();
+    if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+      host = "[" + host + "]";
+    }
+    return authority.port() >= 0 ? host + ":" + authority.port() : host;
   }
 
   private static long parseLength(String contentLength) {

@@ -46,6 +46,7 @@ public final class ProxyVerticle extends VerticleBase {
   private HttpServerOptions httpsOptions;
   private HttpClient client;
   private HttpClient h2c;
+  private Http1Upstream fast;
 
 
   /**
@@ -95,8 +96,9 @@ public final class ProxyVerticle extends VerticleBase {
         .setDecompressionSupported(false)
         .setMaxHeaderSize(MAX_HEADER_SIZE),
         new PoolOptions().setHttp2MaxSize(2).setMaxWaitQueueSize(4096));
-    ProxyHandler handler = new ProxyHandler(vertx, client, h2c, table, drain, cache, guard.limits(), tls.redirectPort(),
-        observability);
+    fast = new Http1Upstream((io.vertx.core.internal.ContextInternal) context, MAX_INITIAL_LINE, MAX_HEADER_SIZE);
+    ProxyHandler handler = new ProxyHandler(vertx, client, h2c, fast, table, drain, cache, guard.limits(),
+        tls.redirectPort(), observability);
     HttpServerOptions plain = listenerOptions().setPort(port).setHttp2ClearTextEnabled(true)
         .setUseProxyProtocol(guard.limits().proxyProtocolHttp());
     server = vertx.createHttpServer(plain);
@@ -180,6 +182,9 @@ public final class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     Future<Void> closed = httpsServer == null ? server.close() : server.close().eventually(() -> httpsServer.close());
-    return closed.eventually(() -> client.close()).eventually(() -> h2c.close());
+    return closed.eventually(() -> {
+      fast.close();
+      return client.close();
+    }).eventually(() -> h2c.close());
   }
 }

@@ -1,0 +1,664 @@
+package dev.portcullis.dataplane.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.NetUtil;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.streams.Pipe;
+import io.vertx.core.streams.ReadStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The data plane's own HTTP/1.1 client for plain-text upstreams, on Netty directly: the hot path
+ * of a reverse proxy is this half, and a general-purpose client (a pool with waiters and futures,
+ * request objects, a context hop per event) cost more per request than the whole of nginx's does.
+ *
+ * <p>One instance per event loop, every method on that loop: connections are pooled per endpoint
+ * (an address and a port), reused last-in first-out, kept idle at most {@link #KEEP_ALIVE_NANOS}
+ * (shorter than the keep-alive of common upstream servers, so the proxy closes an idle connection
+ * before the upstream does), at most {@link #MAX_PER_ENDPOINT} per endpoint (past that, the caller
+ * uses Vert.x's client, which queues). One request at a time per connection (no pipelining); a
+ * connection whose exchange did not end cleanly (a reset, an error, a response the upstream marked
+ * {@code Connection: close}) is closed, never reused. Bodies are copied once, off the pooled read
+ * buffer, as Vert.x's own client does.
+ *
+ * <p>What it does not do, the caller leaves to Vert.x's client: TLS, HTTP/2, upgrades, bodies
+ * streamed as they arrive, endpoints named by host name (it never resolves names: that would block).
+ */
+final class Http1Upstream {
+  static final int MAX_PER_ENDPOINT = 512;
+  static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(4);
+
+  /** Headers decoded straight into Vert.x's map, which the rest of the proxy reads. */
+  private static final HttpHeadersFactory HEADERS = new HttpHeadersFactory() {
+    @Override
+    public HttpHeaders newHeaders() {
+      return HeadersMultiMap.httpHeaders();
+    }
+
+    @Override
+    public HttpHeaders newEmptyHeaders() {
+      return HeadersMultiMap.httpHeaders();
+    }
+  };
+
+  /** What {@link #acquire} gives: a connection, or why none could be had. */
+  interface Connected {
+    void connected(Conn connection, Throwable failure);
+  }
+
+  /** What becomes of a request: its answer's head, or a failure before it. */
+  interface Listener {
+    void head(Call call);
+
+    void failed(Throwable cause);
+  }
+
+  private record Key(String address, int port) {}
+
+  private final ContextInternal context;
+  private final EventLoop loop;
+  private final Bootstrap bootstrap;
+  private final HttpDecoderConfig decoder;
+  private final Map<Key, Pool> pools = new HashMap<>();
+  private final int maxPerEndpoint;
+  private ScheduledFuture<?> sweeper;
+  private boolean closed;
+
+  Http1Upstream(ContextInternal context, int maxInitialLine, int maxHeaderSize) {
+    this(context, maxInitialLine, maxHeaderSize, MAX_PER_ENDPOINT);
+  }
+
+  Http1Upstream(ContextInternal context, int maxInitialLine, int maxHeaderSize, int maxPerEndpoint) {
+    this.maxPerEndpoint = maxPerEndpoint;
+    this.context = context;
+    this.loop = context.nettyEventLoop();
+    ChannelFactory<? extends Channel> channels = context.owner().transport().channelFactory(false);
+    this.bootstrap = new Bootstrap().group(loop).channelFactory(channels)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.SO_KEEPALIVE, true);
+    this.decoder = new HttpDecoderConfig()
+        .setMaxInitialLineLength(maxInitialLine)
+        .setMaxHeaderSize(maxHeaderSize)
+        .setHeadersFactory(HEADERS)
+        .setTrailersFactory(HEADERS);
+  }
+
+  /** True if this client may be used from the calling thread now. */
+  boolean usable() {
+    return !closed && loop.inEventLoop();
+  }
+
+  /**
+   * Gets a connection to an endpoint: an idle one at once, else a new one when it connects.
+   *
+   * @return false (and {@code then} is not called) if this client cannot serve the endpoint: its
+   *     address is a name, or it has {@link #MAX_PER_ENDPOINT} connections already
+   */
+  boolean acquire(String address, int port, long connectTimeoutMs, Connected then) {
+    Key key = new Key(address, port);
+    Pool pool = pools.get(key);
+    if (pool == null) {
+      byte[] ip = NetUtil.createByteArrayFromIpAddressString(address);
+      if (ip == null) {
+        return false;
+      }
+      InetAddress inet;
+      try {
+        inet = InetAddress.getByAddress(ip);
+      } catch (UnknownHostException e) {
+        return false;
+      }
+      pool = new Pool(key, new InetSocketAddress(inet, port));
+      pools.put(key, pool);
+      if (sweeper == null) {
+        sweeper = loop.scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
+      }
+    }
+    long now = System.nanoTime();
+    Conn idle;
+    while ((idle = pool.idle.pollFirst()) != null) {
+      if (idle.channel.isActive() && now - idle.idleSince < KEEP_ALIVE_NANOS) {
+        then.connected(idle, null);
+        return true;
+      }
+      idle.channel.close();
+    }
+    if (pool.open >= maxPerEndpoint) {
+      return false;
+    }
+    pool.open++;
+    Conn conn = new Conn(pool);
+    ChannelFuture connecting = bootstrap.clone()
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, Math.max(0, connectTimeoutMs)))
+        .handler(conn)
+        .connect(pool.address);
+    conn.channel = connecting.channel();
+    conn.channel.closeFuture().addListener(f -> conn.closed());
+    connecting.addListener(f -> {
+      ContextInternal previous = context.beginDispatch();
+      try {
+        if (f.isSuccess()) {
+          then.connected(conn, null);
+        } else {
+          then.connected(null, f.cause());
+        }
+      } finally {
+        context.endDispatch(previous);
+      }
+    });
+    return true;
+  }
+
+  /** Closes connections idle for longer than the keep-alive, and forgets endpoints with none. */
+  private void sweep() {
+    long now = System.nanoTime();
+    for (Iterator<Pool> it = pools.values().iterator(); it.hasNext(); ) {
+      Pool pool = it.next();
+      Conn oldest;
+      while ((oldest = pool.idle.peekLast()) != null && now - oldest.idleSince >= KEEP_ALIVE_NANOS) {
+        pool.idle.pollLast();
+        oldest.channel.close();
+      }
+      if (pool.open == 0) {
+        it.remove();
+      }
+    }
+  }
+
+  /** Connections open or opening to an endpoint. */
+  int open(String address, int port) {
+    Pool pool = pools.get(new Key(address, port));
+    return pool == null ? 0 : pool.open;
+  }
+
+  /** Closes every connection; in-flight requests fail. */
+  void close() {
+    if (!loop.inEventLoop()) {
+      loop.execute(this::close);
+      return;
+    }
+    closed = true;
+    if (sweeper != null) {
+      sweeper.cancel(false);
+    }
+    for (Pool pool : pools.values()) {
+      for (Conn c : pool.idle) {
+        c.channel.close();
+      }
+      pool.idle.clear();
+    }
+  }
+
+  /** Connections to one endpoint. */
+  private static final class Pool {
+    final Key key;
+    final InetSocketAddress address;
+    /** Idle connections, most recently used first. */
+    final ArrayDeque<Conn> idle = new ArrayDeque<>();
+    /** Connections open or opening, idle or not. */
+    int open;
+
+    Pool(Key key, InetSocketAddress address) {
+      this.key = key;
+      this.address = address;
+    }
+  }
+
+  /** A response decoder that knows a HEAD request's answer has no body. */
+  private static final class ResponseDecoder extends HttpResponseDecoder {
+    private final Conn conn;
+
+    ResponseDecoder(HttpDecoderConfig config, Conn conn) {
+      super(config);
+      this.conn = conn;
+    }
+
+    @Override
+    protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+      return conn.head || super.isContentAlwaysEmpty(msg);
+    }
+  }
+
+  /** Writes Vert.x's header map as it does itself, without iterating entries one by one. */
+  private static final class RequestEncoder extends HttpRequestEncoder {
+    @Override
+    protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
+      if (headers instanceof HeadersMultiMap map) {
+        map.encode(buf, false);
+      } else {
+        super.encodeHeaders(headers, buf);
+      }
+    }
+  }
+
+  /** One connection, and the handler that reads its responses. */
+  final class Conn extends ChannelInboundHandlerAdapter {
+    private final Pool pool;
+    Channel channel;
+    long idleSince;
+    private Call call;
+    /** The current request is a HEAD: its answer's Content-Length describes a body never sent. */
+    boolean head;
+    /** Inside a 1xx response: it and its (empty) end are dropped; the final response follows. */
+    private boolean informational;
+
+    Conn(Pool pool) {
+      this.pool = pool;
+    }
+
+    ContextInternal context() {
+      return context;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      ctx.pipeline().addBefore(ctx.name(), "decoder", new ResponseDecoder(decoder, this));
+      ctx.pipeline().addBefore(ctx.name(), "encoder", new RequestEncoder());
+    }
+
+    /**
+     * Sends a request with its whole body (or none) and reports its answer to the listener.
+     *
+     * @param body the body, or null for none
+     */
+    Call send(HttpMethod method, String uri, HeadersMultiMap headers, Buffer body, long idleTimeoutMs,
+        Listener listener) {
+      Call c = new Call(this, listener, idleTimeoutMs);
+      call = c;
+      if (!channel.config().isAutoRead()) {
+        channel.config().setAutoRead(true);
+      }
+      head = method == HttpMethod.HEAD;
+      informational = false;
+      channel.write(new DefaultHttpRequest(io.netty.handler.codec.http.HttpVersion.HTTP_1_1, method.toNetty(), uri,
+          headers), channel.voidPromise());
+      channel.writeAndFlush(body == null ? LastHttpContent.EMPTY_LAST_CONTENT
+          : new DefaultLastHttpContent(((BufferInternal) body).getByteBuf()), channel.voidPromise());
+      c.started();
+      return c;
+    }
+
+    /** Gives an unused connection back (its attempt ended before sending anything). */
+    void release() {
+      if (call == null && channel.isActive() && !closed) {
+        idleSince = System.nanoTime();
+        pool.idle.addFirst(this);
+      } else {
+        channel.close();
+      }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      ContextInternal previous = context.beginDispatch();
+      try {
+        read(msg);
+      } finally {
+        context.endDispatch(previous);
+      }
+    }
+
+    private void read(Object msg) {
+      Call c = call;
+      if (msg instanceof HttpResponse response) {
+        int code = response.status().code();
+        if (c == null || response.decoderResult().isFailure() || code == 101) {
+          ReferenceCountUtil.release(msg);
+          broken(response.decoderResult().isFailure() ? response.decoderResult().cause()
+              : new HttpClosedException("unexpected response from upstream"));
+          return;
+        }
+        if (code < 200) {
+          informational = true;
+        } else {
+          c.head(response);
+        }
+      }
+      if (msg instanceof HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+          content.release();
+          broken(content.decoderResult().cause());
+          return;
+        }
+        if (informational || c == null) {
+          content.release();
+          if (informational && msg instanceof LastHttpContent) {
+            informational = false;
+          }
+          return;
+        }
+        c.content(content.content());
+        if (msg instanceof LastHttpContent last) {
+          call = null;
+          boolean reuse = c.keepAlive && !closed;
+          if (reuse) {
+            if (!channel.config().isAutoRead()) {
+              // Paused by the last client: an idle connection must still see the upstream close it.
+              channel.config().setAutoRead(true);
+            }
+            idleSince = System.nanoTime();
+            pool.idle.addFirst(this);
+          } else {
+            channel.close();
+          }
+          c.ended(last.trailingHeaders());
+        }
+      }
+    }
+
+    private void broken(Throwable cause) {
+      Call c = call;
+      call = null;
+      channel.close();
+      if (c != null) {
+        c.failed(cause);
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      ContextInternal previous = context.beginDispatch();
+      try {
+        if (call != null) {
+          broken(new HttpClosedException("Connection was closed"));
+        }
+      } finally {
+        context.endDispatch(previous);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ContextInternal previous = context.beginDispatch();
+      try {
+        broken(cause);
+      } finally {
+        context.endDispatch(previous);
+      }
+    }
+
+    /** The channel closed: it no longer counts, and is no longer idle. */
+    void closed() {
+      pool.open--;
+      pool.idle.remove(this);
+    }
+  }
+
+  /**
+   * One request's answer: a stream of its body that holds what arrives while paused (at most one
+   * read's worth: reading stops while paused).
+   */
+  static final class Call implements UpstreamResponse, ReadStream<Buffer> {
+    private Conn conn;
+    private final Listener listener;
+    private final long idleNanos;
+    private ScheduledFuture<?> idleTimer;
+    private long lastRead;
+
+    private int status;
+    private String reason;
+    private MultiMap headers;
+    private MultiMap trailers;
+    private boolean keepAlive;
+    private boolean headSeen;
+
+    private Handler<Buffer> dataHandler;
+    private Handler<Void> endHandler;
+    private Handler<Throwable> errorHandler;
+    private ArrayDeque<Buffer> pending;
+    private boolean paused;
+    /** Reading from the connection was stopped because a chunk arrived while paused. */
+    private boolean readStopped;
+    private boolean ended;
+    private boolean endDelivered;
+    private Throwable failure;
+    /** Reset or failed: nothing more is delivered. */
+    private boolean over;
+
+    Call(Conn conn, Listener listener, long idleTimeoutMs) {
+      this.conn = conn;
+      this.listener = listener;
+      this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
+    }
+
+    void started() {
+      if (idleNanos > 0 && conn != null) {
+        lastRead = System.nanoTime();
+        idleTimer = conn.channel.eventLoop().schedule(this::idleCheck, idleNanos, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    /** Nothing arrived for the idle timeout: the request fails as Vert.x's client's would. */
+    private void idleCheck() {
+      idleTimer = null;
+      Conn c = conn;
+      if (over || ended || c == null) {
+        return;
+      }
+      long quiet = System.nanoTime() - lastRead;
+      if (quiet < idleNanos) {
+        idleTimer = c.channel.eventLoop().schedule(this::idleCheck, idleNanos - quiet, TimeUnit.NANOSECONDS);
+        return;
+      }
+      ContextInternal previous = c.context().beginDispatch();
+      try {
+        if (c.call == this) {
+          c.broken(new TimeoutException("The timeout period of " + TimeUnit.NANOSECONDS.toMillis(idleNanos)
+              + "ms has been exceeded while executing the request"));
+        }
+      } finally {
+        c.context().endDispatch(previous);
+      }
+    }
+
+    private void cancelIdle() {
+      if (idleTimer != null) {
+        idleTimer.cancel(false);
+        idleTimer = null;
+      }
+    }
+
+    void head(HttpResponse response) {
+      lastRead = System.nanoTime();
+      headSeen = true;
+      status = response.status().code();
+      reason = response.status().reasonPhrase();
+      headers = (MultiMap) response.headers();
+      keepAlive = HttpUtil.isKeepAlive(response);
+      if (!over) {
+        listener.head(this);
+      }
+    }
+
+    void content(ByteBuf content) {
+      if (over || !content.isReadable()) {
+        content.release();
+        return;
+      }
+      lastRead = System.nanoTime();
+      Buffer chunk = BufferInternal.safeBuffer(content);
+      if (paused || dataHandler == null || (pending != null && !pending.isEmpty())) {
+        if (pending == null) {
+          pending = new ArrayDeque<>(4);
+        }
+        pending.add(chunk);
+        Conn c = conn;
+        if (paused && !readStopped && c != null) {
+          // Stopped only now, not at pause(): a pipe pauses and resumes once per response, and
+          // changing the socket's interest both times would cost two system calls per request.
+          readStopped = true;
+          c.channel.config().setAutoRead(false);
+        }
+      } else {
+        dataHandler.handle(chunk);
+      }
+    }
+
+    void ended(HttpHeaders trailing) {
+      cancelIdle();
+      conn = null;
+      trailers = trailing instanceof MultiMap map && !trailing.isEmpty() ? map : null;
+      ended = true;
+      drain();
+    }
+
+    void failed(Throwable cause) {
+      cancelIdle();
+      conn = null;
+      if (over) {
+        return;
+      }
+      over = true;
+      if (!headSeen) {
+        listener.failed(cause);
+      } else if (errorHandler != null) {
+        errorHandler.handle(cause);
+      } else {
+        failure = cause;
+      }
+    }
+
+    /** Gives up the request: the connection, if it still carries it, is closed. */
+    void reset() {
+      if (over) {
+        return;
+      }
+      over = true;
+      cancelIdle();
+      pending = null;
+      Conn c = conn;
+      conn = null;
+      if (c != null && c.call == this) {
+        c.call = null;
+        c.channel.close();
+      }
+    }
+
+    private void drain() {
+      while (!paused && !over && dataHandler != null && pending != null && !pending.isEmpty()) {
+        dataHandler.handle(pending.poll());
+      }
+      if (ended && !over && !paused && !endDelivered && (pending == null || pending.isEmpty()) && endHandler != null) {
+        endDelivered = true;
+        endHandler.handle(null);
+      }
+    }
+
+    @Override
+    public int statusCode() {
+      return status;
+    }
+
+    @Override
+    public String statusMessage() {
+      return reason;
+    }
+
+    @Override
+    public MultiMap headers() {
+      return headers;
+    }
+
+    @Override
+    public MultiMap trailers() {
+      return trailers;
+    }
+
+    @Override
+    public Pipe<Buffer> pipe() {
+      return ReadStream.super.pipe();
+    }
+
+    @Override
+    public void quiet() {
+      // Failures reach whoever pipes the body, or wait for it.
+    }
+
+    @Override
+    public Call exceptionHandler(Handler<Throwable> handler) {
+      errorHandler = handler;
+      if (handler != null && failure != null) {
+        Throwable cause = failure;
+        failure = null;
+        handler.handle(cause);
+      }
+      return this;
+    }
+
+    @Override
+    public Call handler(Handler<Buffer> handler) {
+      dataHandler = handler;
+      drain();
+      return this;
+    }
+
+    @Override
+    public Call endHandler(Handler<Void> handler) {
+      endHandler = handler;
+      drain();
+      return this;
+    }
+
+    @Override
+    public Call pause() {
+      paused = true;
+      return this;
+    }
+
+    @Override
+    public Call resume() {
+      return fetch(Long.MAX_VALUE);
+    }
+
+    @Override
+    public Call fetch(long amount) {
+      if (paused) {
+        paused = false;
+        drain();
+        Conn c = conn;
+        if (readStopped && c != null && !paused) {
+          readStopped = false;
+          c.channel.config().setAutoRead(true);
+        }
+      }
+      return this;
+    }
+  }
+}
