@@ -208,7 +208,7 @@ final class Http1Upstream {
     return pool == null ? 0 : pool.open;
   }
 
-  /** Closes every connection; in-flight requests fail. */
+  /** Closes idle connections; those carrying a request close when its answer has been read. */
   void close() {
     if (!loop.inEventLoop()) {
       loop.execute(this::close);
