@@ -145,7 +145,7 @@ final class Http1Upstream {
       } catch (UnknownHostException e) {
         return false;
       }
-      pool = new Pool(key, new InetSocketAddress(inet, port));
+      pool = new Pool(new InetSocketAddress(inet, port));
       pools.put(key, pool);
       if (sweeper == null) {
         sweeper = loop.scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
@@ -171,19 +171,21 @@ final class Http1Upstream {
         .connect(pool.address);
     conn.channel = connecting.channel();
     conn.channel.closeFuture().addListener(f -> conn.closed());
-    connecting.addListener(f -> {
-      ContextInternal previous = context.beginDispatch();
-      try {
-        if (f.isSuccess()) {
-          then.connected(conn, null);
-        } else {
-          then.connected(null, f.cause());
-        }
-      } finally {
-        context.endDispatch(previous);
-      }
-    });
+    connecting.addListener(f -> inContext(f.cause(), cause -> then.connected(cause == null ? conn : null, cause)));
     return true;
+  }
+
+  /**
+   * Runs a Netty callback as Vert.x runs its own: with this loop's context current, so that what
+   * it calls (timers, the server response) stays on it. Exceptions go on to Netty.
+   */
+  private <E> void inContext(E event, Handler<E> action) {
+    ContextInternal previous = context.beginDispatch();
+    try {
+      action.handle(event);
+    } finally {
+      context.endDispatch(previous);
+    }
   }
 
   /** Closes connections idle for longer than the keep-alive, and forgets endpoints with none. */
@@ -228,15 +230,13 @@ final class Http1Upstream {
 
   /** Connections to one endpoint. */
   private static final class Pool {
-    final Key key;
     final InetSocketAddress address;
     /** Idle connections, most recently used first. */
     final ArrayDeque<Conn> idle = new ArrayDeque<>();
     /** Connections open or opening, idle or not. */
     int open;
 
-    Pool(Key key, InetSocketAddress address) {
-      this.key = key;
+    Pool(InetSocketAddress address) {
       this.address = address;
     }
   }
@@ -279,12 +279,11 @@ final class Http1Upstream {
     /** Inside a 1xx response: it and its (empty) end are dropped; the final response follows. */
     private boolean informational;
 
+    /** Reads one decoded message; a field, so that reading allocates no handler per message. */
+    private final Handler<Object> reader = this::read;
+
     Conn(Pool pool) {
       this.pool = pool;
-    }
-
-    ContextInternal context() {
-      return context;
     }
 
     @Override
@@ -327,12 +326,7 @@ final class Http1Upstream {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      ContextInternal previous = context.beginDispatch();
-      try {
-        read(msg);
-      } finally {
-        context.endDispatch(previous);
-      }
+      inContext(msg, reader);
     }
 
     private void read(Object msg) {
@@ -394,24 +388,23 @@ final class Http1Upstream {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      ContextInternal previous = context.beginDispatch();
-      try {
-        if (call != null) {
-          broken(new HttpClosedException("Connection was closed"));
-        }
-      } finally {
-        context.endDispatch(previous);
+      if (call != null) {
+        inContext(new HttpClosedException("Connection was closed"), this::broken);
       }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ContextInternal previous = context.beginDispatch();
-      try {
-        broken(cause);
-      } finally {
-        context.endDispatch(previous);
-      }
+      inContext(cause, this::broken);
+    }
+
+    /** The idle timeout passed for {@code c}: it fails, if this connection still carries it. */
+    void timedOut(Call c, Throwable cause) {
+      inContext(cause, e -> {
+        if (call == c) {
+          broken(e);
+        }
+      });
     }
 
     /** The channel closed: it no longer counts, and is no longer idle. */
@@ -477,15 +470,8 @@ final class Http1Upstream {
         idleTimer = c.channel.eventLoop().schedule(this::idleCheck, idleNanos - quiet, TimeUnit.NANOSECONDS);
         return;
       }
-      ContextInternal previous = c.context().beginDispatch();
-      try {
-        if (c.call == this) {
-          c.broken(new TimeoutException("The timeout period of " + TimeUnit.NANOSECONDS.toMillis(idleNanos)
-              + "ms has been exceeded while executing the request"));
-        }
-      } finally {
-        c.context().endDispatch(previous);
-      }
+      c.timedOut(this, new TimeoutException("The timeout period of " + TimeUnit.NANOSECONDS.toMillis(idleNanos)
+          + "ms has been exceeded while executing the request"));
     }
 
     private void cancelIdle() {

@@ -1476,7 +1476,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       String authority = value.substring(schemeEnd, end);
       String address = endpoint.endpoint().address();
       int port = endpoint.endpoint().port();
-      String bare = address.indexOf(':') >= 0 ? "[" + address + "]" : address;
+      String bare = bracketed(address);
       if (authority.equals(bare) || authority.equals(bare + ":" + port)) {
         boolean https = request.isSSL() || (trusted.fromTrustedProxy(request)
             && "https".equalsIgnoreCase(request.getHeader(X_FORWARDED_PROTO)));
@@ -1786,11 +1786,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
   /** The Host field for an authority, as Vert.x's client writes it (an IPv6 literal in brackets). */
   static String hostField(HostAndPort authority) {
-    String host = authority.host();
-    if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
-      host = "[" + host + "]";
-    }
+    String host = authority.host().startsWith("[") ? authority.host() : bracketed(authority.host());
     return authority.port() >= 0 ? host + ":" + authority.port() : host;
+  }
+
+  /** An address as it stands in an authority: an IPv6 literal in brackets. */
+  private static String bracketed(String address) {
+    return address.indexOf(':') >= 0 ? "[" + address + "]" : address;
   }
 
   private static long parseLength(String contentLength) {
