@@ -26,18 +26,24 @@ public final class ClusterSnapshot {
   /** The label that ties an EndpointSlice to its Service. */
   public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-  private final SortedMap<ObjectKey, Ingress> ingresses;
+  // Hash maps by key: a snapshot made from another by a few changes (see edit()) copies them rather
+  // than sorting 30,000 objects again. The collections the accessors return are sorted once, when
+  // first asked for.
+  private final Map<ObjectKey, Ingress> ingresses;
   private final SortedMap<String, IngressClass> ingressClasses;
-  private final SortedMap<ObjectKey, Service> services;
-  private final SortedMap<ObjectKey, EndpointSlice> endpointSlices;
-  private final SortedMap<ObjectKey, Endpoints> endpoints;
-  private final SortedMap<ObjectKey, ProxyRoute> proxyRoutes;
-  private final SortedMap<ObjectKey, Secret> secrets;
+  private final Map<ObjectKey, Service> services;
+  private final Map<ObjectKey, EndpointSlice> endpointSlices;
+  private final Map<ObjectKey, Endpoints> endpoints;
+  private final Map<ObjectKey, ProxyRoute> proxyRoutes;
+  private final Map<ObjectKey, Secret> secrets;
+  /** Each Service's slices, sorted by name (lists that are never changed). */
   private final Map<ObjectKey, List<EndpointSlice>> slicesByService;
-  /** Hash indexes for lookups (the sorted maps are for iteration in a stable order). */
-  private final Map<ObjectKey, Service> servicesByKey;
-  private final Map<ObjectKey, Endpoints> endpointsByKey;
-  private final Map<ObjectKey, Secret> secretsByKey;
+  /** The sorted collections, made when first asked for (racy but safe: each is immutable). */
+  private List<Ingress> sortedIngresses;
+  private List<Service> sortedServices;
+  private List<EndpointSlice> sortedSlices;
+  private List<ProxyRoute> sortedRoutes;
+  private List<Secret> sortedSecrets;
   /**
    * On a {@link #tracking} view: where the lookups of the object being translated are recorded
    * (null between objects). Views are confined to the one translation that made them.
@@ -56,34 +62,34 @@ public final class ClusterSnapshot {
     this.proxyRoutes = of.proxyRoutes;
     this.secrets = of.secrets;
     this.slicesByService = of.slicesByService;
-    this.servicesByKey = of.servicesByKey;
-    this.endpointsByKey = of.endpointsByKey;
-    this.secretsByKey = of.secretsByKey;
     this.tracking = true;
   }
 
   private ClusterSnapshot(Builder b) {
-    this.ingresses = Collections.unmodifiableSortedMap(new TreeMap<>(b.ingresses));
-    this.ingressClasses = Collections.unmodifiableSortedMap(new TreeMap<>(b.ingressClasses));
-    this.services = Collections.unmodifiableSortedMap(new TreeMap<>(b.services));
-    this.endpointSlices = Collections.unmodifiableSortedMap(new TreeMap<>(b.endpointSlices));
-    this.endpoints = Collections.unmodifiableSortedMap(new TreeMap<>(b.endpoints));
-    this.proxyRoutes = Collections.unmodifiableSortedMap(new TreeMap<>(b.proxyRoutes));
-    this.secrets = Collections.unmodifiableSortedMap(new TreeMap<>(b.secrets));
-    Map<ObjectKey, List<EndpointSlice>> index = new java.util.HashMap<>();
-    for (Map.Entry<ObjectKey, EndpointSlice> e : endpointSlices.entrySet()) {
-      Map<String, String> labels = e.getValue().getMetadata().getLabels();
-      String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
-      if (service != null) {
-        index.computeIfAbsent(new ObjectKey(e.getKey().namespace(), service), k -> new ArrayList<>()).add(e.getValue());
+    this.ingresses = b.ingresses;
+    this.ingressClasses = Collections.unmodifiableSortedMap(b.ingressClasses);
+    this.services = b.services;
+    this.endpointSlices = b.endpointSlices;
+    this.endpoints = b.endpoints;
+    this.proxyRoutes = b.proxyRoutes;
+    this.secrets = b.secrets;
+    b.touchedServices.forEach(service -> {
+      List<EndpointSlice> slices = b.slicesByService.get(service);
+      if (slices != null) {
+        b.slicesByService.put(service, List.copyOf(slices));
       }
-    }
-    index.replaceAll((k, v) -> List.copyOf(v));
-    this.slicesByService = Collections.unmodifiableMap(index);
-    this.servicesByKey = new java.util.HashMap<>(services);
-    this.endpointsByKey = new java.util.HashMap<>(endpoints);
-    this.secretsByKey = new java.util.HashMap<>(secrets);
+    });
+    this.slicesByService = b.slicesByService;
     this.tracking = false;
+  }
+
+  /** The values sorted by key (namespace, then name), as an unchanging list. */
+  private static <T> List<T> sorted(Map<ObjectKey, T> map) {
+    List<Map.Entry<ObjectKey, T>> entries = new ArrayList<>(map.entrySet());
+    entries.sort(Map.Entry.comparingByKey());
+    List<T> values = new ArrayList<>(entries.size());
+    entries.forEach(e -> values.add(e.getValue()));
+    return Collections.unmodifiableList(values);
   }
 
   public static final ClusterSnapshot EMPTY = builder().build();
@@ -92,12 +98,30 @@ public final class ClusterSnapshot {
     return new Builder();
   }
 
+  /** The Ingresses, sorted by namespace and name. */
   public Collection<Ingress> ingresses() {
-    return ingresses.values();
+    List<Ingress> s = sortedIngresses;
+    if (s == null) {
+      s = sorted(ingresses);
+      sortedIngresses = s;
+    }
+    return s;
   }
 
+  /** The ProxyRoutes, sorted by namespace and name. */
   public Collection<ProxyRoute> proxyRoutes() {
-    return proxyRoutes.values();
+    List<ProxyRoute> s = sortedRoutes;
+    if (s == null) {
+      s = sorted(proxyRoutes);
+      sortedRoutes = s;
+    }
+    return s;
+  }
+
+  /** The Ingresses and ProxyRoutes in no particular order (for the translator, which orders them itself). */
+  void forEachRouteObject(java.util.function.Consumer<HasMetadata> action) {
+    ingresses.values().forEach(action);
+    proxyRoutes.values().forEach(action);
   }
 
   public Collection<IngressClass> ingressClasses() {
@@ -112,12 +136,24 @@ public final class ClusterSnapshot {
     return Optional.ofNullable(read(SERVICE, namespace, name));
   }
 
+  /** The Services, sorted by namespace and name. */
   public Collection<Service> services() {
-    return services.values();
+    List<Service> s = sortedServices;
+    if (s == null) {
+      s = sorted(services);
+      sortedServices = s;
+    }
+    return s;
   }
 
+  /** The EndpointSlices, sorted by namespace and name. */
   public Collection<EndpointSlice> endpointSlices() {
-    return endpointSlices.values();
+    List<EndpointSlice> s = sortedSlices;
+    if (s == null) {
+      s = sorted(endpointSlices);
+      sortedSlices = s;
+    }
+    return s;
   }
 
   /** The Service's EndpointSlices (by the {@value #SERVICE_NAME_LABEL} label), sorted by name. */
@@ -139,8 +175,14 @@ public final class ClusterSnapshot {
     return Optional.ofNullable(read(SECRET, namespace, name));
   }
 
+  /** The Secrets, sorted by namespace and name. */
   public Collection<Secret> secrets() {
-    return secrets.values();
+    List<Secret> s = sortedSecrets;
+    if (s == null) {
+      s = sorted(secrets);
+      sortedSecrets = s;
+    }
+    return s;
   }
 
   public int size() {
@@ -168,10 +210,10 @@ public final class ClusterSnapshot {
 
   private Object lookup(int kind, String namespace, String name) {
     return switch (kind) {
-      case SERVICE -> servicesByKey.get(new ObjectKey(namespace, name));
+      case SERVICE -> services.get(new ObjectKey(namespace, name));
       case SLICES -> slicesByService.get(new ObjectKey(namespace, name));
-      case ENDPOINTS -> endpointsByKey.get(new ObjectKey(namespace, name));
-      case SECRET -> secretsByKey.get(new ObjectKey(namespace, name));
+      case ENDPOINTS -> endpoints.get(new ObjectKey(namespace, name));
+      case SECRET -> secrets.get(new ObjectKey(namespace, name));
       case INGRESS_CLASS -> ingressClasses.get(name);
       default -> throw new IllegalArgumentException("kind " + kind);
     };
@@ -276,23 +318,90 @@ public final class ClusterSnapshot {
   /** The Secret type that holds a certificate and its key. */
   public static final String TLS_SECRET_TYPE = "kubernetes.io/tls";
 
-  /** Collects objects; a second object of the same kind and name is refused. */
-  public static final class Builder {
-    private final Map<ObjectKey, Ingress> ingresses = new TreeMap<>();
-    private final Map<String, IngressClass> ingressClasses = new TreeMap<>();
-    private final Map<ObjectKey, Service> services = new TreeMap<>();
-    private final Map<ObjectKey, EndpointSlice> endpointSlices = new TreeMap<>();
-    private final Map<ObjectKey, Endpoints> endpoints = new TreeMap<>();
-    private final Map<ObjectKey, ProxyRoute> proxyRoutes = new TreeMap<>();
-    private final Map<ObjectKey, Secret> secrets = new TreeMap<>();
+  /**
+   * A builder that starts from this snapshot's objects, for a snapshot that differs from it by a
+   * few changes ({@link Builder#put}, {@link Builder#remove}): it copies the indexes rather than
+   * building them again, and every object it is not told about stays the same instance.
+   */
+  public Builder edit() {
+    return new Builder(this);
+  }
 
-    private Builder() {}
+  /** Collects objects; a second object of the same kind and name is refused by {@link #add}. */
+  public static final class Builder {
+    private final Map<ObjectKey, Ingress> ingresses;
+    private final SortedMap<String, IngressClass> ingressClasses;
+    private final Map<ObjectKey, Service> services;
+    private final Map<ObjectKey, EndpointSlice> endpointSlices;
+    private final Map<ObjectKey, Endpoints> endpoints;
+    private final Map<ObjectKey, ProxyRoute> proxyRoutes;
+    private final Map<ObjectKey, Secret> secrets;
+    /** Each Service's slices; the lists of {@link #touchedServices} are changeable copies. */
+    private final Map<ObjectKey, List<EndpointSlice>> slicesByService;
+    private final java.util.Set<ObjectKey> touchedServices = new java.util.HashSet<>();
+    private boolean built;
+
+    private Builder() {
+      ingresses = new java.util.HashMap<>();
+      ingressClasses = new TreeMap<>();
+      services = new java.util.HashMap<>();
+      endpointSlices = new java.util.HashMap<>();
+      endpoints = new java.util.HashMap<>();
+      proxyRoutes = new java.util.HashMap<>();
+      secrets = new java.util.HashMap<>();
+      slicesByService = new java.util.HashMap<>();
+    }
+
+    private Builder(ClusterSnapshot from) {
+      ingresses = new java.util.HashMap<>(from.ingresses);
+      ingressClasses = new TreeMap<>(from.ingressClasses);
+      services = new java.util.HashMap<>(from.services);
+      endpointSlices = new java.util.HashMap<>(from.endpointSlices);
+      endpoints = new java.util.HashMap<>(from.endpoints);
+      proxyRoutes = new java.util.HashMap<>(from.proxyRoutes);
+      secrets = new java.util.HashMap<>(from.secrets);
+      slicesByService = new java.util.HashMap<>(from.slicesByService);
+    }
 
     /** True for the kinds the translator reads. */
     public static boolean supports(HasMetadata object) {
       return object instanceof Ingress || object instanceof IngressClass || object instanceof Service
           || object instanceof EndpointSlice || object instanceof Endpoints || object instanceof ProxyRoute
           || object instanceof Secret;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<Object, HasMetadata> mapOf(HasMetadata object) {
+      Map<?, ?> map;
+      if (object instanceof Ingress) {
+        map = ingresses;
+      } else if (object instanceof IngressClass) {
+        map = ingressClasses;
+      } else if (object instanceof Service) {
+        map = services;
+      } else if (object instanceof EndpointSlice) {
+        map = endpointSlices;
+      } else if (object instanceof Endpoints) {
+        map = endpoints;
+      } else if (object instanceof ProxyRoute) {
+        map = proxyRoutes;
+      } else if (object instanceof Secret) {
+        map = secrets;
+      } else {
+        throw new IllegalArgumentException("unsupported kind " + object.getKind());
+      }
+      return (Map<Object, HasMetadata>) map;
+    }
+
+    private static Object keyOf(HasMetadata object) {
+      ObjectKey key = new ObjectKey(object.getMetadata().getNamespace(), object.getMetadata().getName());
+      return object instanceof IngressClass ? key.name() : key;
+    }
+
+    private void check() {
+      if (built) {
+        throw new IllegalStateException("this builder has built its snapshot");
+      }
     }
 
     /**
@@ -303,23 +412,77 @@ public final class ClusterSnapshot {
      * @throws IllegalArgumentException for kinds the translator does not read
      */
     public boolean add(HasMetadata object) {
-      ObjectKey key = new ObjectKey(object.getMetadata().getNamespace(), object.getMetadata().getName());
-      if (object instanceof Ingress o) {
-        return ingresses.putIfAbsent(key, o) == null;
-      } else if (object instanceof IngressClass o) {
-        return ingressClasses.putIfAbsent(key.name(), o) == null;
-      } else if (object instanceof Service o) {
-        return services.putIfAbsent(key, o) == null;
-      } else if (object instanceof EndpointSlice o) {
-        return endpointSlices.putIfAbsent(key, o) == null;
-      } else if (object instanceof Endpoints o) {
-        return endpoints.putIfAbsent(key, o) == null;
-      } else if (object instanceof ProxyRoute o) {
-        return proxyRoutes.putIfAbsent(key, o) == null;
-      } else if (object instanceof Secret o) {
-        return secrets.putIfAbsent(key, o) == null;
+      check();
+      Map<Object, HasMetadata> map = mapOf(object);
+      Object key = keyOf(object);
+      if (map.putIfAbsent(key, object) != null) {
+        return false;
       }
-      throw new IllegalArgumentException("unsupported kind " + object.getKind());
+      if (object instanceof EndpointSlice slice) {
+        slices(slice, null, slice);
+      }
+      return true;
+    }
+
+    /** Adds an object, or replaces the one of the same kind, namespace and name. */
+    public Builder put(HasMetadata object) {
+      check();
+      HasMetadata before = mapOf(object).put(keyOf(object), object);
+      if (object instanceof EndpointSlice slice) {
+        slices(slice, (EndpointSlice) before, slice);
+      }
+      return this;
+    }
+
+    /** Removes the object of this one's kind, namespace and name, if there is one. */
+    public Builder remove(HasMetadata object) {
+      check();
+      HasMetadata before = mapOf(object).remove(keyOf(object));
+      if (before instanceof EndpointSlice slice) {
+        slices(slice, slice, null);
+      }
+      return this;
+    }
+
+    /** Keeps the by-Service index: {@code gone} leaves its Service's list, {@code added} joins its own. */
+    private void slices(EndpointSlice key, EndpointSlice gone, EndpointSlice added) {
+      if (gone != null) {
+        ObjectKey service = serviceOf(gone);
+        if (service != null) {
+          List<EndpointSlice> list = changeable(service);
+          list.removeIf(s -> s == gone);
+          if (list.isEmpty()) {
+            slicesByService.remove(service);
+          }
+        }
+      }
+      if (added != null) {
+        ObjectKey service = serviceOf(added);
+        if (service != null) {
+          List<EndpointSlice> list = changeable(service);
+          int at = 0;
+          String name = added.getMetadata().getName();
+          while (at < list.size() && list.get(at).getMetadata().getName().compareTo(name) < 0) {
+            at++;
+          }
+          list.add(at, added);
+        }
+      }
+    }
+
+    private List<EndpointSlice> changeable(ObjectKey service) {
+      List<EndpointSlice> list = slicesByService.get(service);
+      if (touchedServices.add(service) || list == null) {
+        list = list == null ? new ArrayList<>(2) : new ArrayList<>(list);
+        slicesByService.put(service, list);
+      }
+      return list;
+    }
+
+    private static ObjectKey serviceOf(EndpointSlice slice) {
+      Map<String, String> labels = slice.getMetadata().getLabels();
+      String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
+      return service == null ? null : new ObjectKey(slice.getMetadata().getNamespace(), service);
     }
 
     public Builder addAll(Collection<? extends HasMetadata> objects) {
@@ -327,7 +490,10 @@ public final class ClusterSnapshot {
       return this;
     }
 
+    /** The snapshot; the builder cannot be used afterwards (the snapshot keeps its maps). */
     public ClusterSnapshot build() {
+      check();
+      built = true;
       return new ClusterSnapshot(this);
     }
   }

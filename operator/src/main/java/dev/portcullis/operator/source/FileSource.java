@@ -52,18 +52,28 @@ public final class FileSource implements AutoCloseable {
 
   /** One reading of the folder: the objects, the files read, what could not be read, and the kinds skipped. */
   public record Load(ClusterSnapshot snapshot, List<String> files, List<ManifestProblem> problems,
-      List<String> skipped, Map<String, String> origins) {
+      List<String> skipped, List<Map<String, String>> origins) {
     public Load {
-      origins = Map.copyOf(origins);
+      origins = List.copyOf(origins);
     }
 
     public Load(ClusterSnapshot snapshot, List<String> files, List<ManifestProblem> problems, List<String> skipped) {
-      this(snapshot, files, problems, skipped, Map.of());
+      this(snapshot, files, problems, skipped, List.of());
     }
 
-    /** Where an object ({@code Kind namespace/name}) was read: its file and document, or null. */
+    /**
+     * Where an object ({@code Kind namespace/name}) was read: its file and document, or null.
+     * {@code origins} holds each file's, in the order files are read: the first file that holds an
+     * object is the one whose copy counts.
+     */
     public String origin(String object) {
-      return origins.get(object);
+      for (Map<String, String> file : origins) {
+        String origin = file.get(object);
+        if (origin != null) {
+          return origin;
+        }
+      }
+      return null;
     }
   }
 
@@ -74,7 +84,6 @@ public final class FileSource implements AutoCloseable {
   private final Path root;
   private final ManifestReader reader;
   private final Consumer<Load> listener;
-  private final Map<Path, List<ManifestReader.Manifest>> lastGoodByFile = new HashMap<>();
   private final Map<ObjectId, HasMetadata> lastGoodByObject = new HashMap<>();
   /** Per object: the hash of its content other than metadata, and its generation, as the API server keeps it. */
   private final Map<ObjectId, long[]> generations = new HashMap<>();
@@ -89,8 +98,6 @@ public final class FileSource implements AutoCloseable {
   /** What {@link #load} returns when a file changed while it was being read. */
   private static final Load TORN = new Load(ClusterSnapshot.EMPTY, List.of(), List.of(), List.of());
   private Map<Path, String> contents = Map.of();
-  /** What each file's current content read as. */
-  private Map<Path, ManifestReader.Result> parsed = Map.of();
   private WatchService watcher;
   private final Set<Path> watchedDirs = new HashSet<>();
   /**
@@ -300,49 +307,173 @@ public final class FileSource implements AutoCloseable {
     }
     Map<Path, String> before = contents;
     contents = read;
-    Map<Path, ManifestReader.Result> reads = new HashMap<>();
+    List<String> skipped = new ArrayList<>();
 
+    // Each file as it reads now: files whose text did not change read as they did (with thousands
+    // of objects in many files, one edit must cost the reading of one file, not of all of them).
+    Map<Path, FileRead> now = new TreeMap<>();
+    Set<Path> changed = new HashSet<>();
+    for (Map.Entry<Path, String> e : read.entrySet()) {
+      FileRead last = fileReads.get(e.getKey());
+      if (last != null && e.getValue().equals(before.get(e.getKey()))) {
+        now.put(e.getKey(), last);
+      } else {
+        now.put(e.getKey(), readFile(e.getKey(), e.getValue()));
+        changed.add(e.getKey());
+      }
+    }
+    Set<Path> gone = new HashSet<>(fileReads.keySet());
+    gone.removeAll(now.keySet());
+    ClusterSnapshot snapshot = lastSnapshot != null && !lastDuplicates ? edited(now, changed, gone) : null;
+    List<ManifestProblem> duplicates = new ArrayList<>();
+    if (snapshot == null) {
+      snapshot = assembled(now, duplicates);
+    }
+    for (FileRead f : now.values()) {
+      problems.addAll(f.problems());
+      skipped.addAll(f.result().skipped());
+    }
+    problems.addAll(duplicates);
+    fileReads = now;
+    lastSnapshot = snapshot;
+    List<Map<String, String>> origins = new ArrayList<>(now.size());
+    now.values().forEach(f -> origins.add(f.origins()));
+    return new Load(snapshot, read.keySet().stream().map(this::display).toList(), problems, skipped, origins);
+  }
+
+  /**
+   * One file as read: what it parsed to, the objects it contributes (its last good ones where it
+   * cannot be parsed), the problems it has, and where each of its objects is ({@code Kind ns/name}
+   * to {@code file#document}).
+   */
+  private record FileRead(ManifestReader.Result result, List<ManifestReader.Manifest> objects,
+      List<ManifestProblem> problems, Map<String, String> origins) {}
+
+  /** Every file as the last load read it, in path order. */
+  private Map<Path, FileRead> fileReads = new TreeMap<>();
+  /** The last load's snapshot, and whether an object was defined twice in it (then the next load assembles all anew). */
+  private ClusterSnapshot lastSnapshot;
+  private boolean lastDuplicates;
+  /** Which file holds each object of the last snapshot. */
+  private final Map<ObjectId, Path> fileOf = new HashMap<>();
+
+  private FileRead readFile(Path file, String content) {
+    String name = display(file);
+    ManifestReader.Result r = reader.read(content, name);
+    List<ManifestProblem> problems = new ArrayList<>(r.problems());
+    List<ManifestReader.Manifest> objects = new ArrayList<>(r.objects());
+    boolean syntaxBroken = r.problems().stream().anyMatch(p -> p.reason().equals("InvalidYAML"));
+    FileRead last = fileReads.get(file);
+    if (syntaxBroken && last != null) {
+      objects = new ArrayList<>(last.objects());
+      problems.add(new ManifestProblem(name, 0, null, "", "KeptLastGood",
+          "the file cannot be parsed; its last good objects keep serving until it is fixed"));
+    } else {
+      for (ManifestProblem p : r.problems()) {
+        HasMetadata previous = p.object() == null ? null : lastGoodByObject.get(idOf(p.object()));
+        if (previous != null) {
+          objects.add(new ManifestReader.Manifest(previous, name + "#" + p.document()));
+          problems.add(new ManifestProblem(name, p.document(), p.object(), "", "KeptLastGood",
+              "its last good version keeps serving until it is fixed"));
+        }
+      }
+    }
+    Map<String, String> origins = new HashMap<>();
+    for (int i = 0; i < objects.size(); i++) {
+      ManifestReader.Manifest m = objects.get(i);
+      HasMetadata kept = unchanged(m.object());
+      if (kept != null) {
+        // Read again as it was: the very instance stays, and the translator knows it unchanged.
+        objects.set(i, new ManifestReader.Manifest(kept, m.origin()));
+      } else {
+        generation(m.object());
+      }
+      origins.putIfAbsent(ManifestFiles.id(m.object()), m.origin());
+    }
+    return new FileRead(r, List.copyOf(objects), List.copyOf(problems), java.util.Collections.unmodifiableMap(origins));
+  }
+
+  /**
+   * The last good instance of an object if the object reads the same as it (its generation aside,
+   * which the API server sets and this source copies), else null.
+   */
+  private HasMetadata unchanged(HasMetadata object) {
+    HasMetadata previous = lastGoodByObject.get(idOf(object));
+    if (previous == null || previous == object) {
+      return previous;
+    }
+    Long mine = object.getMetadata().getGeneration();
+    object.getMetadata().setGeneration(previous.getMetadata().getGeneration());
+    boolean same = previous.getClass() == object.getClass() && previous.equals(object);
+    object.getMetadata().setGeneration(mine);
+    return same ? previous : null;
+  }
+
+  /** Every file's objects into a new snapshot, the first of two of the same kind and name kept. */
+  private ClusterSnapshot assembled(Map<Path, FileRead> now, List<ManifestProblem> duplicates) {
     ClusterSnapshot.Builder snapshot = ClusterSnapshot.builder();
     Map<String, String> origins = ManifestFiles.newOrigins();
-    List<String> skipped = new ArrayList<>();
-    Map<Path, List<ManifestReader.Manifest>> goodByFile = new HashMap<>();
-    for (Map.Entry<Path, String> e : read.entrySet()) {
-      String name = display(e.getKey());
-      // A file whose text did not change reads as it did: with thousands of objects in many
-      // files, one edit must cost the reading of one file, not of all of them.
-      ManifestReader.Result cached = e.getValue().equals(before.get(e.getKey())) ? parsed.get(e.getKey()) : null;
-      ManifestReader.Result r = cached != null ? cached : reader.read(e.getValue(), name);
-      reads.put(e.getKey(), r);
-      problems.addAll(r.problems());
-      skipped.addAll(r.skipped());
-      List<ManifestReader.Manifest> objects = new ArrayList<>(r.objects());
-      boolean syntaxBroken = r.problems().stream().anyMatch(p -> p.reason().equals("InvalidYAML"));
-      if (syntaxBroken && lastGoodByFile.containsKey(e.getKey())) {
-        objects = new ArrayList<>(lastGoodByFile.get(e.getKey()));
-        problems.add(new ManifestProblem(name, 0, null, "", "KeptLastGood",
-            "the file cannot be parsed; its last good objects keep serving until it is fixed"));
-      } else {
-        for (ManifestProblem p : r.problems()) {
-          HasMetadata previous = p.object() == null ? null : lastGoodByObject.get(idOf(p.object()));
-          if (previous != null) {
-            objects.add(new ManifestReader.Manifest(previous, name + "#" + p.document()));
-            problems.add(new ManifestProblem(name, p.document(), p.object(), "", "KeptLastGood",
-                "its last good version keeps serving until it is fixed"));
+    fileOf.clear();
+    lastGoodByObject.clear();
+    for (Map.Entry<Path, FileRead> e : now.entrySet()) {
+      List<ManifestReader.Manifest> objects = e.getValue().objects();
+      ManifestFiles.addAll(snapshot, objects, display(e.getKey()), origins, duplicates);
+      for (ManifestReader.Manifest m : objects) {
+        ObjectId id = idOf(m.object());
+        fileOf.putIfAbsent(id, e.getKey());
+        lastGoodByObject.putIfAbsent(id, m.object());
+      }
+    }
+    lastDuplicates = !duplicates.isEmpty();
+    return snapshot.build();
+  }
+
+  /**
+   * The last snapshot with the changed and removed files' objects taken out and their new ones put
+   * in: every other object stays, unread. Null when an object would now be defined twice (the
+   * snapshot is then assembled anew, which reports it).
+   */
+  private ClusterSnapshot edited(Map<Path, FileRead> now, Set<Path> changed, Set<Path> gone) {
+    Set<ObjectId> incoming = new HashSet<>();
+    for (Path file : changed) {
+      for (ManifestReader.Manifest m : now.get(file).objects()) {
+        ObjectId id = idOf(m.object());
+        Path holder = fileOf.get(id);
+        if (!incoming.add(id) || (holder != null && !changed.contains(holder) && !gone.contains(holder))) {
+          return null;
+        }
+      }
+    }
+    ClusterSnapshot.Builder snapshot = lastSnapshot.edit();
+    List<Path> touched = new ArrayList<>(changed);
+    touched.addAll(gone);
+    // Removals first: an object that moved from one changed file to another is then put back.
+    for (Path file : touched) {
+      FileRead last = fileReads.get(file);
+      if (last == null) {
+        continue;
+      }
+      for (ManifestReader.Manifest m : last.objects()) {
+        ObjectId id = idOf(m.object());
+        if (!incoming.contains(id)) {
+          fileOf.remove(id);
+          lastGoodByObject.remove(id);
+          if (ClusterSnapshot.Builder.supports(m.object())) {
+            snapshot.remove(m.object());
           }
         }
       }
-      goodByFile.put(e.getKey(), objects);
-      if (cached == null) {
-        objects.forEach(m -> generation(m.object())); // unchanged objects keep theirs
-      }
-      ManifestFiles.addAll(snapshot, objects, name, origins, problems);
     }
-    parsed = reads;
-    lastGoodByFile.clear();
-    lastGoodByFile.putAll(goodByFile);
-    lastGoodByObject.clear();
-    goodByFile.values().forEach(list -> list.forEach(m -> lastGoodByObject.putIfAbsent(idOf(m.object()), m.object())));
-    return new Load(snapshot.build(), read.keySet().stream().map(this::display).toList(), problems, skipped, origins);
+    for (Path file : changed) {
+      for (ManifestReader.Manifest m : now.get(file).objects()) {
+        ObjectId id = idOf(m.object());
+        fileOf.put(id, file);
+        if (lastGoodByObject.put(id, m.object()) != m.object() && ClusterSnapshot.Builder.supports(m.object())) {
+          snapshot.put(m.object());
+        }
+      }
+    }
+    return snapshot.build();
   }
 
   /** Whether an event named the file or a folder it is in (a folder moved into place names only itself). */

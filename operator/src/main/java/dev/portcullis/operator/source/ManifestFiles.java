@@ -99,8 +99,7 @@ public final class ManifestFiles {
       if (!ClusterSnapshot.Builder.supports(o)) {
         continue;
       }
-      String id = o.getKind() + " " + (o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace() + "/")
-          + o.getMetadata().getName();
+      String id = id(o);
       if (snapshot.add(o)) {
         origins.put(id, m.origin());
       } else {
@@ -108,6 +107,12 @@ public final class ManifestFiles {
             "also defined in " + origins.get(id) + "; this copy is ignored"));
       }
     }
+  }
+
+  /** How problems and origins name an object: {@code Kind namespace/name}, or {@code Kind name}. */
+  public static String id(HasMetadata o) {
+    return o.getKind() + " " + (o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace() + "/")
+        + o.getMetadata().getName();
   }
 
   /** Origins by object, for {@link #addAll}. */

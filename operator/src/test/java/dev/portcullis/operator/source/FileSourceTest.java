@@ -143,4 +143,56 @@ class FileSourceTest {
       });
     }
   }
+
+  @Test
+  void anEditKeepsTheOtherObjectsOfTheFileAsTheSameInstances(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), service("a") + "---\n" + service("b"));
+    Files.writeString(dir.resolve("c.yaml"), service("c"));
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {
+      FileSource.Load first = last.get();
+      var a = first.snapshot().service("default", "a").orElseThrow();
+      var b = first.snapshot().service("default", "b").orElseThrow();
+      var c = first.snapshot().service("default", "c").orElseThrow();
+      Files.writeString(dir.resolve("a.yaml"), service("a") + "---\n" + service("b").replace("port: 80", "port: 8080"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> last.get() != first);
+      FileSource.Load second = last.get();
+      // The object read the same is the very instance it was (the translator reuses its routes);
+      // the edited one is new, with a new generation; the untouched file's object stays too.
+      assertThat(second.snapshot().service("default", "a")).containsSame(a);
+      assertThat(second.snapshot().service("default", "c")).containsSame(c);
+      var b2 = second.snapshot().service("default", "b").orElseThrow();
+      assertThat(b2).isNotSameAs(b);
+      assertThat(b2.getSpec().getPorts().get(0).getPort()).isEqualTo(8080);
+      assertThat(b2.getMetadata().getGeneration()).isEqualTo(b.getMetadata().getGeneration() + 1);
+      assertThat(a.getMetadata().getGeneration()).isEqualTo(1L);
+      assertThat(second.origin("Service default/b")).isEqualTo("a.yaml#2");
+      assertThat(second.origin("Service default/c")).isEqualTo("c.yaml#1");
+
+      // An object moved to another file is still there once, now from there.
+      Files.writeString(dir.resolve("a.yaml"), service("a"));
+      Files.writeString(dir.resolve("c.yaml"), service("c") + "---\n" + service("b").replace("port: 80", "port: 8080"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> last.get().origin("Service default/b") != null
+          && last.get().origin("Service default/b").equals("c.yaml#2")
+          && last.get().snapshot().service("default", "b").isPresent() && !last.get().files().isEmpty()
+          && last.get().snapshot().services().size() == 3);
+      assertThat(last.get().problems()).isEmpty();
+
+      // A duplicate made by an edit is reported as one made at start is, and the first file's copy kept.
+      Files.writeString(dir.resolve("d.yaml"), service("a").replace("port: 80", "port: 81"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> last.get().files().contains("d.yaml"));
+      assertThat(last.get().snapshot().service("default", "a")).hasValueSatisfying(
+          s -> assertThat(s.getSpec().getPorts().get(0).getPort()).isEqualTo(80));
+      assertThat(last.get().problems()).singleElement().satisfies(p -> {
+        assertThat(p.reason()).isEqualTo("DuplicateObject");
+        assertThat(p.file()).isEqualTo("d.yaml");
+      });
+      // And once it is gone, the snapshot is as before.
+      Files.delete(dir.resolve("d.yaml"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> !last.get().files().contains("d.yaml"));
+      assertThat(last.get().problems()).isEmpty();
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName())
+          .containsExactly("a", "b", "c");
+    }
+  }
 }
