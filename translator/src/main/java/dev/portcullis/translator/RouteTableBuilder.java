@@ -52,22 +52,71 @@ public final class RouteTableBuilder {
   // Hash maps while objects add to them (a rebuild replays every unchanged object's calls); the
   // table is sorted once, in build().
   private final Map<String, HostEntry> hosts = new HashMap<>();
-  private final Map<String, Cluster> clusters = new HashMap<>();
-  private final Map<String, BackendResolver.Resolution> resolutions = new HashMap<>();
-  private final Map<String, Certificate> certificates = new TreeMap<>();
-  private final Map<String, Credential> credentials = new TreeMap<>();
+  private final Shared<Cluster> clusters = new Shared<>();
+  private final Shared<BackendResolver.Resolution> resolutions = new Shared<>();
+  private final Shared<Certificate> certificates = new Shared<>();
+  private final Shared<Credential> credentials = new Shared<>();
   private Claim globalFallback;
   private TlsRef defaultCertificate;
+  private Certificate defaultCertificateMaterial;
+  /** The object whose calls are being made (set by {@link #begin(Object)}), and the order objects take precedence in. */
+  private Object current;
+  private Comparator<Object> precedence = (a, b) -> 0;
   private Set<String> built = Set.of();
   private Set<String> builtTls = Set.of();
   private Set<String> builtCredentials = Set.of();
   private Map<String, BuiltHost> builtHosts = Map.of();
   private List<String> builtHostOrder = List.of();
   private List<String> builtClusterOrder = List.of();
-  private final List<String> previousHostOrder;
-  private final List<String> previousClusterOrder;
+  private List<String> previousHostOrder;
+  private List<String> previousClusterOrder;
   /** The hosts an earlier translation built, reused where their claims are the same routes. */
-  private final Map<String, BuiltHost> previousHosts;
+  private Map<String, BuiltHost> previousHosts;
+
+  /**
+   * What several objects may add under one name (a cluster, a certificate): each object's
+   * contribution is kept, and the one of the object that takes precedence counts, as if objects
+   * had been offered in precedence order and the first had won. An object's contributions can be
+   * taken back ({@link #retract}), and a later translation can keep everyone else's.
+   */
+  private final class Shared<V> {
+    final Map<String, V> effective = new HashMap<>();
+    private final Map<String, List<Object[]>> by = new HashMap<>();
+
+    void add(String key, V value) {
+      Object owner = current;
+      List<Object[]> list = by.computeIfAbsent(key, k -> new ArrayList<>(1));
+      for (Object[] c : list) {
+        if (c[0] == owner) {
+          return; // an object's first value for a name is its value
+        }
+      }
+      int at = list.size();
+      while (at > 0 && precedence.compare(list.get(at - 1)[0], owner) > 0) {
+        at--;
+      }
+      list.add(at, new Object[] {owner, value});
+      @SuppressWarnings("unchecked")
+      V first = (V) list.get(0)[1];
+      effective.put(key, first);
+      undo(() -> remove(key, owner));
+    }
+
+    void remove(String key, Object owner) {
+      List<Object[]> list = by.get(key);
+      if (list == null || !list.removeIf(c -> c[0] == owner)) {
+        return;
+      }
+      if (list.isEmpty()) {
+        by.remove(key);
+        effective.remove(key);
+      } else {
+        @SuppressWarnings("unchecked")
+        V first = (V) list.get(0)[1];
+        effective.put(key, first);
+      }
+    }
+  }
 
   public RouteTableBuilder() {
     this(null);
@@ -93,9 +142,21 @@ public final class RouteTableBuilder {
     journal = new ArrayList<>();
   }
 
+  /** {@link #begin()} for one object: what it adds under shared names is its contribution. */
+  public void begin(Object object) {
+    current = object;
+    begin();
+  }
+
+  /** The order objects take precedence in, for shared names (the translator's order). */
+  public void precedence(Comparator<Object> order) {
+    this.precedence = order;
+  }
+
   /** Keeps what the object added. */
   public void commit() {
     journal = null;
+    current = null;
   }
 
   /** Takes back everything added since {@link #begin}. */
@@ -106,6 +167,7 @@ public final class RouteTableBuilder {
       }
     }
     journal = null;
+    current = null;
   }
 
   private static final int HOST = 0;
@@ -210,6 +272,49 @@ public final class RouteTableBuilder {
     return false;
   }
 
+  /** The key every call on the cluster-wide fallback is indexed under. */
+  public static final String GLOBAL = "\u0000global";
+
+  /** The host an op touches ({@link #GLOBAL} for the global fallback), or null for shared names. */
+  public static String hostKey(Op op) {
+    return switch (op.kind()) {
+      case HOST, ROUTE, HOST_FALLBACK, TLS -> op.key();
+      case GLOBAL_FALLBACK -> GLOBAL;
+      default -> null;
+    };
+  }
+
+  /** Takes back what an object added under shared names with these calls. */
+  public void retract(Object object, List<Op> ops) {
+    for (Op op : ops) {
+      switch (op.kind()) {
+        case CLUSTER -> clusters.remove(((Cluster) op.arg()).name(), object);
+        case RESOLUTION -> {
+          String name = ((BackendResolver.Resolution) op.arg()).cluster().name();
+          clusters.remove(name, object);
+          resolutions.remove(name, object);
+        }
+        case CERTIFICATE -> certificates.remove(op.key(), object);
+        case CREDENTIAL -> credentials.remove(op.key(), object);
+        default -> {
+          // hosts are cleared whole, with clearHosts
+        }
+      }
+    }
+  }
+
+  /** Forgets everything claimed on these hosts ({@link #GLOBAL}: the global fallback), for their objects to claim again. */
+  public void clearHosts(java.util.Collection<String> keys) {
+    for (String key : keys) {
+      if (GLOBAL.equals(key)) {
+        globalFallback = null;
+      } else {
+        hosts.remove(key);
+        touched.add(key);
+      }
+    }
+  }
+
   private void undo(Runnable action) {
     if (journal != null) {
       journal.add(action);
@@ -217,6 +322,7 @@ public final class RouteTableBuilder {
   }
 
   private HostEntry entry(String hostname) {
+    touched.add(hostname);
     HostEntry host = hosts.get(hostname);
     if (host == null) {
       // What the table would refuse at build time is refused here, on the object that asked.
@@ -305,9 +411,7 @@ public final class RouteTableBuilder {
   }
 
   private void doCluster(Cluster cluster) {
-    if (clusters.putIfAbsent(cluster.name(), cluster) == null) {
-      undo(() -> clusters.remove(cluster.name()));
-    }
+    clusters.add(cluster.name(), cluster);
   }
 
   /** Adds a resolved cluster, remembering how it was resolved (for the endpoint fast path). */
@@ -317,12 +421,8 @@ public final class RouteTableBuilder {
 
   private void doCluster(BackendResolver.Resolution resolution) {
     String name = resolution.cluster().name();
-    if (clusters.putIfAbsent(name, resolution.cluster()) == null) {
-      undo(() -> clusters.remove(name));
-    }
-    if (resolutions.putIfAbsent(name, resolution) == null) {
-      undo(() -> resolutions.remove(name));
-    }
+    clusters.add(name, resolution.cluster());
+    resolutions.add(name, resolution);
   }
 
   /** Adds a checked certificate under its key (namespace/name of its Secret). */
@@ -331,15 +431,19 @@ public final class RouteTableBuilder {
   }
 
   private void doCertificate(String key, Certificate certificate) {
-    if (certificates.putIfAbsent(key, certificate) == null) {
-      undo(() -> certificates.remove(key));
-    }
+    certificates.add(key, certificate);
   }
 
   /** The certificate for clients that name no host with one of their own. */
   public void defaultCertificate(TlsRef ref, Certificate certificate) {
     defaultCertificate = ref;
-    certificates.put(Certificate.DEFAULT, certificate);
+    defaultCertificateMaterial = certificate;
+  }
+
+  /** Forgets the default certificate (each translation offers it again). */
+  public void clearDefaultCertificate() {
+    defaultCertificate = null;
+    defaultCertificateMaterial = null;
   }
 
   /** Adds a checked credential under its key (kind, namespace and name of its Secret). */
@@ -348,16 +452,14 @@ public final class RouteTableBuilder {
   }
 
   private void doCredential(String key, Credential credential) {
-    if (credentials.putIfAbsent(key, credential) == null) {
-      undo(() -> credentials.remove(key));
-    }
+    credentials.add(key, credential);
   }
 
   /** The credentials the routes of the last {@link #build} use. */
   public Map<String, Credential> credentials() {
     Map<String, Credential> used = new TreeMap<>();
     builtCredentials.forEach(k -> {
-      Credential c = credentials.get(k);
+      Credential c = credentials.effective.get(k);
       if (c != null) {
         used.put(k, c);
       }
@@ -369,10 +471,10 @@ public final class RouteTableBuilder {
   public Map<String, Certificate> certificates() {
     Map<String, Certificate> used = new TreeMap<>();
     if (defaultCertificate != null) {
-      used.put(Certificate.DEFAULT, certificates.get(Certificate.DEFAULT));
+      used.put(Certificate.DEFAULT, defaultCertificateMaterial);
     }
     builtTls.forEach(k -> {
-      Certificate c = certificates.get(k);
+      Certificate c = certificates.effective.get(k);
       if (c != null) {
         used.put(k, c);
       }
@@ -383,7 +485,7 @@ public final class RouteTableBuilder {
   /** How the clusters in the last {@link #build} were resolved. */
   public Map<String, BackendResolver.Resolution> resolutions() {
     Map<String, BackendResolver.Resolution> used = new HashMap<>();
-    resolutions.forEach((k, v) -> {
+    resolutions.effective.forEach((k, v) -> {
       if (built.contains(k)) {
         used.put(k, v);
       }
@@ -396,51 +498,119 @@ public final class RouteTableBuilder {
    * host exists when a rule or the global fallback needs it, and clusters no route uses are pruned.
    */
   public RouteTable build() {
-    if (globalFallback != null) {
-      host(VirtualHost.CATCH_ALL);
+    Route global = globalFallback == null ? null : globalFallback.route();
+    Map<String, BuiltHost> made;
+    List<String> names;
+    if (!builtHere || global != builtGlobal) {
+      // Every host (a new builder, or the global fallback, which hosts without their own use, moved).
+      clusterUses.clear();
+      tlsUses.clear();
+      credentialUses.clear();
+      made = new HashMap<>();
+      // The catch-all host exists while there is a global fallback (no object holds it for that).
+      java.util.Collection<String> hostNames = hosts.keySet();
+      if (globalFallback != null && !hosts.containsKey(VirtualHost.CATCH_ALL)) {
+        hostNames = new ArrayList<>(hostNames);
+        hostNames.add(VirtualHost.CATCH_ALL);
+      }
+      names = inPreviousOrder(hostNames, previousHostOrder);
+      for (String name : names) {
+        BuiltHost b = built(name, previousHosts.get(name));
+        made.put(name, b);
+        count(b, 1);
+      }
+    } else {
+      // The same builder as the last build: only the hosts claimed on or cleared since can differ.
+      made = builtHosts;
+      boolean namesChanged = false;
+      for (String name : touched) {
+        BuiltHost old = made.get(name);
+        boolean exists = hosts.containsKey(name) || (name.equals(VirtualHost.CATCH_ALL) && globalFallback != null);
+        BuiltHost b = exists ? built(name, old) : null;
+        if (b == old) {
+          continue;
+        }
+        if (old != null) {
+          count(old, -1);
+        } else {
+          namesChanged = true;
+        }
+        if (b != null) {
+          count(b, 1);
+          made.put(name, b);
+        } else {
+          made.remove(name);
+          namesChanged = true;
+        }
+      }
+      names = namesChanged ? inPreviousOrder(made.keySet(), previousHostOrder) : previousHostOrder;
     }
-    List<VirtualHost> vhosts = new ArrayList<>(hosts.size());
-    Set<String> used = new HashSet<>();
-    Set<String> tls = new HashSet<>();
-    Set<String> creds = new HashSet<>();
-    Map<String, BuiltHost> made = new HashMap<>();
-    List<String> names = inPreviousOrder(hosts.keySet(), previousHostOrder);
+    touched.clear();
+    builtHere = true;
+    builtGlobal = global;
+    List<VirtualHost> vhosts = new ArrayList<>(names.size());
     for (String name : names) {
-      Map.Entry<String, HostEntry> e = Map.entry(name, hosts.get(name));
-      HostEntry host = e.getValue();
-      Claim fallback = host.fallback != null ? host.fallback : globalFallback;
-      Route fallbackRoute = fallback == null ? null : fallback.route();
-      TlsRef hostTls = host.tls == null ? null : host.tls.tls();
-      BuiltHost b = previousHosts.get(e.getKey());
-      if (b == null || !b.sameAs(host.routes.values(), fallbackRoute, hostTls)) {
-        b = BuiltHost.of(e.getKey(), host.routes.values(), fallbackRoute, hostTls);
-      }
-      made.put(e.getKey(), b);
-      vhosts.add(b.host());
-      used.addAll(b.clusters());
-      creds.addAll(b.credentials());
-      if (hostTls != null && hostTls.fingerprint() != null) {
-        tls.add(hostTls.certificateKey());
+      vhosts.add(made.get(name).host());
+    }
+    // Clusters no host uses are left out.
+    Set<String> present = new HashSet<>();
+    for (String name : clusterUses.keySet()) {
+      if (clusters.effective.containsKey(name)) {
+        present.add(name);
       }
     }
-    List<Cluster> kept = new ArrayList<>(used.size());
-    for (Cluster c : clusters.values()) {
-      if (used.contains(c.name())) {
-        kept.add(c);
-      }
-    }
-    Map<String, Cluster> byName = new HashMap<>();
-    kept.forEach(c -> byName.put(c.name(), c));
-    kept.clear();
-    List<String> clusterOrder = inPreviousOrder(byName.keySet(), previousClusterOrder);
-    clusterOrder.forEach(n -> kept.add(byName.get(n)));
+    List<String> clusterOrder = inPreviousOrder(present, previousClusterOrder);
+    List<Cluster> kept = new ArrayList<>(clusterOrder.size());
+    clusterOrder.forEach(n -> kept.add(clusters.effective.get(n)));
     builtHostOrder = names;
     builtClusterOrder = clusterOrder;
-    built = used;
-    builtTls = tls;
-    builtCredentials = creds;
+    built = clusterUses.keySet();
+    builtTls = tlsUses.keySet();
+    builtCredentials = credentialUses.keySet();
     builtHosts = made;
+    previousHosts = made;
+    previousHostOrder = names;
+    previousClusterOrder = clusterOrder;
     return new RouteTable(vhosts, kept, defaultCertificate);
+  }
+
+  /** How many built hosts use each cluster, certificate and credential. */
+  private final Map<String, int[]> clusterUses = new HashMap<>();
+  private final Map<String, int[]> tlsUses = new HashMap<>();
+  private final Map<String, int[]> credentialUses = new HashMap<>();
+  /** Hosts claimed on, or cleared, since the last build. */
+  private final Set<String> touched = new HashSet<>();
+  /** Whether this builder built before, and with which global fallback. */
+  private boolean builtHere;
+  private Route builtGlobal;
+
+  /** A host as its claims stand, {@code before} itself if that was built from the same claims. */
+  private BuiltHost built(String name, BuiltHost before) {
+    HostEntry entry = hosts.get(name);
+    HostEntry host = entry == null ? new HostEntry() : entry;
+    Claim fallback = host.fallback != null ? host.fallback : globalFallback;
+    Route fallbackRoute = fallback == null ? null : fallback.route();
+    TlsRef hostTls = host.tls == null ? null : host.tls.tls();
+    if (before != null && before.sameAs(host.routes.values(), fallbackRoute, hostTls)) {
+      return before;
+    }
+    return BuiltHost.of(name, host.routes.values(), fallbackRoute, hostTls);
+  }
+
+  private void count(BuiltHost b, int delta) {
+    b.clusters().forEach(c -> count(clusterUses, c, delta));
+    b.credentials().forEach(c -> count(credentialUses, c, delta));
+    if (b.tls() != null && b.tls().fingerprint() != null) {
+      count(tlsUses, b.tls().certificateKey(), delta);
+    }
+  }
+
+  private static void count(Map<String, int[]> uses, String key, int delta) {
+    int[] n = uses.computeIfAbsent(key, k -> new int[1]);
+    n[0] += delta;
+    if (n[0] <= 0) {
+      uses.remove(key);
+    }
   }
 
   /**

@@ -83,19 +83,292 @@ public final class Translator {
   public synchronized TranslationResult translate(ClusterSnapshot snapshot) {
     ClusterSnapshot view = snapshot.tracking();
     List<IngressClass> classes = List.copyOf(snapshot.ingressClasses());
-    Map<HasMetadata, Memo> previous = sameInstances(classes, memoClasses) ? memos : Map.of();
-    Map<HasMetadata, Memo> next = new java.util.IdentityHashMap<>();
+    boolean sameClasses = sameInstances(classes, memoClasses);
+    Map<HasMetadata, Memo> previous = sameClasses ? memos : Map.of();
     reused = 0;
     try {
-      TranslationResult result = translate(view, previous, next);
-      memos = next;
+      TranslationResult result = sameClasses && built != null && everyObjectMemoized ? onlyChanged(view) : null;
+      if (result == null) {
+        Map<HasMetadata, Memo> next = new java.util.IdentityHashMap<>();
+        result = translate(view, previous, next);
+        memos = next;
+        index = indexOf(next);
+      }
       memoClasses = classes;
       return result;
     } catch (RuntimeException e) {
       memos = new java.util.IdentityHashMap<>();
+      index = new HashMap<>();
       built = null;
+      everyObjectMemoized = false;
       throw e;
     }
+  }
+
+  /**
+   * Which objects' calls touch each host ({@link RouteTableBuilder#GLOBAL}: the global fallback):
+   * the objects whose outcome a change on that host can alter.
+   */
+  private Map<String, Set<HasMetadata>> index = new HashMap<>();
+  /** True when the last translation memoized every object (no ingress-nginx canaries, which join others' routes). */
+  private boolean everyObjectMemoized;
+
+  private static Map<String, Set<HasMetadata>> indexOf(Map<HasMetadata, Memo> memos) {
+    Map<String, Set<HasMetadata>> index = new HashMap<>();
+    memos.forEach((object, memo) -> index(index, object, memo, true));
+    return index;
+  }
+
+  private static void index(Map<String, Set<HasMetadata>> index, HasMetadata object, Memo memo, boolean add) {
+    for (RouteTableBuilder.Op op : memo.ops()) {
+      String host = RouteTableBuilder.hostKey(op);
+      if (host == null) {
+        continue;
+      }
+      if (add) {
+        index.computeIfAbsent(host, k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(4)))
+            .add(object);
+      } else {
+        Set<HasMetadata> objects = index.get(host);
+        if (objects != null && objects.remove(object) && objects.isEmpty()) {
+          index.remove(host);
+        }
+      }
+    }
+  }
+
+  private static Set<String> hostsOf(Memo memo) {
+    Set<String> hosts = new java.util.HashSet<>();
+    for (RouteTableBuilder.Op op : memo.ops()) {
+      String host = RouteTableBuilder.hostKey(op);
+      if (host != null) {
+        hosts.add(host);
+      }
+    }
+    return hosts;
+  }
+
+  /**
+   * A translation that touches only what changed: the builder keeps the last translation's state;
+   * the hosts the new, changed and removed objects touched (before and after) are cleared, and
+   * every object that touches one of them is offered again in precedence order (replayed where it
+   * is unchanged), growing the set until no object outside it touches a cleared host. Every other
+   * object's claims stay as they were, unvisited. Null (before changing anything) when a change
+   * needs a full translation: an ingress-nginx canary appeared.
+   */
+  private TranslationResult onlyChanged(ClusterSnapshot snapshot) {
+    List<HasMetadata> ordered = inPrecedence(snapshot);
+    List<HasMetadata> changed = new ArrayList<>();
+    for (HasMetadata object : ordered) {
+      Memo memo = memos.get(object);
+      if (memo == null || !snapshot.unchanged(memo.reads())) {
+        if (options.ingressNginx() != null && object instanceof Ingress ingress
+            && NginxAnnotations.isCanary(ingress.getMetadata().getAnnotations())) {
+          return null;
+        }
+        changed.add(object);
+      }
+    }
+    List<HasMetadata> removed = new ArrayList<>();
+    for (HasMetadata object : memos.keySet()) {
+      if (!created.containsKey(object)) {
+        removed.add(object);
+      }
+    }
+    RouteTableBuilder builder = built;
+    builder.precedence(precedenceOrder());
+    builder.clearDefaultCertificate();
+    Pass pass = new Pass(builder, snapshot);
+    // What is applied now, per object: its last memo, then the one of this pass.
+    Map<HasMetadata, Memo> applied = new java.util.IdentityHashMap<>();
+    Set<String> dirty = new java.util.HashSet<>();
+    Set<HasMetadata> affected = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (HasMetadata object : removed) {
+      Memo memo = memos.remove(object);
+      index(index, object, memo, false);
+      dirty.addAll(hostsOf(memo));
+      if (!memo.rolledBack()) {
+        builder.retract(object, memo.ops());
+      }
+    }
+    for (HasMetadata object : changed) {
+      Memo memo = memos.get(object);
+      if (memo != null) {
+        dirty.addAll(hostsOf(memo));
+      }
+      affected.add(object);
+    }
+    Set<HasMetadata> fresh = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    while (true) {
+      // Every object on a dirty host is affected, and every host an affected object touches is dirty.
+      java.util.ArrayDeque<String> work = new java.util.ArrayDeque<>(dirty);
+      while (!work.isEmpty()) {
+        Set<HasMetadata> on = index.get(work.poll());
+        if (on == null) {
+          continue;
+        }
+        for (HasMetadata object : on) {
+          if (affected.add(object)) {
+            Memo memo = applied.getOrDefault(object, memos.get(object));
+            for (String host : hostsOf(memo)) {
+              if (dirty.add(host)) {
+                work.add(host);
+              }
+            }
+          }
+        }
+      }
+      for (HasMetadata object : affected) {
+        Memo memo = applied.getOrDefault(object, memos.get(object));
+        if (memo != null && !memo.rolledBack()) {
+          builder.retract(object, memo.ops());
+        }
+      }
+      builder.clearHosts(dirty);
+      List<HasMetadata> again = new ArrayList<>(affected);
+      again.sort(precedenceOrder());
+      Set<String> reached = new java.util.HashSet<>();
+      for (HasMetadata object : again) {
+        Memo before = applied.getOrDefault(object, memos.get(object));
+        Memo memo = pass.offer(object, before);
+        if (memo != before) {
+          fresh.add(object);
+        }
+        applied.put(object, memo);
+        reached.addAll(hostsOf(memo));
+      }
+      // A host an object claims now that others hold too: their claims must be offered again with it.
+      boolean grew = false;
+      for (String host : reached) {
+        if (!dirty.contains(host) && index.containsKey(host) && !affected.containsAll(index.get(host))) {
+          dirty.add(host);
+          grew = true;
+        }
+      }
+      if (!grew) {
+        break;
+      }
+      // Start the pass again with the larger set: what it added is cleared and retracted first.
+      dirty.addAll(reached);
+    }
+    for (Map.Entry<HasMetadata, Memo> e : applied.entrySet()) {
+      Memo before = memos.put(e.getKey(), e.getValue());
+      if (before != e.getValue()) {
+        if (before != null) {
+          index(index, e.getKey(), before, false);
+        }
+        index(index, e.getKey(), e.getValue(), true);
+      }
+    }
+    reused = ordered.size() - fresh.size();
+    List<ObjectStatus> statuses = new ArrayList<>(ordered.size());
+    for (HasMetadata object : ordered) {
+      statuses.add(memos.get(object).status());
+    }
+    return finish(builder, pass.tls, statuses);
+  }
+
+  /** {@link #PRECEDENCE} over the objects of the current translation (their creation times parsed once); others last. */
+  private Comparator<Object> precedenceOrder() {
+    Map<HasMetadata, java.time.Instant> times = created;
+    Comparator<HasMetadata> known = Comparator.comparing((HasMetadata o) -> times.get(o)).thenComparing(AFTER_CREATION);
+    return (a, b) -> {
+      boolean ka = a instanceof HasMetadata x && times.containsKey(x);
+      boolean kb = b instanceof HasMetadata y && times.containsKey(y);
+      if (ka && kb) {
+        return known.compare((HasMetadata) a, (HasMetadata) b);
+      }
+      return ka == kb ? 0 : ka ? -1 : 1;
+    };
+  }
+
+  /** One translation's processors, over one builder and snapshot. */
+  private final class Pass {
+    final RouteTableBuilder builder;
+    final ClusterSnapshot snapshot;
+    final IngressClassifier classifier;
+    final TlsSecrets tls;
+    final IngressProcessor ingresses;
+    final ProxyRouteProcessor proxyRoutes;
+
+    Pass(RouteTableBuilder builder, ClusterSnapshot snapshot) {
+      this.builder = builder;
+      this.snapshot = snapshot;
+      BackendResolver resolver = new BackendResolver(snapshot, options);
+      this.classifier = new IngressClassifier(snapshot, options);
+      this.tls = new TlsSecrets(snapshot);
+      this.ingresses = new IngressProcessor(builder, resolver, options, tls, snapshot);
+      this.proxyRoutes = new ProxyRouteProcessor(builder, resolver, snapshot, options, tls);
+    }
+
+    /**
+     * Offers one object to the builder: its recorded calls replayed when it and what it read are
+     * unchanged and they come out as before (returns {@code memo} itself), else processed afresh
+     * (returns a new memo).
+     */
+    Memo offer(HasMetadata object, Memo memo) {
+      if (memo != null && snapshot.unchanged(memo.reads())) {
+        builder.begin(object);
+        if (builder.replay(memo.ops())) {
+          if (memo.rolledBack()) {
+            builder.rollback();
+          } else {
+            builder.commit();
+          }
+          return memo;
+        }
+        builder.rollback();
+      }
+      ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
+      ClusterSnapshot.Reads reads = new ClusterSnapshot.Reads();
+      List<RouteTableBuilder.Op> ops = new ArrayList<>();
+      RuntimeException failure = process(object, report, reads, ops);
+      if (failure != null) {
+        report = rejected(object, failure);
+      }
+      return new Memo(reads, List.copyOf(ops), failure != null, report.toStatus());
+    }
+
+    /**
+     * Processes an object afresh, recording its lookups and calls (when given); returns what made
+     * it fail (its additions then rolled back), or null.
+     */
+    RuntimeException process(HasMetadata object, ObjectReport report, ClusterSnapshot.Reads reads,
+        List<RouteTableBuilder.Op> ops) {
+      snapshot.recordInto(reads);
+      builder.record(ops);
+      builder.begin(object);
+      try {
+        if (object instanceof Ingress ingress) {
+          if (classifier.classify(ingress, report)) {
+            ingresses.process(ingress, report);
+          }
+        } else if (object instanceof ProxyRoute route) {
+          String className = route.getSpec() == null ? null : route.getSpec().ingressClassName;
+          if (classifier.classifyProxyRoute(className, report)) {
+            proxyRoutes.process(route, report);
+          }
+        }
+        builder.commit();
+        return null;
+      } catch (RuntimeException e) {
+        // A check missing from validation must not cost every other object its routes: this
+        // object is rejected whole, and what it had added is taken back.
+        builder.rollback();
+        return e;
+      } finally {
+        snapshot.recordInto(null);
+        builder.record(null);
+      }
+    }
+  }
+
+  /** The report of an object whose translation failed: the failure alone. */
+  private static ObjectReport rejected(HasMetadata object, RuntimeException e) {
+    ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
+    String field = e instanceof ModelException m && m.field() != null && !m.field().isEmpty() ? m.field() : "spec";
+    report.error(field, "Invalid", "the object cannot be translated: " + e.getMessage());
+    return report;
   }
 
   /** The last translation's objects in precedence order, and their creation times (parsed once per object). */
@@ -108,12 +381,7 @@ public final class Translator {
    */
   private List<HasMetadata> inPrecedence(ClusterSnapshot snapshot) {
     Map<HasMetadata, java.time.Instant> now = new java.util.IdentityHashMap<>();
-    for (HasMetadata o : snapshot.ingresses()) {
-      now.put(o, null);
-    }
-    for (HasMetadata o : snapshot.proxyRoutes()) {
-      now.put(o, null);
-    }
+    snapshot.forEachRouteObject(o -> now.put(o, null));
     List<HasMetadata> ordered = new ArrayList<>(now.size());
     for (HasMetadata o : lastOrder) {
       if (now.containsKey(o)) {
@@ -153,14 +421,10 @@ public final class Translator {
   private TranslationResult translate(ClusterSnapshot snapshot, Map<HasMetadata, Memo> previous,
       Map<HasMetadata, Memo> next) {
     RouteTableBuilder builder = new RouteTableBuilder(built);
-    BackendResolver resolver = new BackendResolver(snapshot, options);
-    IngressClassifier classifier = new IngressClassifier(snapshot, options);
-    TlsSecrets tls = new TlsSecrets(snapshot);
-    IngressProcessor ingresses = new IngressProcessor(builder, resolver, options, tls, snapshot);
-    ProxyRouteProcessor proxyRoutes = new ProxyRouteProcessor(builder, resolver, snapshot, options, tls);
-
     // One precedence order across kinds: the oldest object claims a host and path first.
     List<HasMetadata> ordered = inPrecedence(snapshot);
+    builder.precedence(precedenceOrder());
+    Pass pass = new Pass(builder, snapshot);
     // ingress-nginx canaries join the routes of their main Ingresses, whichever is older.
     Map<HasMetadata, ObjectReport> canaries = new java.util.IdentityHashMap<>();
     if (options.ingressNginx() != null) {
@@ -168,79 +432,43 @@ public final class Translator {
         if (object instanceof Ingress ingress && NginxAnnotations.isCanary(ingress.getMetadata().getAnnotations())) {
           ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
           canaries.put(object, report);
-          if (classifier.classify(ingress, report)) {
-            ingresses.canaries().register(ingress, report, options.ingressNginx().serveRefused());
+          if (pass.classifier.classify(ingress, report)) {
+            pass.ingresses.canaries().register(ingress, report, options.ingressNginx().serveRefused());
           }
         }
       }
     }
     List<ObjectStatus> statuses = new ArrayList<>();
-    List<Object> reports = new ArrayList<>(); // an ObjectReport, or the ObjectStatus of a reused object
+    List<Object> reports = new ArrayList<>(); // an ObjectReport, or the ObjectStatus of a memoized object
     for (HasMetadata object : ordered) {
       if (canaries.containsKey(object)) {
         reports.add(canaries.get(object));
         continue;
       }
       // Canaries join their main Ingresses' routes: while there are any, Ingresses are processed afresh.
-      boolean memoizable = canaries.isEmpty() || !(object instanceof Ingress);
-      Memo memo = memoizable ? previous.get(object) : null;
-      if (memo != null && snapshot.unchanged(memo.reads())) {
-        builder.begin();
-        if (builder.replay(memo.ops())) {
-          if (memo.rolledBack()) {
-            builder.rollback();
-          } else {
-            builder.commit();
-          }
-          next.put(object, memo);
-          reports.add(memo.status());
+      if (canaries.isEmpty() || !(object instanceof Ingress)) {
+        Memo before = previous.get(object);
+        Memo memo = pass.offer(object, before);
+        if (memo == before) {
           reused++;
-          continue;
         }
-        builder.rollback();
+        next.put(object, memo);
+        reports.add(memo.status());
+        continue;
       }
       ObjectReport report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
-      ClusterSnapshot.Reads reads = memoizable ? new ClusterSnapshot.Reads() : null;
-      List<RouteTableBuilder.Op> ops = memoizable ? new ArrayList<>() : null;
-      boolean rolledBack = false;
-      snapshot.recordInto(reads);
-      builder.record(ops);
-      builder.begin();
-      try {
-        if (object instanceof Ingress ingress) {
-          if (classifier.classify(ingress, report)) {
-            ingresses.process(ingress, report);
-          }
-        } else if (object instanceof ProxyRoute route) {
-          String className = route.getSpec() == null ? null : route.getSpec().ingressClassName;
-          if (classifier.classifyProxyRoute(className, report)) {
-            proxyRoutes.process(route, report);
-          }
-        }
-        builder.commit();
-      } catch (RuntimeException e) {
-        // A check missing from validation must not cost every other object its routes: this
-        // object is rejected whole, and what it had added is taken back.
-        builder.rollback();
-        rolledBack = true;
-        report = new ObjectReport(ObjectRef.of(object), object.getMetadata().getGeneration());
-        String field = e instanceof ModelException m && m.field() != null && !m.field().isEmpty() ? m.field() : "spec";
-        report.error(field, "Invalid", "the object cannot be translated: " + e.getMessage());
-      } finally {
-        snapshot.recordInto(null);
-        builder.record(null);
-      }
-      if (memoizable) {
-        ObjectStatus status = report.toStatus();
-        next.put(object, new Memo(reads, List.copyOf(ops), rolledBack, status));
-        reports.add(status);
-      } else {
-        reports.add(report);
-      }
+      RuntimeException failure = pass.process(object, report, null, null);
+      reports.add(failure == null ? report : rejected(object, failure));
     }
-    ingresses.canaries().finish();
+    pass.ingresses.canaries().finish();
     // Canary reports are complete only now.
     reports.forEach(r -> statuses.add(r instanceof ObjectReport report ? report.toStatus() : (ObjectStatus) r));
+    everyObjectMemoized = canaries.isEmpty();
+    return finish(builder, pass.tls, statuses);
+  }
+
+  /** The default certificate, then the table from the builder's state. */
+  private TranslationResult finish(RouteTableBuilder builder, TlsSecrets tls, List<ObjectStatus> statuses) {
     List<Problem> settings = new ArrayList<>();
     ObjectKey fallback = options.defaultCertificate();
     if (fallback != null) {

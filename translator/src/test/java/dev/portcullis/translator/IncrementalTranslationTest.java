@@ -103,6 +103,42 @@ class IncrementalTranslationTest {
     assertThat(result.table().virtualHosts()).extracting(VirtualHost::hostname).contains("a.com");
   }
 
+  private static HasMetadata ingress(String name, String created, String host, String path, String service) {
+    String yaml = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " + name + "\n  namespace: default\n"
+        + "  creationTimestamp: \"" + created + "\"\nspec:\n  ingressClassName: portcullis\n  rules:\n"
+        + "  - host: " + host + "\n    http:\n      paths:\n      - path: " + path + "\n        pathType: Prefix\n"
+        + "        backend:\n          service:\n            name: " + service + "\n            port:\n              number: 80\n";
+    return new ManifestReader().read(yaml, name + ".yaml").objects().get(0).object();
+  }
+
+  @Test
+  void aChangeThatClaimsAnotherObjectsPathTakesItWhenOlderAndOnlyTheHostsInvolvedAreRedone() {
+    TranslatorOptions options = TranslatorOptions.DEFAULT;
+    Translator reusing = new Translator(options);
+    Map<String, HasMetadata> objects = new LinkedHashMap<>();
+    for (int i = 0; i < 20; i++) {
+      objects.put("app-" + i, ingress("app-" + i, "2021-01-01T00:00:" + String.format("%02d", i + 10) + "Z",
+          "app-" + i + ".test", "/", "svc-" + i));
+    }
+    compare("at first", reusing, options, objects);
+    // The oldest object now also claims app-5's path: being older, it takes it, and app-5 reports the conflict.
+    objects.put("old", ingress("old", "2020-01-01T00:00:00Z", "app-5.test", "/", "svc-old"));
+    compare("an older object on app-5's path", reusing, options, objects);
+    assertThat(reusing.reusedObjects()).isEqualTo(19); // the new object and app-5, whose claim lost, processed
+    TranslationResult r = reusing.translate(ClusterSnapshot.builder().addAll(objects.values()).build());
+    assertThat(r.status().objects()).filteredOn(st -> st.object().name().equals("app-5")).singleElement()
+        .satisfies(st -> assertThat(st.problems()).extracting(p -> p.reason()).contains("PathConflict"));
+    assertThat(r.status().objects()).filteredOn(st -> st.object().name().equals("app-6")).singleElement()
+        .satisfies(st -> assertThat(st.problems()).extracting(p -> p.reason()).doesNotContain("PathConflict"));
+    // Gone again: app-5 has its path back.
+    objects.remove("old");
+    compare("without it", reusing, options, objects);
+    // A newer object on app-7's path loses; app-7 is only replayed.
+    objects.put("new", ingress("new", "2022-01-01T00:00:00Z", "app-7.test", "/", "svc-new"));
+    compare("a newer object on app-7's path", reusing, options, objects);
+    assertThat(reusing.reusedObjects()).isEqualTo(20);
+  }
+
   private static void compare(String step, Translator reusing, TranslatorOptions options, Map<String, HasMetadata> objects) {
     ClusterSnapshot snapshot = snapshot(objects);
     TranslationResult fresh = new Translator(options).translate(snapshot);
