@@ -56,6 +56,9 @@ final class ConsoleReporter {
     }
     FileSource.Load load = lastLoad;
     for (ObjectStatus s : result.status().objects()) {
+      if (s.problems().isEmpty()) {
+        continue; // most objects: nothing to say, and no file to find
+      }
       String origin = load == null ? null : load.origin(s.object().toString());
       for (Problem p : s.problems()) {
         lines.add((p.severity() == Severity.INFO ? "note" : p.severity().name()) + " " + s.object()

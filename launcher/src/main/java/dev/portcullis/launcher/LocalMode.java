@@ -118,7 +118,9 @@ public final class LocalMode implements AutoCloseable {
     });
     loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos, fast) -> {
       PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table(), result.certificates(), result.credentials()) : routeServer.current();
-      if (changed) {
+      if (changed || snapshot != null) {
+        // An unchanged table with newer objects (a reordered list, say): what the data plane runs
+        // already is what these generations ask for.
         programmed.published(snapshot.version(), snapshot.checksum(), result.status());
       }
       last = result;
@@ -146,13 +148,24 @@ public final class LocalMode implements AutoCloseable {
     dataPlane.statusSource(this::statusJson);
   }
 
-  /** Recomputes every object's conditions; the reporter prints those of ProxyRoutes that changed. */
+  /**
+   * What each object's conditions were last computed from: its status (the very instance, which an
+   * unchanged object keeps from one translation to the next) and whether it was programmed.
+   */
+  private record ConditionInputs(ObjectStatus status, Conditions.Programmed programmed) {}
+
+  private final Map<ObjectRef, ConditionInputs> conditionInputs = new java.util.HashMap<>();
+
+  /**
+   * Recomputes the conditions of every object whose status or programmed state moved (the others'
+   * stay as they are); the reporter prints those of ProxyRoutes that changed.
+   */
   private synchronized void updateConditions() {
     TranslationResult result = last;
     if (result == null) {
       return;
     }
-    String now = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(OffsetDateTime.now(ZoneOffset.UTC).withNano(0));
+    String now = null;
     Map<String, NodeState> nodes = routeServer.nodes();
     java.util.Set<ObjectRef> present = new java.util.HashSet<>();
     for (ObjectStatus st : result.status().objects()) {
@@ -160,8 +173,17 @@ public final class LocalMode implements AutoCloseable {
         continue;
       }
       present.add(st.object());
+      Conditions.Programmed state = programmed.state(st.object(), st.generation(), nodes);
+      ConditionInputs inputs = new ConditionInputs(st, state);
+      ConditionInputs before = conditionInputs.put(st.object(), inputs);
+      if (before != null && before.status() == st && before.programmed() == state) {
+        continue; // the same inputs give the same conditions
+      }
+      if (now == null) {
+        now = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(OffsetDateTime.now(ZoneOffset.UTC).withNano(0));
+      }
       List<Condition> previous = conditions.get(st.object());
-      List<Condition> next = Conditions.of(st, programmed.state(st.object(), st.generation(), nodes), now, previous);
+      List<Condition> next = Conditions.of(st, state, now, previous);
       if (!Conditions.same(previous, next)) {
         conditions.put(st.object(), next);
         if (ProxyRoute.KIND.equals(st.object().kind())) {
@@ -169,7 +191,10 @@ public final class LocalMode implements AutoCloseable {
         }
       }
     }
-    conditions.keySet().retainAll(present);
+    if (present.size() != conditions.size() || present.size() != conditionInputs.size()) {
+      conditions.keySet().retainAll(present);
+      conditionInputs.keySet().retainAll(present);
+    }
   }
 
   /** The admin port's /status: every object, what became of it, its conditions and problems. */

@@ -8,8 +8,6 @@ import dev.portcullis.translator.status.ObjectStatus;
 import dev.portcullis.translator.status.StatusReport;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * Which published table versions contain which generation of each object, so that an object is
@@ -17,33 +15,41 @@ import java.util.TreeMap;
  */
 public final class ProgrammedTracker {
 
+  /** How many published checksums are remembered, for the ACKs of other replicas' data planes. */
   private static final int REMEMBERED_VERSIONS = 256;
-  private final TreeMap<Long, Map<ObjectRef, Long>> published = new TreeMap<>();
+  /**
+   * Per object in the latest published version: its generation there ({@link #NONE} without one)
+   * and the first version of the unbroken run of versions that held that generation. One entry per
+   * object, whatever the number of versions: 10,000 objects cost 10,000 entries, and a look-up is one.
+   */
+  private Map<ObjectRef, long[]> since = new HashMap<>();
   /** The version each remembered checksum was published as here (other replicas number theirs their own way). */
-  private final Map<String, Long> versionOfChecksum = new HashMap<>();
-  private static final Long NONE = Long.MIN_VALUE;
+  private final java.util.LinkedHashMap<String, Long> versionOfChecksum = new java.util.LinkedHashMap<>();
+  private static final long NONE = Long.MIN_VALUE;
 
-  /** Records what a newly published version contains. */
+  /** Records what a newly published version contains (or, for the current version, what it now stands for). */
   public synchronized void published(long version, String checksum, StatusReport report) {
     if (checksum != null) {
+      versionOfChecksum.remove(checksum);
       versionOfChecksum.put(checksum, version);
+      while (versionOfChecksum.size() > REMEMBERED_VERSIONS) {
+        versionOfChecksum.remove(versionOfChecksum.keySet().iterator().next());
+      }
     }
     published(version, report);
   }
 
   /** Records what a newly published version contains. */
   public synchronized void published(long version, StatusReport report) {
-    Map<ObjectRef, Long> contents = new HashMap<>();
+    Map<ObjectRef, long[]> next = new HashMap<>(Math.max(16, since.size() * 4 / 3 + 1));
     for (ObjectStatus s : report.objects()) {
       if (s.disposition() != Disposition.IGNORED && s.disposition() != Disposition.REJECTED) {
-        contents.put(s.object(), s.generation() == null ? NONE : s.generation());
+        long generation = s.generation() == null ? NONE : s.generation();
+        long[] before = since.get(s.object());
+        next.put(s.object(), before != null && before[0] == generation ? before : new long[] {generation, version});
       }
     }
-    published.put(version, contents);
-    while (published.size() > REMEMBERED_VERSIONS) {
-      long dropped = published.pollFirstEntry().getKey();
-      versionOfChecksum.values().removeIf(v -> v == dropped);
-    }
+    since = next;
   }
 
   /**
@@ -66,15 +72,11 @@ public final class ProgrammedTracker {
     return state(ref, generation, all);
   }
 
-  /** The first remembered version containing this generation of the object, or null. */
+  /** The first version of the latest run that holds this generation of the object, or null. */
   private Long firstVersion(ObjectRef ref, Long generation) {
-    Long g = generation == null ? NONE : generation;
-    for (Map.Entry<Long, Map<ObjectRef, Long>> e : published.entrySet()) {
-      if (Objects.equals(e.getValue().get(ref), g)) {
-        return e.getKey();
-      }
-    }
-    return null;
+    long g = generation == null ? NONE : generation;
+    long[] entry = since.get(ref);
+    return entry != null && entry[0] == g ? entry[1] : null;
   }
 
   /** Whether the connected data planes serve this generation of the object. */
