@@ -329,15 +329,15 @@ public final class ClusterSnapshot {
 
   /** Collects objects; a second object of the same kind and name is refused by {@link #add}. */
   public static final class Builder {
-    private final Map<ObjectKey, Ingress> ingresses;
-    private final SortedMap<String, IngressClass> ingressClasses;
-    private final Map<ObjectKey, Service> services;
-    private final Map<ObjectKey, EndpointSlice> endpointSlices;
-    private final Map<ObjectKey, Endpoints> endpoints;
-    private final Map<ObjectKey, ProxyRoute> proxyRoutes;
-    private final Map<ObjectKey, Secret> secrets;
+    private Map<ObjectKey, Ingress> ingresses;
+    private SortedMap<String, IngressClass> ingressClasses;
+    private Map<ObjectKey, Service> services;
+    private Map<ObjectKey, EndpointSlice> endpointSlices;
+    private Map<ObjectKey, Endpoints> endpoints;
+    private Map<ObjectKey, ProxyRoute> proxyRoutes;
+    private Map<ObjectKey, Secret> secrets;
     /** Each Service's slices; the lists of {@link #touchedServices} are changeable copies. */
-    private final Map<ObjectKey, List<EndpointSlice>> slicesByService;
+    private Map<ObjectKey, List<EndpointSlice>> slicesByService;
     private final java.util.Set<ObjectKey> touchedServices = new java.util.HashSet<>();
     private boolean built;
 
@@ -398,9 +398,19 @@ public final class ClusterSnapshot {
       return object instanceof IngressClass ? key.name() : key;
     }
 
+    /** A builder used again after {@link #build} copies what the snapshot it built keeps. */
     private void check() {
       if (built) {
-        throw new IllegalStateException("this builder has built its snapshot");
+        ingresses = new java.util.HashMap<>(ingresses);
+        ingressClasses = new TreeMap<>(ingressClasses);
+        services = new java.util.HashMap<>(services);
+        endpointSlices = new java.util.HashMap<>(endpointSlices);
+        endpoints = new java.util.HashMap<>(endpoints);
+        proxyRoutes = new java.util.HashMap<>(proxyRoutes);
+        secrets = new java.util.HashMap<>(secrets);
+        slicesByService = new java.util.HashMap<>(slicesByService);
+        touchedServices.clear(); // its lists were made unchangeable by build()
+        built = false;
       }
     }
 
@@ -490,11 +500,12 @@ public final class ClusterSnapshot {
       return this;
     }
 
-    /** The snapshot; the builder cannot be used afterwards (the snapshot keeps its maps). */
+    /** The snapshot. It keeps the builder's maps: adding to the builder afterwards copies them first. */
     public ClusterSnapshot build() {
       check();
+      ClusterSnapshot snapshot = new ClusterSnapshot(this);
       built = true;
-      return new ClusterSnapshot(this);
+      return snapshot;
     }
   }
 }

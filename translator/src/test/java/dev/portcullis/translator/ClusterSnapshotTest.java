@@ -40,4 +40,18 @@ class ClusterSnapshotTest {
     assertThat(removed.endpointSlices()).containsExactly(a1, b1Moved); // sorted by name
     assertThat(removed.size()).isEqualTo(2);
   }
+
+  @Test
+  void aBuilderUsedAgainAfterBuildLeavesTheFirstSnapshotAlone() {
+    EndpointSlice a1 = slice("a-1", "a", "10.0.0.1");
+    EndpointSlice a2 = slice("a-2", "a", "10.0.0.2");
+    ClusterSnapshot.Builder builder = ClusterSnapshot.builder();
+    builder.add(a1);
+    ClusterSnapshot first = builder.build();
+    builder.add(a2);
+    ClusterSnapshot second = builder.build();
+    assertThat(first.endpointSlicesOf("ns", "a")).containsExactly(a1);
+    assertThat(first.size()).isEqualTo(1);
+    assertThat(second.endpointSlicesOf("ns", "a")).containsExactly(a1, a2);
+  }
 }
