@@ -235,6 +235,8 @@ class ObservabilityTest {
     assertThat(sample(m, "portcullis_requests_total", "route=" + route, "cluster=web", "code_class=2xx")).isEqualTo(8);
     assertThat(sample(m, "portcullis_requests_total", "route=" + route, "cluster=web", "code_class=5xx")).isEqualTo(3);
     assertThat(sample(m, "portcullis_requests_total", "route=" + route, "cluster=web", "code_class=4xx")).isEqualTo(1);
+    // A status class the route never answered has no series (its counter is made on first use).
+    assertThat(sample(m, "portcullis_requests_total", "route=" + route, "cluster=web", "code_class=3xx")).isNull();
     assertThat(sample(m, "portcullis_request_duration_seconds_bucket", "route=" + route, "le=+Inf")).isEqualTo(sent);
     assertThat(sample(m, "portcullis_request_duration_seconds_bucket", "route=" + route, "le=60.0")).isEqualTo(sent);
     assertThat(sample(m, "portcullis_request_duration_seconds_sum", "route=" + route)).isPositive();
