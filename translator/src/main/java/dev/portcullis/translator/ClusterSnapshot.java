@@ -196,25 +196,26 @@ public final class ClusterSnapshot {
   private static final int SECRET = 3;
   private static final int INGRESS_CLASS = 4;
 
-  /** One lookup by kind, namespace and name. */
-  private record ReadKey(int kind, String namespace, String name) {}
+  /** One lookup by kind and key (an IngressClass's has no namespace). */
+  private record ReadKey(int kind, ObjectKey key) {}
 
   @SuppressWarnings("unchecked")
   private <T> T read(int kind, String namespace, String name) {
-    T found = (T) lookup(kind, namespace, name);
+    ObjectKey key = new ObjectKey(namespace, name);
+    T found = (T) lookup(kind, key);
     if (reads != null) {
-      reads.found.putIfAbsent(new ReadKey(kind, namespace, name), found);
+      reads.found.putIfAbsent(new ReadKey(kind, key), found);
     }
     return found;
   }
 
-  private Object lookup(int kind, String namespace, String name) {
+  private Object lookup(int kind, ObjectKey key) {
     return switch (kind) {
-      case SERVICE -> services.get(new ObjectKey(namespace, name));
-      case SLICES -> slicesByService.get(new ObjectKey(namespace, name));
-      case ENDPOINTS -> endpoints.get(new ObjectKey(namespace, name));
-      case SECRET -> secrets.get(new ObjectKey(namespace, name));
-      case INGRESS_CLASS -> ingressClasses.get(name);
+      case SERVICE -> services.get(key);
+      case SLICES -> slicesByService.get(key);
+      case ENDPOINTS -> endpoints.get(key);
+      case SECRET -> secrets.get(key);
+      case INGRESS_CLASS -> ingressClasses.get(key.name());
       default -> throw new IllegalArgumentException("kind " + kind);
     };
   }
@@ -256,7 +257,7 @@ public final class ClusterSnapshot {
   public boolean unchanged(Reads reads) {
     for (Map.Entry<ReadKey, Object> e : reads.found.entrySet()) {
       ReadKey k = e.getKey();
-      Object now = lookup(k.kind(), k.namespace(), k.name());
+      Object now = lookup(k.kind(), k.key());
       if (now != e.getValue() && !sameElements(now, e.getValue())) {
         return false;
       }

@@ -18,6 +18,18 @@ public record ObjectKey(String namespace, String name) implements Comparable<Obj
     return c != 0 ? c : name.compareTo(o.name);
   }
 
+  // Written out: snapshots hash tens of thousands of keys per change, and the generated methods
+  // of a record go through a bootstrap method handle.
+  @Override
+  public int hashCode() {
+    return 31 * namespace.hashCode() + name.hashCode();
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o == this || (o instanceof ObjectKey k && name.equals(k.name) && namespace.equals(k.namespace));
+  }
+
   @Override
   public String toString() {
     return namespace.isEmpty() ? name : namespace + "/" + name;

@@ -140,6 +140,47 @@ public sealed interface PushMessage {
     /** {@code base} without the names removed and with {@code changed} in, by name, in name order. */
     private static <T> List<T> merged(List<T> base, List<String> removed, List<T> changed,
         java.util.function.Function<T, String> name) {
+      // The base is in name order (tables are sent so): one walk keeps it, replacing and dropping
+      // by name, and the new names are merged in; 10,000 hosts, not a sorted map of them.
+      Map<String, T> replacing = new java.util.HashMap<>();
+      changed.forEach(e -> replacing.put(name.apply(e), e));
+      java.util.Set<String> gone = new java.util.HashSet<>(removed);
+      List<T> kept = new java.util.ArrayList<>(base.size() + changed.size());
+      String last = null;
+      for (T e : base) {
+        String n = name.apply(e);
+        if (last != null && last.compareTo(n) >= 0) {
+          return sortedMerge(base, removed, changed, name); // not in name order after all
+        }
+        last = n;
+        if (gone.contains(n)) {
+          continue;
+        }
+        T replaced = replacing.remove(n);
+        kept.add(replaced != null ? replaced : e);
+      }
+      if (replacing.isEmpty()) {
+        return kept;
+      }
+      List<T> added = new java.util.ArrayList<>(replacing.values());
+      added.sort(java.util.Comparator.comparing(name));
+      List<T> out = new java.util.ArrayList<>(kept.size() + added.size());
+      int i = 0;
+      for (T a : added) {
+        String n = name.apply(a);
+        while (i < kept.size() && name.apply(kept.get(i)).compareTo(n) < 0) {
+          out.add(kept.get(i++));
+        }
+        out.add(a);
+      }
+      while (i < kept.size()) {
+        out.add(kept.get(i++));
+      }
+      return out;
+    }
+
+    private static <T> List<T> sortedMerge(List<T> base, List<String> removed, List<T> changed,
+        java.util.function.Function<T, String> name) {
       java.util.TreeMap<String, T> byName = new java.util.TreeMap<>();
       base.forEach(e -> byName.put(name.apply(e), e));
       removed.forEach(byName::remove);

@@ -1,0 +1,60 @@
+package dev.portcullis.model.push;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.portcullis.model.Cluster;
+import dev.portcullis.model.PathMatch;
+import dev.portcullis.model.Route;
+import dev.portcullis.model.RouteAction;
+import dev.portcullis.model.RouteMatch;
+import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.RouteTableJson;
+import dev.portcullis.model.VirtualHost;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DeltaTest {
+
+  private static VirtualHost host(String name, String path) {
+    return new VirtualHost(name, List.of(new Route("r", RouteMatch.path(PathMatch.prefix(path)), RouteAction.Forward.to("c"),
+        null, null)), null);
+  }
+
+  private static PushMessage.Snapshot snapshot(long version, List<VirtualHost> hosts) {
+    RouteTable table = new RouteTable(hosts, List.of(new Cluster("c", List.of(), null, 1000, null)));
+    return new PushMessage.Snapshot(version, RouteTableJson.checksum(table), table, Map.of(), Map.of());
+  }
+
+  @Test
+  void aDeltaMakesTheNewTableInNameOrderKeepingUnchangedInstances() {
+    List<VirtualHost> before = new ArrayList<>();
+    for (String n : List.of("b.test", "d.test", "f.test", "h.test")) {
+      before.add(host(n, "/"));
+    }
+    PushMessage.Snapshot first = snapshot(1, before);
+    // f changes, d goes, and a, e and z come: at the start, in the middle and at the end.
+    List<VirtualHost> after = new ArrayList<>(List.of(host("a.test", "/"), before.get(0), host("e.test", "/"),
+        host("f.test", "/new"), before.get(3), host("z.test", "/")));
+    PushMessage.Snapshot second = snapshot(2, after);
+    PushMessage.Delta delta = PushMessage.Delta.between(first, second);
+    PushMessage.Snapshot made = delta.applyTo(first);
+    assertThat(made.table().virtualHosts()).extracting(VirtualHost::hostname)
+        .containsExactly("a.test", "b.test", "e.test", "f.test", "h.test", "z.test");
+    assertThat(made.table().virtualHosts().get(1)).isSameAs(before.get(0));
+    assertThat(made.table().virtualHosts().get(4)).isSameAs(before.get(3));
+    assertThat(RouteTableJson.checksum(made.table())).isEqualTo(second.checksum());
+  }
+
+  @Test
+  void aBaseOutOfNameOrderStillMerges() {
+    List<VirtualHost> before = List.of(host("h2.test", "/"), host("h10.test", "/"), host("h1.test", "/"));
+    PushMessage.Snapshot first = snapshot(1, before);
+    PushMessage.Snapshot second = snapshot(2, List.of(host("h0.test", "/"), before.get(0), before.get(2)));
+    PushMessage.Snapshot made = PushMessage.Delta.between(first, second).applyTo(first);
+    assertThat(made.table().virtualHosts()).extracting(VirtualHost::hostname)
+        .containsExactly("h0.test", "h1.test", "h2.test");
+    assertThat(RouteTableJson.checksum(made.table())).isEqualTo(second.checksum());
+  }
+}
