@@ -261,12 +261,49 @@ public final class Translator {
       }
     }
     reused = ordered.size() - fresh.size();
-    List<ObjectStatus> statuses = new ArrayList<>(ordered.size());
-    for (HasMetadata object : ordered) {
-      statuses.add(memos.get(object).status());
-    }
-    return finish(builder, pass.tls, statuses);
+    return finish(builder, pass.tls, statusesAfter(removed, applied));
   }
+
+  /**
+   * The last report's statuses (sorted by object, as reports are) with those of the objects
+   * offered again in place, the removed ones' taken out and new ones merged in: the report stays
+   * sorted without sorting 10,000 statuses again.
+   */
+  private List<ObjectStatus> statusesAfter(List<HasMetadata> removed, Map<HasMetadata, Memo> applied) {
+    Map<ObjectRef, ObjectStatus> redone = new HashMap<>();
+    applied.values().forEach(m -> redone.put(m.status().object(), m.status()));
+    Set<ObjectRef> gone = new java.util.HashSet<>();
+    removed.forEach(o -> gone.add(ObjectRef.of(o)));
+    gone.removeAll(redone.keySet());
+    List<ObjectStatus> kept = new ArrayList<>(lastStatuses.size() + redone.size());
+    for (ObjectStatus st : lastStatuses) {
+      if (gone.contains(st.object())) {
+        continue;
+      }
+      ObjectStatus now = redone.remove(st.object());
+      kept.add(now != null ? now : st);
+    }
+    if (redone.isEmpty()) {
+      return kept;
+    }
+    List<ObjectStatus> added = new ArrayList<>(redone.values());
+    added.sort((a, b) -> a.object().compareTo(b.object()));
+    List<ObjectStatus> out = new ArrayList<>(kept.size() + added.size());
+    int i = 0;
+    for (ObjectStatus a : added) {
+      while (i < kept.size() && kept.get(i).object().compareTo(a.object()) < 0) {
+        out.add(kept.get(i++));
+      }
+      out.add(a);
+    }
+    while (i < kept.size()) {
+      out.add(kept.get(i++));
+    }
+    return out;
+  }
+
+  /** The last translation's statuses, as its report has them (sorted by object). */
+  private List<ObjectStatus> lastStatuses = List.of();
 
   /** {@link #PRECEDENCE} over the objects of the current translation (their creation times parsed once); others last. */
   private Comparator<Object> precedenceOrder() {
@@ -389,18 +426,28 @@ public final class Translator {
       }
     }
     Map<HasMetadata, java.time.Instant> before = created;
+    List<HasMetadata> added = new ArrayList<>();
     for (Map.Entry<HasMetadata, java.time.Instant> e : now.entrySet()) {
       java.time.Instant t = before.get(e.getKey());
       if (t == null) {
         t = IngressProcessor.creation(e.getKey().getMetadata().getCreationTimestamp());
         if (!before.containsKey(e.getKey())) {
-          ordered.add(e.getKey());
+          added.add(e.getKey());
         }
       }
       e.setValue(t);
     }
     Comparator<HasMetadata> order = Comparator.comparing((HasMetadata o) -> now.get(o)).thenComparing(AFTER_CREATION);
-    ordered.sort(order);
+    // The objects kept are in order already; a few new ones are put in their places, many sorted in.
+    if (added.size() > 64 && added.size() > ordered.size() / 16) {
+      ordered.addAll(added);
+      ordered.sort(order);
+    } else {
+      for (HasMetadata o : added) {
+        int at = java.util.Collections.binarySearch(ordered, o, order);
+        ordered.add(at < 0 ? -at - 1 : at, o);
+      }
+    }
     lastOrder = ordered;
     created = now;
     return ordered;
@@ -483,7 +530,9 @@ public final class Translator {
     }
     RouteTable table = builder.build();
     built = builder;
-    return new TranslationResult(table, new StatusReport(statuses), builder.resolutions(), builder.certificates(),
+    StatusReport report = new StatusReport(statuses);
+    lastStatuses = report.objects();
+    return new TranslationResult(table, report, builder.resolutions(), builder.certificates(),
         builder.credentials(), settings);
   }
 

@@ -9,7 +9,11 @@ import java.util.Optional;
 public record StatusReport(List<ObjectStatus> objects) {
 
   public StatusReport {
-    objects = objects.stream().sorted((a, b) -> a.object().compareTo(b.object())).toList();
+    boolean sorted = true;
+    for (int i = 1; i < objects.size() && sorted; i++) {
+      sorted = objects.get(i - 1).object().compareTo(objects.get(i).object()) <= 0;
+    }
+    objects = sorted ? List.copyOf(objects) : objects.stream().sorted((a, b) -> a.object().compareTo(b.object())).toList();
   }
 
   @JsonValue
