@@ -52,6 +52,46 @@ public final class ClusterSnapshot {
   /** True on a {@link #tracking} view; a shared snapshot never records, so threads may share it. */
   private final boolean tracking;
 
+  private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+  /** This snapshot's number (a tracking view has its snapshot's). */
+  private final long id;
+  /** For a snapshot made by {@link #edit}: what changed since its base, and since the base's bases. */
+  private final Lineage lineage;
+
+  /** At most this many edits are remembered back; a translator further behind looks at every object. */
+  private static final int MAX_LINEAGE = 32;
+
+  /**
+   * What one edit changed: the look-ups whose answer may differ (a Service, a Service's slices, a
+   * Secret...) and the Ingresses and ProxyRoutes put in and taken out, with the same of the edits
+   * before it (up to {@link #MAX_LINEAGE}).
+   */
+  private record Lineage(long base, java.util.Set<ReadKey> keys, List<HasMetadata> added, List<HasMetadata> removed,
+      Lineage previous, int depth) {}
+
+  /** What changed between two snapshots: look-ups, and the route objects put in and taken out (either may be gone again). */
+  record Changes(java.util.Set<ReadKey> keys, List<HasMetadata> added, List<HasMetadata> removed) {}
+
+  long id() {
+    return id;
+  }
+
+  /** What changed since the snapshot numbered {@code earlier}, or null if this one is not a (recent) edit of it. */
+  Changes since(long earlier) {
+    java.util.Set<ReadKey> keys = new java.util.HashSet<>();
+    List<HasMetadata> added = new ArrayList<>();
+    List<HasMetadata> removed = new ArrayList<>();
+    for (Lineage l = lineage; l != null; l = l.previous()) {
+      keys.addAll(l.keys());
+      added.addAll(l.added());
+      removed.addAll(l.removed());
+      if (l.base() == earlier) {
+        return new Changes(keys, added, removed);
+      }
+    }
+    return null;
+  }
+
   /** A tracking view: the same objects, and lookups can be recorded with {@link #recordInto}. */
   private ClusterSnapshot(ClusterSnapshot of) {
     this.ingresses = of.ingresses;
@@ -63,6 +103,8 @@ public final class ClusterSnapshot {
     this.secrets = of.secrets;
     this.slicesByService = of.slicesByService;
     this.tracking = true;
+    this.id = of.id;
+    this.lineage = of.lineage;
   }
 
   private ClusterSnapshot(Builder b) {
@@ -81,6 +123,14 @@ public final class ClusterSnapshot {
     });
     this.slicesByService = b.slicesByService;
     this.tracking = false;
+    this.id = IDS.incrementAndGet();
+    if (b.base == null) {
+      this.lineage = null;
+    } else {
+      Lineage before = b.base.lineage != null && b.base.lineage.depth() < MAX_LINEAGE ? b.base.lineage : null;
+      this.lineage = new Lineage(b.base.id, java.util.Set.copyOf(b.changedKeys), List.copyOf(b.addedRouteObjects),
+          List.copyOf(b.removedRouteObjects), before, before == null ? 1 : before.depth() + 1);
+    }
   }
 
   /** The values sorted by key (namespace, then name), as an unchanging list. */
@@ -197,7 +247,7 @@ public final class ClusterSnapshot {
   private static final int INGRESS_CLASS = 4;
 
   /** One lookup by kind and key (an IngressClass's has no namespace). */
-  private record ReadKey(int kind, ObjectKey key) {}
+  record ReadKey(int kind, ObjectKey key) {}
 
   @SuppressWarnings("unchecked")
   private <T> T read(int kind, String namespace, String name) {
@@ -235,6 +285,11 @@ public final class ClusterSnapshot {
 
     public int size() {
       return found.size();
+    }
+
+    /** The look-ups made. */
+    java.util.Set<ReadKey> keys() {
+      return found.keySet();
     }
   }
 
@@ -341,6 +396,11 @@ public final class ClusterSnapshot {
     private Map<ObjectKey, List<EndpointSlice>> slicesByService;
     private final java.util.Set<ObjectKey> touchedServices = new java.util.HashSet<>();
     private boolean built;
+    /** For an edit: the snapshot edited, and what changed since (see {@link Lineage}). */
+    private ClusterSnapshot base;
+    private final java.util.Set<ReadKey> changedKeys = new java.util.HashSet<>();
+    private final List<HasMetadata> addedRouteObjects = new ArrayList<>();
+    private final List<HasMetadata> removedRouteObjects = new ArrayList<>();
 
     private Builder() {
       ingresses = new java.util.HashMap<>();
@@ -362,6 +422,37 @@ public final class ClusterSnapshot {
       proxyRoutes = new java.util.HashMap<>(from.proxyRoutes);
       secrets = new java.util.HashMap<>(from.secrets);
       slicesByService = new java.util.HashMap<>(from.slicesByService);
+      base = from;
+    }
+
+    /** Notes that {@code before} (or nothing) became {@code after} (or nothing), for the edit's lineage. */
+    private void changed(HasMetadata before, HasMetadata after) {
+      if (base == null || before == after) {
+        return;
+      }
+      HasMetadata any = before != null ? before : after;
+      if (any instanceof Ingress || any instanceof ProxyRoute) {
+        if (before != null) {
+          removedRouteObjects.add(before);
+        }
+        if (after != null) {
+          addedRouteObjects.add(after);
+        }
+        return;
+      }
+      for (HasMetadata o : new HasMetadata[] {before, after}) {
+        if (o instanceof EndpointSlice slice) {
+          ObjectKey service = serviceOf(slice);
+          if (service != null) {
+            changedKeys.add(new ReadKey(SLICES, service));
+          }
+        } else if (o != null) {
+          ObjectKey key = new ObjectKey(o.getMetadata().getNamespace(), o.getMetadata().getName());
+          int kind = o instanceof Service ? SERVICE : o instanceof Endpoints ? ENDPOINTS : o instanceof Secret ? SECRET
+              : INGRESS_CLASS;
+          changedKeys.add(new ReadKey(kind, kind == INGRESS_CLASS ? new ObjectKey(null, key.name()) : key));
+        }
+      }
     }
 
     /** True for the kinds the translator reads. */
@@ -412,6 +503,7 @@ public final class ClusterSnapshot {
         slicesByService = new java.util.HashMap<>(slicesByService);
         touchedServices.clear(); // its lists were made unchangeable by build()
         built = false;
+        base = null; // what it builds next is no longer an edit of one snapshot
       }
     }
 
@@ -432,6 +524,7 @@ public final class ClusterSnapshot {
       if (object instanceof EndpointSlice slice) {
         slices(slice, null, slice);
       }
+      changed(null, object);
       return true;
     }
 
@@ -442,6 +535,7 @@ public final class ClusterSnapshot {
       if (object instanceof EndpointSlice slice) {
         slices(slice, (EndpointSlice) before, slice);
       }
+      changed(before, object);
       return this;
     }
 
@@ -452,6 +546,7 @@ public final class ClusterSnapshot {
       if (before instanceof EndpointSlice slice) {
         slices(slice, slice, null);
       }
+      changed(before, null);
       return this;
     }
 

@@ -86,6 +86,7 @@ public final class Translator {
     boolean sameClasses = sameInstances(classes, memoClasses);
     Map<HasMetadata, Memo> previous = sameClasses ? memos : Map.of();
     reused = 0;
+    followedEdits = false;
     try {
       TranslationResult result = sameClasses && built != null && everyObjectMemoized ? onlyChanged(view) : null;
       if (result == null) {
@@ -93,12 +94,17 @@ public final class Translator {
         result = translate(view, previous, next);
         memos = next;
         index = indexOf(next);
+        readers = new HashMap<>();
+        next.forEach((object, memo) -> readers(object, memo, true));
       }
       memoClasses = classes;
+      lastSnapshot = snapshot.id();
       return result;
     } catch (RuntimeException e) {
       memos = new java.util.IdentityHashMap<>();
       index = new HashMap<>();
+      readers = new HashMap<>();
+      lastSnapshot = -1;
       built = null;
       everyObjectMemoized = false;
       throw e;
@@ -112,6 +118,29 @@ public final class Translator {
   private Map<String, Set<HasMetadata>> index = new HashMap<>();
   /** True when the last translation memoized every object (no ingress-nginx canaries, which join others' routes). */
   private boolean everyObjectMemoized;
+  /** The objects that looked each thing up, and the number of the snapshot translated last. */
+  private Map<ClusterSnapshot.ReadKey, Set<HasMetadata>> readers = new HashMap<>();
+  private long lastSnapshot = -1;
+  /** Whether the last translation learned what changed from the snapshot's edits (for tests). */
+  private boolean followedEdits;
+
+  synchronized boolean followedEdits() {
+    return followedEdits;
+  }
+
+  private void readers(HasMetadata object, Memo memo, boolean add) {
+    for (ClusterSnapshot.ReadKey key : memo.reads().keys()) {
+      if (add) {
+        readers.computeIfAbsent(key, k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(4)))
+            .add(object);
+      } else {
+        Set<HasMetadata> objects = readers.get(key);
+        if (objects != null && objects.remove(object) && objects.isEmpty()) {
+          readers.remove(key);
+        }
+      }
+    }
+  }
 
   private static Map<String, Set<HasMetadata>> indexOf(Map<HasMetadata, Memo> memos) {
     Map<String, Set<HasMetadata>> index = new HashMap<>();
@@ -159,20 +188,47 @@ public final class Translator {
   private TranslationResult onlyChanged(ClusterSnapshot snapshot) {
     List<HasMetadata> ordered = inPrecedence(snapshot);
     List<HasMetadata> changed = new ArrayList<>();
-    for (HasMetadata object : ordered) {
-      Memo memo = memos.get(object);
-      if (memo == null || !snapshot.unchanged(memo.reads())) {
-        if (options.ingressNginx() != null && object instanceof Ingress ingress
-            && NginxAnnotations.isCanary(ingress.getMetadata().getAnnotations())) {
-          return null;
+    List<HasMetadata> removed = new ArrayList<>();
+    ClusterSnapshot.Changes diff = snapshot.since(lastSnapshot);
+    followedEdits = diff != null;
+    if (diff != null) {
+      // An edit of the snapshot translated last: what changed is what it says changed, and the
+      // objects that looked any of it up.
+      Set<HasMetadata> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+      for (HasMetadata object : diff.added()) {
+        if (created.containsKey(object) && seen.add(object)) {
+          changed.add(object);
         }
-        changed.add(object);
+      }
+      for (ClusterSnapshot.ReadKey key : diff.keys()) {
+        for (HasMetadata object : readers.getOrDefault(key, Set.of())) {
+          if (created.containsKey(object) && seen.add(object)) {
+            changed.add(object);
+          }
+        }
+      }
+      for (HasMetadata object : diff.removed()) {
+        if (memos.containsKey(object) && !created.containsKey(object) && seen.add(object)) {
+          removed.add(object);
+        }
+      }
+    } else {
+      for (HasMetadata object : ordered) {
+        Memo memo = memos.get(object);
+        if (memo == null || !snapshot.unchanged(memo.reads())) {
+          changed.add(object);
+        }
+      }
+      for (HasMetadata object : memos.keySet()) {
+        if (!created.containsKey(object)) {
+          removed.add(object);
+        }
       }
     }
-    List<HasMetadata> removed = new ArrayList<>();
-    for (HasMetadata object : memos.keySet()) {
-      if (!created.containsKey(object)) {
-        removed.add(object);
+    for (HasMetadata object : changed) {
+      if (options.ingressNginx() != null && object instanceof Ingress ingress
+          && NginxAnnotations.isCanary(ingress.getMetadata().getAnnotations())) {
+        return null;
       }
     }
     RouteTableBuilder builder = built;
@@ -186,6 +242,7 @@ public final class Translator {
     for (HasMetadata object : removed) {
       Memo memo = memos.remove(object);
       index(index, object, memo, false);
+      readers(object, memo, false);
       dirty.addAll(hostsOf(memo));
       if (!memo.rolledBack()) {
         builder.retract(object, memo.ops());
@@ -256,8 +313,10 @@ public final class Translator {
       if (before != e.getValue()) {
         if (before != null) {
           index(index, e.getKey(), before, false);
+          readers(e.getKey(), before, false);
         }
         index(index, e.getKey(), e.getValue(), true);
+        readers(e.getKey(), e.getValue(), true);
       }
     }
     reused = ordered.size() - fresh.size();

@@ -45,11 +45,16 @@ public final class ScaleBench {
       System.out.printf("local mode: files to serving:   %.0f ms (read, translate, push, compile)%n", s.startMs());
       System.out.printf("local mode: heap after start:   %.1f MiB (both planes, one JVM)%n",
           s.heapAfterStartBytes() / 1048576.0);
+      if (ScaleRun.WARM) {
+        System.out.printf("every unchanged route once:     %.0f ms (before the churn: their meters are made)%n", s.warmMs());
+      }
       System.out.printf("churn: %d changes in %.0f s, live after write: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms;"
               + " never live: %d%n", s.liveMs().size() + s.changesNeverLive(), s.churnSeconds(), s.livePercentile(50),
           s.livePercentile(90), s.livePercentile(99), s.livePercentile(100), s.changesNeverLive());
       System.out.printf("churn: unchanged routes: %,d requests, %,d not 2xx%n", s.unchangedRequests(),
           s.unchangedFailures());
+      System.out.printf("heap after the churn:           %.1f MiB (both planes, one JVM)%n",
+          s.heapAfterChurnBytes() / 1048576.0);
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }
