@@ -34,6 +34,8 @@ final class ConsoleReporter {
   private volatile List<String> translationProblems = List.of();
   /** Where each object was read, from the latest load: problems name their file. */
   private volatile FileSource.Load lastLoad;
+  /** The last table printed. */
+  private RouteTable lastTable;
 
   synchronized void loaded(FileSource.Load load) {
     lastLoad = load;
@@ -67,9 +69,38 @@ final class ConsoleReporter {
     }
     if (changed) {
       RouteTable t = result.table();
-      LOG.info("route table version {}: {} host(s), {} route(s), {} cluster(s)", version, t.virtualHosts().size(),
-          t.routeCount(), t.clusters().size());
-      routes(t).forEach(l -> LOG.info("  {}", l));
+      RouteTable before = lastTable;
+      lastTable = t;
+      if (before == null) {
+        LOG.info("route table version {}: {} host(s), {} route(s), {} cluster(s)", version, t.virtualHosts().size(),
+            t.routeCount(), t.clusters().size());
+        routes(t, t.virtualHosts()).forEach(l -> LOG.info("  {}", l));
+      } else {
+        // After the first table, the hosts that changed: with thousands of hosts, the first forty
+        // of the table again say nothing about the change.
+        java.util.Set<VirtualHost> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        kept.addAll(before.virtualHosts());
+        List<VirtualHost> changedHosts = new ArrayList<>();
+        for (VirtualHost vh : t.virtualHosts()) {
+          if (!kept.contains(vh)) {
+            changedHosts.add(vh);
+          }
+        }
+        java.util.Set<String> changedNames = new java.util.HashSet<>();
+        changedHosts.forEach(vh -> changedNames.add(vh.hostname()));
+        java.util.Set<VirtualHost> now = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        now.addAll(t.virtualHosts());
+        int gone = 0;
+        for (VirtualHost vh : before.virtualHosts()) {
+          if (!now.contains(vh) && !changedNames.contains(vh.hostname())) {
+            gone++;
+          }
+        }
+        LOG.info("route table version {}: {} host(s), {} route(s), {} cluster(s); {} host(s) new or changed{}", version,
+            t.virtualHosts().size(), t.routeCount(), t.clusters().size(), changedHosts.size(),
+            gone > 0 ? ", " + gone + " gone" : "");
+        routes(t, changedHosts).forEach(l -> LOG.info("  {}", l));
+      }
     }
     if (!lines.equals(translationProblems)) {
       if (lines.isEmpty() && !translationProblems.isEmpty()) {
@@ -105,12 +136,15 @@ final class ConsoleReporter {
         ack.version(), ack.reason());
   }
 
-  /** One line per route: {@code host path -> service (n endpoints)}. */
-  static List<String> routes(RouteTable table) {
+  /** One line per route of these hosts of the table: {@code host path -> service (n endpoints)}. */
+  static List<String> routes(RouteTable table, List<VirtualHost> hosts) {
+    if (hosts.isEmpty()) {
+      return List.of();
+    }
     Map<String, Cluster> clusters = table.clusters().stream().collect(Collectors.toMap(Cluster::name, c -> c));
     List<String> lines = new ArrayList<>();
     int more = 0; // counted, not formatted: a table of 50,000 routes prints the first few
-    for (VirtualHost vh : table.virtualHosts()) {
+    for (VirtualHost vh : hosts) {
       for (Route r : vh.routes()) {
         if (lines.size() < MAX_ROUTE_LINES) {
           lines.add(line(vh.hostname(), describe(r.match()), r, clusters));

@@ -48,6 +48,8 @@ public final class FileSource implements AutoCloseable {
   static final long POLL_MS = 250;
   /** A changed file must stay unchanged this long before it is read, so half-written files are not. */
   static final long SETTLE_MS = 25;
+  /** How long after a watch event the files are first looked at. */
+  static final long FIRST_LOOK_MS = 5;
   public static final long MAX_FILE_BYTES = 16 * 1024 * 1024;
 
   /** One reading of the folder: the objects, the files read, what could not be read, and the kinds skipped. */
@@ -148,6 +150,11 @@ public final class FileSource implements AutoCloseable {
     while (!closed) {
       try {
         boolean event = awaitEvent();
+        if (event) {
+          // The event comes with a write's first bytes: a look right away would mostly find the
+          // file still being written and have to settle twice.
+          Thread.sleep(FIRST_LOOK_MS);
+        }
         Map<Path, Stamp> now = scan();
         if (!event && now.equals(stamps)) {
           continue;
