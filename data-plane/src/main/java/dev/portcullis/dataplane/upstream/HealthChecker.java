@@ -59,9 +59,15 @@ public final class HealthChecker extends VerticleBase {
 
   private void reconcile(CompiledTable table) {
     Map<EndpointState, Probe> wanted = new IdentityHashMap<>();
+    // The endpoints without checks matter only to probes being stopped: with none running (most
+    // tables), 10,000 endpoints are not put in a map on the event loop at every change.
+    boolean running = !probes.isEmpty();
     Map<EndpointState, Boolean> unchecked = new IdentityHashMap<>();
     for (ClusterRuntime cluster : table.clusters()) {
       Cluster.HealthCheck check = cluster.cluster().healthCheck();
+      if (check == null && !running) {
+        continue;
+      }
       for (EndpointState e : cluster.endpoints()) {
         if (check == null) {
           unchecked.put(e, true);
