@@ -444,6 +444,16 @@ final class Http1Upstream {
     private Throwable failure;
     /** Reset or failed: nothing more is delivered. */
     private boolean over;
+    /**
+     * Where {@link #sendTo} sends the body, or null: the pooled buffers it is read into are written
+     * as they are and released once written, not copied onto the heap and back.
+     */
+    private io.vertx.core.http.HttpServerResponse direct;
+    private io.vertx.core.Promise<Void> directDone;
+    private ArrayDeque<ByteBuf> directPending;
+    /** Writes not yet completed; the body is sent once the last completed after the end. */
+    private int directWrites;
+    private boolean directPaused;
 
     Call(Conn conn, Listener listener, long idleTimeoutMs) {
       this.conn = conn;
@@ -499,6 +509,18 @@ final class Http1Upstream {
         return;
       }
       lastRead = System.nanoTime();
+      if (direct != null) {
+        if (directPaused || (directPending != null && !directPending.isEmpty())) {
+          if (directPending == null) {
+            directPending = new ArrayDeque<>(4);
+          }
+          directPending.add(content);
+          stopReading();
+        } else {
+          writeDirect(content);
+        }
+        return;
+      }
       Buffer chunk = BufferInternal.safeBuffer(content);
       if (paused || dataHandler == null || (pending != null && !pending.isEmpty())) {
         if (pending == null) {
@@ -522,7 +544,110 @@ final class Http1Upstream {
       conn = null;
       trailers = trailing instanceof MultiMap map && !trailing.isEmpty() ? map : null;
       ended = true;
+      if (direct != null) {
+        directMaybeDone();
+        return;
+      }
       drain();
+    }
+
+    /**
+     * Sends the body to the client's response as it arrives, without copying it: each pooled
+     * buffer is written as it is and released once written. Pauses reading while the response's
+     * write queue is full. Completes once the whole body is written (the response is not ended:
+     * trailers may follow), fails when the upstream fails or a write does; a reset stops it.
+     */
+    io.vertx.core.Future<Void> sendTo(io.vertx.core.http.HttpServerResponse response) {
+      io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+      direct = response;
+      directDone = done;
+      response.drainHandler(v -> {
+        if (directPaused) {
+          directPaused = false;
+          flushDirect();
+        }
+      });
+      if (failure != null) {
+        Throwable cause = failure;
+        failure = null;
+        failDirect(cause);
+      } else if (ended) {
+        directMaybeDone();
+      }
+      return done.future();
+    }
+
+    private void writeDirect(ByteBuf content) {
+      io.vertx.core.Future<Void> written;
+      try {
+        written = direct.write(BufferInternal.buffer(content));
+      } catch (RuntimeException e) { // the response was ended or closed under us
+        content.release();
+        failDirect(e);
+        return;
+      }
+      directWrites++;
+      written.onComplete(ar -> {
+        content.release();
+        directWrites--;
+        if (ar.failed()) {
+          failDirect(ar.cause());
+        } else {
+          directMaybeDone();
+        }
+      });
+      if (direct.writeQueueFull()) {
+        directPaused = true;
+      }
+    }
+
+    /** Writes what waited while the response's queue was full, then reads on. */
+    private void flushDirect() {
+      while (!directPaused && !over && directPending != null && !directPending.isEmpty()) {
+        writeDirect(directPending.poll());
+      }
+      if (directPaused || over) {
+        return;
+      }
+      Conn c = conn;
+      if (readStopped && c != null) {
+        readStopped = false;
+        c.channel.config().setAutoRead(true);
+      }
+      directMaybeDone();
+    }
+
+    private void directMaybeDone() {
+      if (ended && !over && directWrites == 0 && (directPending == null || directPending.isEmpty())
+          && directDone != null) {
+        io.vertx.core.Promise<Void> done = directDone;
+        directDone = null;
+        done.tryComplete();
+      }
+    }
+
+    private void failDirect(Throwable cause) {
+      releaseDirect();
+      io.vertx.core.Promise<Void> done = directDone;
+      directDone = null;
+      if (done != null) {
+        done.tryFail(cause);
+      }
+    }
+
+    private void releaseDirect() {
+      if (directPending != null) {
+        directPending.forEach(ByteBuf::release);
+        directPending.clear();
+      }
+    }
+
+    private void stopReading() {
+      Conn c = conn;
+      if (!readStopped && c != null) {
+        readStopped = true;
+        c.channel.config().setAutoRead(false);
+      }
     }
 
     void failed(Throwable cause) {
@@ -534,6 +659,8 @@ final class Http1Upstream {
       over = true;
       if (!headSeen) {
         listener.failed(cause);
+      } else if (direct != null) {
+        failDirect(cause);
       } else if (errorHandler != null) {
         errorHandler.handle(cause);
       } else {
@@ -549,6 +676,7 @@ final class Http1Upstream {
       over = true;
       cancelIdle();
       pending = null;
+      releaseDirect();
       Conn c = conn;
       conn = null;
       if (c != null && c.call == this) {

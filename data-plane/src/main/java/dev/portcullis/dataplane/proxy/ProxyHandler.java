@@ -1403,9 +1403,6 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         }
         response.setChunked(true);
       }
-      Pipe<Buffer> pipe = upstreamResponse.pipe();
-      pipe.endOnFailure(false);
-      pipe.endOnSuccess(false);
       List<Map.Entry<String, String>> toStore = storable;
       TeeStream[] teeRef = {null};
       TeeStream tee = storable == null ? null
@@ -1414,7 +1411,17 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
               () -> cacheGate.store(cache, request, status, upstreamResponse.statusMessage(), toStore,
                   teeRef[0].body(), System.currentTimeMillis()));
       teeRef[0] = tee;
-      pipe.to(tee != null ? tee : response).onComplete(ar -> {
+      Future<Void> body;
+      if (tee == null && upstreamResponse instanceof Http1Upstream.Call call) {
+        // Straight to the client: the pooled buffers the body was read into are written as they are.
+        body = call.sendTo(response);
+      } else {
+        Pipe<Buffer> pipe = upstreamResponse.pipe();
+        pipe.endOnFailure(false);
+        pipe.endOnSuccess(false);
+        body = pipe.to(tee != null ? tee : response);
+      }
+      body.onComplete(ar -> {
         if (ar.succeeded() && tee != null && tee.complete() && !tee.wholeHandled()) {
           cacheGate.store(cache, request, status, upstreamResponse.statusMessage(), toStore, tee.body(),
               System.currentTimeMillis());
