@@ -155,6 +155,9 @@ abstract class Scenarios {
       target.apply(EXAMPLES.resolve("proxyroute/canary-split.yaml"));
       await().atMost(SERVED).pollInterval(Duration.ofMillis(100)).until(() -> "web".equals(via("canary.local", "/"))
           || "api".equals(via("canary.local", "/")));
+      // One data plane serving it is not all of them: Programmed says every one acknowledged it
+      // (counting before that raced the second data plane, and a fast one lost the race).
+      await().atMost(SERVED).until(() -> "True".equals(condition("canary-split", "Programmed")));
       Map<String, Integer> counts = new TreeMap<>();
       for (int i = 0; i < 200; i++) {
         counts.merge(via("canary.local", "/"), 1, Integer::sum);
