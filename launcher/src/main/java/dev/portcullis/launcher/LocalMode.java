@@ -122,9 +122,9 @@ public final class LocalMode implements AutoCloseable {
     });
     loop = new RebuildLoop(new Translator(s.options()), (result, changed, nanos, fast) -> {
       PushMessage.Snapshot snapshot = changed ? routeServer.publish(result.table(), result.certificates(), result.credentials()) : routeServer.current();
-      if (changed || snapshot != null) {
-        // An unchanged table with newer objects (a reordered list, say): what the data plane runs
-        // already is what these generations ask for.
+      if (snapshot != null) {
+        // A new table, or the same one for newer objects (a reordered list, say): then what the
+        // data plane runs already is what these generations ask for.
         programmed.published(snapshot.version(), snapshot.checksum(), result.status());
       }
       last = result;

@@ -130,14 +130,19 @@ public final class Translator {
 
   private void readers(HasMetadata object, Memo memo, boolean add) {
     for (ClusterSnapshot.ReadKey key : memo.reads().keys()) {
-      if (add) {
-        readers.computeIfAbsent(key, k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(4)))
-            .add(object);
-      } else {
-        Set<HasMetadata> objects = readers.get(key);
-        if (objects != null && objects.remove(object) && objects.isEmpty()) {
-          readers.remove(key);
-        }
+      file(readers, key, object, add);
+    }
+  }
+
+  /** Files an object under a key of an index of objects (or takes it out, and the key with its last object). */
+  private static <K> void file(Map<K, Set<HasMetadata>> index, K key, HasMetadata object, boolean add) {
+    if (add) {
+      index.computeIfAbsent(key, k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(4)))
+          .add(object);
+    } else {
+      Set<HasMetadata> objects = index.get(key);
+      if (objects != null && objects.remove(object) && objects.isEmpty()) {
+        index.remove(key);
       }
     }
   }
@@ -151,17 +156,8 @@ public final class Translator {
   private static void index(Map<String, Set<HasMetadata>> index, HasMetadata object, Memo memo, boolean add) {
     for (RouteTableBuilder.Op op : memo.ops()) {
       String host = RouteTableBuilder.hostKey(op);
-      if (host == null) {
-        continue;
-      }
-      if (add) {
-        index.computeIfAbsent(host, k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(4)))
-            .add(object);
-      } else {
-        Set<HasMetadata> objects = index.get(host);
-        if (objects != null && objects.remove(object) && objects.isEmpty()) {
-          index.remove(host);
-        }
+      if (host != null) {
+        file(index, host, object, add);
       }
     }
   }
