@@ -383,6 +383,41 @@ public final class ClusterSnapshot {
     return new Builder(this);
   }
 
+  /**
+   * A snapshot of exactly these objects (of the kinds read; of two with the same kind and name the
+   * first), made as an edit of this one: objects that are the same instances as here stay, others
+   * are put in, those missing are taken out. For sources that hold every object (informer caches)
+   * rather than changes: a translator that translated this snapshot learns from the edit what
+   * changed instead of looking at every object.
+   */
+  public ClusterSnapshot with(Collection<? extends HasMetadata> objects) {
+    Builder b = edit();
+    java.util.Set<HasMetadata> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    java.util.Set<Object> seen = new java.util.HashSet<>();
+    for (HasMetadata o : objects) {
+      if (!Builder.supports(o)) {
+        continue;
+      }
+      Object key = Builder.keyOf(o);
+      if (!seen.add(List.of(o.getClass(), key))) {
+        continue; // a second copy: the first counts, as with add()
+      }
+      kept.add(o);
+      if (b.mapOf(o).get(key) != o) {
+        b.put(o);
+      }
+    }
+    for (Map<?, ? extends HasMetadata> map : List.of(ingresses, ingressClasses, services, endpointSlices, endpoints,
+        proxyRoutes, secrets)) {
+      for (HasMetadata o : map.values()) {
+        if (!kept.contains(o) && !seen.contains(List.of(o.getClass(), Builder.keyOf(o)))) {
+          b.remove(o);
+        }
+      }
+    }
+    return b.build();
+  }
+
   /** Collects objects; a second object of the same kind and name is refused by {@link #add}. */
   public static final class Builder {
     private Map<ObjectKey, Ingress> ingresses;

@@ -54,4 +54,24 @@ class ClusterSnapshotTest {
     assertThat(first.size()).isEqualTo(1);
     assertThat(second.endpointSlicesOf("ns", "a")).containsExactly(a1, a2);
   }
+
+  @Test
+  void withMakesAnEditThatSaysWhatChanged() {
+    EndpointSlice a1 = slice("a-1", "a", "10.0.0.1");
+    EndpointSlice b1 = slice("b-1", "b", "10.0.1.1");
+    var service = new ServiceBuilder().withNewMetadata().withNamespace("ns").withName("a").endMetadata().build();
+    ClusterSnapshot base = ClusterSnapshot.builder().addAll(java.util.List.of(a1, b1, service)).build();
+    EndpointSlice a1New = slice("a-1", "a", "10.0.0.9");
+    var other = new ServiceBuilder().withNewMetadata().withNamespace("ns").withName("a").endMetadata().build();
+    // a-1 changed, b-1 went, the Service stays (a second copy of it is ignored).
+    ClusterSnapshot next = base.with(java.util.List.of(a1New, service, other));
+    assertThat(next.endpointSlicesOf("ns", "a")).containsExactly(a1New);
+    assertThat(next.endpointSlicesOf("ns", "b")).isEmpty();
+    assertThat(next.service("ns", "a")).containsSame(service);
+    ClusterSnapshot.Changes changes = next.since(base.id());
+    assertThat(changes).isNotNull();
+    assertThat(changes.keys()).extracting(k -> k.key().name()).containsExactlyInAnyOrder("a", "b");
+    assertThat(base.with(java.util.List.of(a1, b1, service)).since(base.id()).keys()).as("nothing changed").isEmpty();
+    assertThat(next.since(-1)).as("not an edit of that one").isNull();
+  }
 }

@@ -202,21 +202,28 @@ public final class KubernetesSource implements AutoCloseable {
    * The current snapshot. The Ingresses are read first and their references published to the
    * classifier before the other kinds are read, so no endpoint change can fall between the two.
    */
-  public ClusterSnapshot snapshot() {
-    ClusterSnapshot.Builder b = ClusterSnapshot.builder();
-    ingresses.forEach(i -> b.addAll(i.getStore().list()));
-    proxyRoutes.forEach(i -> b.addAll(i.getStore().list()));
-    ingressClasses.forEach(i -> b.addAll(i.getStore().list()));
-    References references = References.of(b.build());
+  public synchronized ClusterSnapshot snapshot() {
+    List<HasMetadata> objects = new ArrayList<>();
+    ingresses.forEach(i -> objects.addAll(i.getStore().list()));
+    proxyRoutes.forEach(i -> objects.addAll(i.getStore().list()));
+    ingressClasses.forEach(i -> objects.addAll(i.getStore().list()));
+    References references = References.of(ClusterSnapshot.builder().addAll(objects).build());
     classifier.references(references);
-    services.forEach(i -> b.addAll(i.getStore().list()));
-    endpointSlices.forEach(i -> b.addAll(i.getStore().list()));
-    b.addAll(tlsSecrets());
+    services.forEach(i -> objects.addAll(i.getStore().list()));
+    endpointSlices.forEach(i -> objects.addAll(i.getStore().list()));
+    objects.addAll(tlsSecrets());
     for (SharedIndexInformer<Secret> i : followSecrets(references.otherSecrets())) {
-      b.addAll(i.getStore().list()); // a TLS Secret already added is not added twice
+      objects.addAll(i.getStore().list()); // a TLS Secret already added is not added twice
     }
-    return b.build();
+    // An edit of the last snapshot (the caches keep unchanged objects as the same instances): the
+    // translator learns from it what changed rather than looking at 10,000 objects.
+    ClusterSnapshot next = last == null ? ClusterSnapshot.builder().addAll(objects).build() : last.with(objects);
+    last = next;
+    return next;
   }
+
+  /** The last snapshot made. */
+  private ClusterSnapshot last;
 
   /**
    * Starts an informer for each newly named Secret and stops those of Secrets no longer named; a
