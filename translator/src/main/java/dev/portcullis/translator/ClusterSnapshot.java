@@ -392,7 +392,6 @@ public final class ClusterSnapshot {
    */
   public ClusterSnapshot with(Collection<? extends HasMetadata> objects) {
     Builder b = edit();
-    java.util.Set<HasMetadata> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     java.util.Set<Object> seen = new java.util.HashSet<>();
     for (HasMetadata o : objects) {
       if (!Builder.supports(o)) {
@@ -402,7 +401,6 @@ public final class ClusterSnapshot {
       if (!seen.add(List.of(o.getClass(), key))) {
         continue; // a second copy: the first counts, as with add()
       }
-      kept.add(o);
       if (b.mapOf(o).get(key) != o) {
         b.put(o);
       }
@@ -410,7 +408,7 @@ public final class ClusterSnapshot {
     for (Map<?, ? extends HasMetadata> map : List.of(ingresses, ingressClasses, services, endpointSlices, endpoints,
         proxyRoutes, secrets)) {
       for (HasMetadata o : map.values()) {
-        if (!kept.contains(o) && !seen.contains(List.of(o.getClass(), Builder.keyOf(o)))) {
+        if (!seen.contains(List.of(o.getClass(), Builder.keyOf(o)))) {
           b.remove(o);
         }
       }
@@ -449,15 +447,28 @@ public final class ClusterSnapshot {
     }
 
     private Builder(ClusterSnapshot from) {
-      ingresses = new java.util.HashMap<>(from.ingresses);
-      ingressClasses = new TreeMap<>(from.ingressClasses);
-      services = new java.util.HashMap<>(from.services);
-      endpointSlices = new java.util.HashMap<>(from.endpointSlices);
-      endpoints = new java.util.HashMap<>(from.endpoints);
-      proxyRoutes = new java.util.HashMap<>(from.proxyRoutes);
-      secrets = new java.util.HashMap<>(from.secrets);
-      slicesByService = new java.util.HashMap<>(from.slicesByService);
+      ingresses = from.ingresses;
+      ingressClasses = from.ingressClasses;
+      services = from.services;
+      endpointSlices = from.endpointSlices;
+      endpoints = from.endpoints;
+      proxyRoutes = from.proxyRoutes;
+      secrets = from.secrets;
+      slicesByService = from.slicesByService;
+      copyMaps();
       base = from;
+    }
+
+    /** Makes the maps this builder's own: copies of those it holds, which a snapshot may share. */
+    private void copyMaps() {
+      ingresses = new java.util.HashMap<>(ingresses);
+      ingressClasses = new TreeMap<>(ingressClasses);
+      services = new java.util.HashMap<>(services);
+      endpointSlices = new java.util.HashMap<>(endpointSlices);
+      endpoints = new java.util.HashMap<>(endpoints);
+      proxyRoutes = new java.util.HashMap<>(proxyRoutes);
+      secrets = new java.util.HashMap<>(secrets);
+      slicesByService = new java.util.HashMap<>(slicesByService);
     }
 
     /** Notes that {@code before} (or nothing) became {@code after} (or nothing), for the edit's lineage. */
@@ -528,14 +539,7 @@ public final class ClusterSnapshot {
     /** A builder used again after {@link #build} copies what the snapshot it built keeps. */
     private void check() {
       if (built) {
-        ingresses = new java.util.HashMap<>(ingresses);
-        ingressClasses = new TreeMap<>(ingressClasses);
-        services = new java.util.HashMap<>(services);
-        endpointSlices = new java.util.HashMap<>(endpointSlices);
-        endpoints = new java.util.HashMap<>(endpoints);
-        proxyRoutes = new java.util.HashMap<>(proxyRoutes);
-        secrets = new java.util.HashMap<>(secrets);
-        slicesByService = new java.util.HashMap<>(slicesByService);
+        copyMaps();
         touchedServices.clear(); // its lists were made unchangeable by build()
         built = false;
         base = null; // what it builds next is no longer an edit of one snapshot
@@ -557,7 +561,7 @@ public final class ClusterSnapshot {
         return false;
       }
       if (object instanceof EndpointSlice slice) {
-        slices(slice, null, slice);
+        slices(null, slice);
       }
       changed(null, object);
       return true;
@@ -568,7 +572,7 @@ public final class ClusterSnapshot {
       check();
       HasMetadata before = mapOf(object).put(keyOf(object), object);
       if (object instanceof EndpointSlice slice) {
-        slices(slice, (EndpointSlice) before, slice);
+        slices((EndpointSlice) before, slice);
       }
       changed(before, object);
       return this;
@@ -579,14 +583,14 @@ public final class ClusterSnapshot {
       check();
       HasMetadata before = mapOf(object).remove(keyOf(object));
       if (before instanceof EndpointSlice slice) {
-        slices(slice, slice, null);
+        slices(slice, null);
       }
       changed(before, null);
       return this;
     }
 
     /** Keeps the by-Service index: {@code gone} leaves its Service's list, {@code added} joins its own. */
-    private void slices(EndpointSlice key, EndpointSlice gone, EndpointSlice added) {
+    private void slices(EndpointSlice gone, EndpointSlice added) {
       if (gone != null) {
         ObjectKey service = serviceOf(gone);
         if (service != null) {

@@ -65,13 +65,13 @@ public final class RouteTableBuilder {
   private Set<String> built = Set.of();
   private Set<String> builtTls = Set.of();
   private Set<String> builtCredentials = Set.of();
-  private Map<String, BuiltHost> builtHosts = Map.of();
-  private List<String> builtHostOrder = List.of();
-  private List<String> builtClusterOrder = List.of();
-  private List<String> previousHostOrder;
-  private List<String> previousClusterOrder;
-  /** The hosts an earlier translation built, reused where their claims are the same routes. */
-  private Map<String, BuiltHost> previousHosts;
+  /**
+   * The hosts and the order of names of the last build: this builder's, or before its first one,
+   * the earlier builder's, whose hosts are reused where their claims are the same routes.
+   */
+  private Map<String, BuiltHost> builtHosts;
+  private List<String> builtHostOrder;
+  private List<String> builtClusterOrder;
 
   /**
    * What several objects may add under one name (a cluster, a certificate): each object's
@@ -127,9 +127,9 @@ public final class RouteTableBuilder {
    * them changed, and its order of names.
    */
   public RouteTableBuilder(RouteTableBuilder previous) {
-    this.previousHosts = previous == null ? Map.of() : previous.builtHosts;
-    this.previousHostOrder = previous == null ? List.of() : previous.builtHostOrder;
-    this.previousClusterOrder = previous == null ? List.of() : previous.builtClusterOrder;
+    this.builtHosts = previous == null ? Map.of() : previous.builtHosts;
+    this.builtHostOrder = previous == null ? List.of() : previous.builtHostOrder;
+    this.builtClusterOrder = previous == null ? List.of() : previous.builtClusterOrder;
   }
   /** Undo actions of the object being processed, newest last; null outside {@link #begin}. */
   private List<Runnable> journal;
@@ -513,9 +513,9 @@ public final class RouteTableBuilder {
         hostNames = new ArrayList<>(hostNames);
         hostNames.add(VirtualHost.CATCH_ALL);
       }
-      names = inPreviousOrder(hostNames, previousHostOrder);
+      names = inPreviousOrder(hostNames, builtHostOrder);
       for (String name : names) {
-        BuiltHost b = built(name, previousHosts.get(name));
+        BuiltHost b = built(name, builtHosts.get(name));
         made.put(name, b);
         count(b, 1);
       }
@@ -543,7 +543,7 @@ public final class RouteTableBuilder {
           namesChanged = true;
         }
       }
-      names = namesChanged ? inPreviousOrder(made.keySet(), previousHostOrder) : previousHostOrder;
+      names = namesChanged ? inPreviousOrder(made.keySet(), builtHostOrder) : builtHostOrder;
     }
     touched.clear();
     builtHere = true;
@@ -559,7 +559,7 @@ public final class RouteTableBuilder {
         present.add(name);
       }
     }
-    List<String> clusterOrder = inPreviousOrder(present, previousClusterOrder);
+    List<String> clusterOrder = inPreviousOrder(present, builtClusterOrder);
     List<Cluster> kept = new ArrayList<>(clusterOrder.size());
     clusterOrder.forEach(n -> kept.add(clusters.effective.get(n)));
     builtHostOrder = names;
@@ -568,9 +568,6 @@ public final class RouteTableBuilder {
     builtTls = tlsUses.keySet();
     builtCredentials = credentialUses.keySet();
     builtHosts = made;
-    previousHosts = made;
-    previousHostOrder = names;
-    previousClusterOrder = clusterOrder;
     return new RouteTable(vhosts, kept, defaultCertificate);
   }
 

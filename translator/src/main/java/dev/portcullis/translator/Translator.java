@@ -93,9 +93,9 @@ public final class Translator {
         Map<HasMetadata, Memo> next = new java.util.IdentityHashMap<>();
         result = translate(view, previous, next);
         memos = next;
-        index = indexOf(next);
+        index = new HashMap<>();
         readers = new HashMap<>();
-        next.forEach((object, memo) -> readers(object, memo, true));
+        next.forEach((object, memo) -> indexed(object, memo, true));
       }
       memoClasses = classes;
       lastSnapshot = snapshot.id();
@@ -128,7 +128,11 @@ public final class Translator {
     return followedEdits;
   }
 
-  private void readers(HasMetadata object, Memo memo, boolean add) {
+  /** Files an object's memo in both indexes (or takes it out): under the hosts it touches and what it looked up. */
+  private void indexed(HasMetadata object, Memo memo, boolean add) {
+    for (String host : hostsOf(memo)) {
+      file(index, host, object, add);
+    }
     for (ClusterSnapshot.ReadKey key : memo.reads().keys()) {
       file(readers, key, object, add);
     }
@@ -143,21 +147,6 @@ public final class Translator {
       Set<HasMetadata> objects = index.get(key);
       if (objects != null && objects.remove(object) && objects.isEmpty()) {
         index.remove(key);
-      }
-    }
-  }
-
-  private static Map<String, Set<HasMetadata>> indexOf(Map<HasMetadata, Memo> memos) {
-    Map<String, Set<HasMetadata>> index = new HashMap<>();
-    memos.forEach((object, memo) -> index(index, object, memo, true));
-    return index;
-  }
-
-  private static void index(Map<String, Set<HasMetadata>> index, HasMetadata object, Memo memo, boolean add) {
-    for (RouteTableBuilder.Op op : memo.ops()) {
-      String host = RouteTableBuilder.hostKey(op);
-      if (host != null) {
-        file(index, host, object, add);
       }
     }
   }
@@ -228,7 +217,8 @@ public final class Translator {
       }
     }
     RouteTableBuilder builder = built;
-    builder.precedence(precedenceOrder());
+    Comparator<Object> order = precedenceOrder();
+    builder.precedence(order);
     builder.clearDefaultCertificate();
     Pass pass = new Pass(builder, snapshot);
     // What is applied now, per object: its last memo, then the one of this pass.
@@ -237,8 +227,7 @@ public final class Translator {
     Set<HasMetadata> affected = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (HasMetadata object : removed) {
       Memo memo = memos.remove(object);
-      index(index, object, memo, false);
-      readers(object, memo, false);
+      indexed(object, memo, false);
       dirty.addAll(hostsOf(memo));
       if (!memo.rolledBack()) {
         builder.retract(object, memo.ops());
@@ -262,8 +251,7 @@ public final class Translator {
         }
         for (HasMetadata object : on) {
           if (affected.add(object)) {
-            Memo memo = applied.getOrDefault(object, memos.get(object));
-            for (String host : hostsOf(memo)) {
+            for (String host : hostsOf(current(applied, object))) {
               if (dirty.add(host)) {
                 work.add(host);
               }
@@ -272,17 +260,17 @@ public final class Translator {
         }
       }
       for (HasMetadata object : affected) {
-        Memo memo = applied.getOrDefault(object, memos.get(object));
+        Memo memo = current(applied, object);
         if (memo != null && !memo.rolledBack()) {
           builder.retract(object, memo.ops());
         }
       }
       builder.clearHosts(dirty);
       List<HasMetadata> again = new ArrayList<>(affected);
-      again.sort(precedenceOrder());
+      again.sort(order);
       Set<String> reached = new java.util.HashSet<>();
       for (HasMetadata object : again) {
-        Memo before = applied.getOrDefault(object, memos.get(object));
+        Memo before = current(applied, object);
         Memo memo = pass.offer(object, before);
         if (memo != before) {
           fresh.add(object);
@@ -308,15 +296,19 @@ public final class Translator {
       Memo before = memos.put(e.getKey(), e.getValue());
       if (before != e.getValue()) {
         if (before != null) {
-          index(index, e.getKey(), before, false);
-          readers(e.getKey(), before, false);
+          indexed(e.getKey(), before, false);
         }
-        index(index, e.getKey(), e.getValue(), true);
-        readers(e.getKey(), e.getValue(), true);
+        indexed(e.getKey(), e.getValue(), true);
       }
     }
     reused = ordered.size() - fresh.size();
     return finish(builder, pass.tls, statusesAfter(removed, applied));
+  }
+
+  /** What is applied of an object now: its memo of this pass, else of the last translation (null for a new one). */
+  private Memo current(Map<HasMetadata, Memo> applied, HasMetadata object) {
+    Memo memo = applied.get(object);
+    return memo != null ? memo : memos.get(object);
   }
 
   /**
@@ -363,7 +355,7 @@ public final class Translator {
   /** {@link #PRECEDENCE} over the objects of the current translation (their creation times parsed once); others last. */
   private Comparator<Object> precedenceOrder() {
     Map<HasMetadata, java.time.Instant> times = created;
-    Comparator<HasMetadata> known = Comparator.comparing((HasMetadata o) -> times.get(o)).thenComparing(AFTER_CREATION);
+    Comparator<HasMetadata> known = byCreation(times);
     return (a, b) -> {
       boolean ka = a instanceof HasMetadata x && times.containsKey(x);
       boolean kb = b instanceof HasMetadata y && times.containsKey(y);
@@ -492,7 +484,7 @@ public final class Translator {
       }
       e.setValue(t);
     }
-    Comparator<HasMetadata> order = Comparator.comparing((HasMetadata o) -> now.get(o)).thenComparing(AFTER_CREATION);
+    Comparator<HasMetadata> order = byCreation(now);
     // The objects kept are in order already; a few new ones are put in their places, many sorted in.
     if (added.size() > 64 && added.size() > ordered.size() / 16) {
       ordered.addAll(added);
@@ -506,6 +498,11 @@ public final class Translator {
     lastOrder = ordered;
     created = now;
     return ordered;
+  }
+
+  /** {@link #PRECEDENCE} with the objects' creation times looked up, not parsed again. */
+  private static Comparator<HasMetadata> byCreation(Map<HasMetadata, java.time.Instant> times) {
+    return Comparator.comparing((HasMetadata o) -> times.get(o)).thenComparing(AFTER_CREATION);
   }
 
   private static boolean sameInstances(List<?> a, List<?> b) {
