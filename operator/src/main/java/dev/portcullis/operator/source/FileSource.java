@@ -338,7 +338,7 @@ public final class FileSource implements AutoCloseable {
     }
     for (FileRead f : now.values()) {
       problems.addAll(f.problems());
-      skipped.addAll(f.result().skipped());
+      skipped.addAll(f.skipped());
     }
     problems.addAll(duplicates);
     fileReads = now;
@@ -349,11 +349,11 @@ public final class FileSource implements AutoCloseable {
   }
 
   /**
-   * One file as read: what it parsed to, the objects it contributes (its last good ones where it
-   * cannot be parsed), the problems it has, and where each of its objects is ({@code Kind ns/name}
+   * One file as read: the documents of kinds not read, the objects it contributes (its last good
+   * ones where it cannot be parsed), the problems it has, and where each of its objects is ({@code Kind ns/name}
    * to {@code file#document}).
    */
-  private record FileRead(ManifestReader.Result result, List<ManifestReader.Manifest> objects,
+  private record FileRead(List<String> skipped, List<ManifestReader.Manifest> objects,
       List<ManifestProblem> problems, Map<String, String> origins) {}
 
   /** Every file as the last load read it, in path order. */
@@ -397,7 +397,8 @@ public final class FileSource implements AutoCloseable {
       }
       origins.putIfAbsent(ManifestFiles.id(m.object()), m.origin());
     }
-    return new FileRead(r, List.copyOf(objects), List.copyOf(problems), java.util.Collections.unmodifiableMap(origins));
+    // Not the parse result itself: its objects are copies of those kept as they were.
+    return new FileRead(List.copyOf(r.skipped()), List.copyOf(objects), List.copyOf(problems), java.util.Collections.unmodifiableMap(origins));
   }
 
   /**
