@@ -171,18 +171,18 @@ public final class LocalMode implements AutoCloseable {
     }
     String now = null;
     Map<String, NodeState> nodes = routeServer.nodes();
-    java.util.Set<ObjectRef> present = new java.util.HashSet<>();
+    int present = 0;
     for (ObjectStatus st : result.status().objects()) {
       if (st.disposition() == Disposition.IGNORED) {
         continue;
       }
-      present.add(st.object());
+      present++;
       Conditions.Programmed state = programmed.state(st.object(), st.generation(), nodes);
-      ConditionInputs inputs = new ConditionInputs(st, state);
-      ConditionInputs before = conditionInputs.put(st.object(), inputs);
+      ConditionInputs before = conditionInputs.get(st.object());
       if (before != null && before.status() == st && before.programmed() == state) {
         continue; // the same inputs give the same conditions
       }
+      conditionInputs.put(st.object(), new ConditionInputs(st, state));
       if (now == null) {
         now = DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(OffsetDateTime.now(ZoneOffset.UTC).withNano(0));
       }
@@ -195,9 +195,16 @@ public final class LocalMode implements AutoCloseable {
         }
       }
     }
-    if (present.size() != conditions.size() || present.size() != conditionInputs.size()) {
-      conditions.keySet().retainAll(present);
-      conditionInputs.keySet().retainAll(present);
+    // Every object present has inputs and conditions; more of them means some objects went.
+    if (present != conditions.size() || present != conditionInputs.size()) {
+      java.util.Set<ObjectRef> objects = new java.util.HashSet<>();
+      result.status().objects().forEach(st -> {
+        if (st.disposition() != Disposition.IGNORED) {
+          objects.add(st.object());
+        }
+      });
+      conditions.keySet().retainAll(objects);
+      conditionInputs.keySet().retainAll(objects);
     }
   }
 
