@@ -351,10 +351,21 @@ public final class FileSource implements AutoCloseable {
   /**
    * One file as read: the documents of kinds not read, the objects it contributes (its last good
    * ones where it cannot be parsed), the problems it has, and where each of its objects is ({@code Kind ns/name}
-   * to {@code file#document}).
+   * to {@code file#document}). When the file splits plainly into documents, also the text read
+   * (the very string the source keeps for the file), where each document is in it, and each
+   * document as read: the next reading of the file parses only the documents whose text changed.
    */
   private record FileRead(List<String> skipped, List<ManifestReader.Manifest> objects,
-      List<ManifestProblem> problems, Map<String, String> origins) {}
+      List<ManifestProblem> problems, Map<String, String> origins, String content, int[] bounds,
+      List<DocumentRead> documents) {}
+
+  /**
+   * One document as read: its objects (the instances kept, see {@link #unchanged}), its problems
+   * from the parse, those of objects whose last good version stands in, and whether the parse gave
+   * it objects (which {@link ManifestReader#ambiguousKeys} looks at).
+   */
+  private record DocumentRead(List<ManifestReader.Manifest> objects, List<ManifestProblem> problems,
+      List<ManifestProblem> kept, List<String> skipped, boolean ours) {}
 
   /** Every file as the last load read it, in path order. */
   private Map<Path, FileRead> fileReads = new TreeMap<>();
@@ -365,6 +376,13 @@ public final class FileSource implements AutoCloseable {
   private final Map<ObjectId, Path> fileOf = new HashMap<>();
 
   private FileRead readFile(Path file, String content) {
+    int[] bounds = ManifestReader.documentBounds(content);
+    if (bounds != null) {
+      FileRead byDocument = readByDocument(file, content, bounds);
+      if (byDocument != null) {
+        return byDocument;
+      }
+    }
     String name = display(file);
     ManifestReader.Result r = reader.read(content, name);
     List<ManifestProblem> problems = new ArrayList<>(r.problems());
@@ -376,16 +394,92 @@ public final class FileSource implements AutoCloseable {
       problems.add(new ManifestProblem(name, 0, null, "", "KeptLastGood",
           "the file cannot be parsed; its last good objects keep serving until it is fixed"));
     } else {
-      for (ManifestProblem p : r.problems()) {
-        HasMetadata previous = p.object() == null ? null : lastGoodByObject.get(idOf(p.object()));
-        if (previous != null) {
-          objects.add(new ManifestReader.Manifest(previous, name + "#" + p.document()));
-          problems.add(new ManifestProblem(name, p.document(), p.object(), "", "KeptLastGood",
-              "its last good version keeps serving until it is fixed"));
-        }
-      }
+      problems.addAll(keptLastGood(name, r.problems(), objects));
     }
     Map<String, String> origins = new HashMap<>();
+    keep(objects, origins);
+    // Not the parse result itself: its objects are copies of those kept as they were.
+    return new FileRead(List.copyOf(r.skipped()), List.copyOf(objects), List.copyOf(problems),
+        java.util.Collections.unmodifiableMap(origins), null, null, null);
+  }
+
+  /**
+   * Reads a file that splits plainly into documents, one document at a time: a document whose
+   * text is what it was at the same place last time is taken as it was read then, unparsed. Gives
+   * what {@link ManifestReader#read} of the whole file would, in the same order. Null when a
+   * document cannot be read alone (a syntax error): then the file is read whole.
+   */
+  private FileRead readByDocument(Path file, String content, int[] bounds) {
+    String name = display(file);
+    FileRead last = fileReads.get(file);
+    List<DocumentRead> documents = new ArrayList<>(bounds.length / 2);
+    java.util.Set<Integer> ours = new HashSet<>();
+    for (int i = 0; i < bounds.length / 2; i++) {
+      int from = bounds[2 * i];
+      int to = bounds[2 * i + 1];
+      DocumentRead doc = null;
+      if (last != null && last.documents() != null && 2 * i + 1 < last.bounds().length
+          && last.bounds()[2 * i + 1] - last.bounds()[2 * i] == to - from
+          && content.regionMatches(from, last.content(), last.bounds()[2 * i], to - from)) {
+        doc = last.documents().get(i); // the same text where it was: read as it was
+      }
+      if (doc == null) {
+        ManifestReader.Result r = reader.readDocument(content.substring(from, to), name, i + 1);
+        if (r == null) {
+          return null;
+        }
+        List<ManifestReader.Manifest> objects = new ArrayList<>(r.objects());
+        List<ManifestProblem> kept = keptLastGood(name, r.problems(), objects);
+        keep(objects, null);
+        doc = new DocumentRead(List.copyOf(objects), List.copyOf(r.problems()), List.copyOf(kept),
+            List.copyOf(r.skipped()), !r.objects().isEmpty());
+      }
+      if (doc.ours()) {
+        ours.add(i + 1);
+      }
+      documents.add(doc);
+    }
+    // In the order a whole read gives them: the parse's problems document by document, the
+    // ambiguous keys of the file, then the objects whose last good version stands in.
+    List<ManifestReader.Manifest> objects = new ArrayList<>();
+    List<ManifestProblem> problems = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    for (DocumentRead doc : documents) {
+      objects.addAll(doc.objects());
+      problems.addAll(doc.problems());
+      skipped.addAll(doc.skipped());
+    }
+    ManifestReader.ambiguousKeys(content, name, ours, problems);
+    documents.forEach(doc -> problems.addAll(doc.kept()));
+    Map<String, String> origins = new HashMap<>();
+    objects.forEach(m -> origins.putIfAbsent(ManifestFiles.id(m.object()), m.origin()));
+    return new FileRead(List.copyOf(skipped), List.copyOf(objects), List.copyOf(problems),
+        java.util.Collections.unmodifiableMap(origins), content, bounds, List.copyOf(documents));
+  }
+
+  /**
+   * For each object the parse refused ({@code problems} naming it) that had a last good version:
+   * that version, added to {@code objects}, and the problem saying so.
+   */
+  private List<ManifestProblem> keptLastGood(String name, List<ManifestProblem> problems,
+      List<ManifestReader.Manifest> objects) {
+    List<ManifestProblem> kept = new ArrayList<>();
+    for (ManifestProblem p : problems) {
+      HasMetadata previous = p.object() == null ? null : lastGoodByObject.get(idOf(p.object()));
+      if (previous != null) {
+        objects.add(new ManifestReader.Manifest(previous, name + "#" + p.document()));
+        kept.add(new ManifestProblem(name, p.document(), p.object(), "", "KeptLastGood",
+            "its last good version keeps serving until it is fixed"));
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * Puts in place of each object read the instance kept for it if it reads the same (see
+   * {@link #unchanged}), else gives it its generation; and notes where each is, when asked.
+   */
+  private void keep(List<ManifestReader.Manifest> objects, Map<String, String> origins) {
     for (int i = 0; i < objects.size(); i++) {
       ManifestReader.Manifest m = objects.get(i);
       HasMetadata kept = unchanged(m.object());
@@ -395,10 +489,10 @@ public final class FileSource implements AutoCloseable {
       } else {
         generation(m.object());
       }
-      origins.putIfAbsent(ManifestFiles.id(m.object()), m.origin());
+      if (origins != null) {
+        origins.putIfAbsent(ManifestFiles.id(m.object()), m.origin());
+      }
     }
-    // Not the parse result itself: its objects are copies of those kept as they were.
-    return new FileRead(List.copyOf(r.skipped()), List.copyOf(objects), List.copyOf(problems), java.util.Collections.unmodifiableMap(origins));
   }
 
   /**

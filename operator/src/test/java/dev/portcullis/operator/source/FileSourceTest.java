@@ -195,4 +195,76 @@ class FileSourceTest {
           .containsExactly("a", "b", "c");
     }
   }
+
+  @Test
+  void aFileOfManyDocumentsIsReadAgainOnlyWhereItChanged(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("apps.yaml");
+    java.util.function.IntFunction<String> doc = n -> service("s" + n);
+    StringBuilder text = new StringBuilder();
+    for (int n = 0; n < 5; n++) {
+      text.append(n == 0 ? "" : "---\n").append(doc.apply(n));
+    }
+    Files.writeString(file, text);
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {
+      FileSource.Load first = last.get();
+      var s0 = first.snapshot().service("default", "s0").orElseThrow();
+      var s4 = first.snapshot().service("default", "s4").orElseThrow();
+
+      // One document edited: it alone is new; the others are the instances they were.
+      Files.writeString(file, text.toString().replace("name: s2\nspec:\n  ports:\n  - port: 80",
+          "name: s2\nspec:\n  ports:\n  - port: 82"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> last.get() != first);
+      FileSource.Load second = last.get();
+      assertThat(second.problems()).isEmpty();
+      assertThat(second.snapshot().service("default", "s0")).containsSame(s0);
+      assertThat(second.snapshot().service("default", "s4")).containsSame(s4);
+      assertThat(second.snapshot().service("default", "s2")).hasValueSatisfying(
+          s -> assertThat(s.getSpec().getPorts().get(0).getPort()).isEqualTo(82));
+
+      // A syntax error in one document: the whole read names the line; every last good object stays.
+      String broken = Files.readString(file).replace("name: s3\n", "name: s3\n  bad: [yaml\n");
+      Files.writeString(file, broken);
+      await().atMost(Duration.ofSeconds(10)).until(() -> !last.get().problems().isEmpty());
+      assertThat(last.get().problems()).extracting(ManifestProblem::reason).containsExactly("InvalidYAML", "KeptLastGood");
+      assertThat(last.get().problems().get(0).message()).contains("line ");
+      assertThat(last.get().problems().get(0).document()).isEqualTo(4);
+      assertThat(last.get().snapshot().services()).hasSize(5);
+
+      // Fixed, with a document put in front (every document moves) and a boolean key in one:
+      // origins follow the documents, the key is reported in its document, and the objects read
+      // the same are still the same instances.
+      String fixed = "---\n" + service("new") + "---\n" + Files.readString(file).replace("  bad: [yaml\n", "")
+          .replace("name: s1\n", "name: s1\n  labels: {on: x}\n");
+      Files.writeString(file, fixed);
+      await().atMost(Duration.ofSeconds(10)).until(() -> last.get().snapshot().service("default", "new").isPresent());
+      FileSource.Load third = last.get();
+      assertThat(third.snapshot().services()).hasSize(6);
+      assertThat(third.origin("Service default/new")).isEqualTo("apps.yaml#1");
+      assertThat(third.origin("Service default/s4")).isEqualTo("apps.yaml#6");
+      assertThat(third.snapshot().service("default", "s4")).containsSame(s4);
+      assertThat(third.problems()).singleElement().satisfies(p -> {
+        assertThat(p.reason()).isEqualTo("AmbiguousKey");
+        assertThat(p.document()).isEqualTo(3);
+      });
+
+      // A broken object (not the file) keeps its last good version, in its own document.
+      Files.writeString(file, fixed.replace("  labels: {on: x}\n", "").replace("name: s0\nspec:\n  ports:\n  - port: 80",
+          "name: s0\nspec:\n  ports:\n  - port: eighty"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> last.get().problems().stream()
+          .anyMatch(p -> p.reason().equals("KeptLastGood")));
+      assertThat(last.get().problems()).extracting(ManifestProblem::reason).containsExactly("InvalidManifest", "KeptLastGood");
+      assertThat(last.get().problems()).allSatisfy(p -> assertThat(p.document()).isEqualTo(2));
+      assertThat(last.get().snapshot().service("default", "s0")).containsSame(s0);
+
+      // Line ends of Windows read as the others do, and a removed document takes its object away.
+      String crlf = fixed.replace("  labels: {on: x}\n", "").replace("---\n" + service("s3"), "").replace("\n", "\r\n");
+      Files.writeString(file, crlf);
+      await().atMost(Duration.ofSeconds(10)).until(() -> last.get().snapshot().service("default", "s3").isEmpty());
+      assertThat(last.get().problems()).isEmpty();
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName())
+          .containsExactlyInAnyOrder("new", "s0", "s1", "s2", "s4");
+      assertThat(last.get().origin("Service default/s4")).isEqualTo("apps.yaml#5");
+    }
+  }
 }

@@ -114,6 +114,113 @@ public final class ManifestReader {
     return new Result(objects, problems, skipped);
   }
 
+  /**
+   * Where each document of a file is, as {@code [start0, end0, start1, end1, ...]} character
+   * offsets, when the file is split plainly: by lines that are {@code ---} and nothing else, with
+   * no directives ({@code %}), no document ends ({@code ...}), and no document that is only blank
+   * lines and comments (except before the first {@code ---}, which the parser does not count).
+   * Null otherwise: then only reading the file whole says how it divides.
+   *
+   * <p>Such a split is exactly the parser's: YAML forbids a line that starts with {@code ---} or
+   * {@code ...} inside a document's content, so each span holds one document, the
+   * {@code n}-th span being document {@code n + 1} as {@link #read} numbers them.
+   */
+  public static int[] documentBounds(String content) {
+    int[] bounds = new int[16];
+    int n = 0;
+    int start = 0;
+    boolean blank = true;
+    boolean first = true;
+    int pos = 0;
+    int length = content.length();
+    while (pos <= length) {
+      int nl = content.indexOf('\n', pos);
+      int end = nl < 0 ? length : nl;
+      if (content.startsWith("---", pos)) {
+        int e = end;
+        while (e > pos + 3 && space(content.charAt(e - 1))) {
+          e--;
+        }
+        if (e != pos + 3) {
+          return null; // content on the marker's line, or a line that only starts like one
+        }
+        if (blank && !first) {
+          return null; // an empty document between two markers
+        }
+        if (!blank) {
+          if (n + 2 > bounds.length) {
+            bounds = java.util.Arrays.copyOf(bounds, bounds.length * 2);
+          }
+          bounds[n++] = start;
+          bounds[n++] = pos;
+        }
+        first = false;
+        start = nl < 0 ? length : nl + 1;
+        blank = true;
+      } else {
+        if (content.startsWith("...", pos) || content.startsWith("%", pos)) {
+          return null;
+        }
+        if (blank && !blankLine(content, pos, end)) {
+          blank = false;
+        }
+      }
+      if (nl < 0) {
+        break;
+      }
+      pos = nl + 1;
+    }
+    if (blank) {
+      return null; // an empty last document, or an empty file
+    }
+    if (n + 2 > bounds.length) {
+      bounds = java.util.Arrays.copyOf(bounds, n + 2);
+    }
+    bounds[n++] = start;
+    bounds[n++] = length;
+    return java.util.Arrays.copyOf(bounds, n);
+  }
+
+  /** Whether a line holds only spaces or a comment. */
+  private static boolean blankLine(String content, int from, int to) {
+    for (int i = from; i < to; i++) {
+      char c = content.charAt(i);
+      if (c == '#') {
+        return true;
+      }
+      if (!space(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Reads one document of a file (a span {@link #documentBounds} found), numbered {@code doc} in
+   * what it reports, exactly as {@link #read} would read it within the file, except for the
+   * {@code AmbiguousKey} problems, which {@link #ambiguousKeys} finds over the whole file. Null
+   * when the text does not hold exactly one document, or cannot be parsed: then the file is to be
+   * read whole, which says where the syntax error is.
+   */
+  public Result readDocument(String text, String origin, int doc) {
+    List<Manifest> objects = new ArrayList<>();
+    List<ManifestProblem> problems = new ArrayList<>();
+    List<String> skipped = new ArrayList<>();
+    try (JsonParser parser = yaml.createParser(text)) {
+      JsonNode node = yaml.readTree(parser);
+      // A sequence at the top is left to the whole read too: read() iterates over a first
+      // document's elements as if each were a document (what readValues does with a root array).
+      if (node == null || node.isNull() || node.isMissingNode() || node.isArray()
+          || (node.isTextual() && node.asText().isBlank()) || parser.nextToken() != null) {
+        return null;
+      }
+      readDocument(node, origin + "#" + doc, origin, doc, objects, problems, skipped);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    return new Result(objects, problems, skipped);
+  }
+
   /** The words YAML 1.1 reads as booleans. */
   private static final java.util.Set<String> BOOLEAN_WORDS = java.util.Set.of("y", "Y", "yes", "Yes", "YES", "n", "N",
       "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "true", "True", "TRUE", "false", "False", "FALSE");
@@ -171,7 +278,7 @@ public final class ManifestReader {
    * "true", which the schema drops. This reader would take it as the word, so the same file would
    * mean two things: such keys are reported, line by line.
    */
-  private static void ambiguousKeys(String content, String origin, java.util.Set<Integer> ours,
+  public static void ambiguousKeys(String content, String origin, java.util.Set<Integer> ours,
       List<ManifestProblem> problems) {
     String[] lines = content.split("\\n", -1);
     int doc = 1;

@@ -263,4 +263,83 @@ class ManifestReaderTest {
       assertThat(ManifestReader.booleanKey(line.toString())).as("[" + line + "]").isEqualTo(expected);
     }
   }
+
+  /** What {@link ManifestReader#read} gives, put together from its documents read one by one; null if one cannot be. */
+  private ManifestReader.Result byDocument(String content, String origin) {
+    int[] bounds = ManifestReader.documentBounds(content);
+    if (bounds == null) {
+      return null;
+    }
+    java.util.List<ManifestReader.Manifest> objects = new java.util.ArrayList<>();
+    java.util.List<ManifestProblem> problems = new java.util.ArrayList<>();
+    java.util.List<String> skipped = new java.util.ArrayList<>();
+    java.util.Set<Integer> ours = new java.util.HashSet<>();
+    for (int i = 0; i < bounds.length / 2; i++) {
+      ManifestReader.Result r = reader.readDocument(content.substring(bounds[2 * i], bounds[2 * i + 1]), origin, i + 1);
+      if (r == null) {
+        return null;
+      }
+      objects.addAll(r.objects());
+      problems.addAll(r.problems());
+      skipped.addAll(r.skipped());
+      if (!r.objects().isEmpty()) {
+        ours.add(i + 1);
+      }
+    }
+    ManifestReader.ambiguousKeys(content, origin, ours, problems);
+    return new ManifestReader.Result(objects, problems, skipped);
+  }
+
+  @Test
+  void aFileReadDocumentByDocumentReadsAsItDoesWhole() {
+    String svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: NAME\nspec:\n  ports:\n  - port: 80\n";
+    String route = "apiVersion: portcullis.dev/v1alpha1\nkind: ProxyRoute\nmetadata: {name: r}\n"
+        + "spec: {hosts: [a.example], rules: [{backends: [{service: a, port: 80}], retries: {on: [502]}}]}\n";
+    String[] files = {
+        svc.replace("NAME", "a"),
+        svc.replace("NAME", "a") + "---\n" + svc.replace("NAME", "b"),
+        "---\n" + svc.replace("NAME", "a") + "---   \n" + svc.replace("NAME", "b"),
+        "# leading comment\n\n---\n" + svc.replace("NAME", "a") + "---\n# a comment in the document\n"
+            + svc.replace("NAME", "b"),
+        (svc.replace("NAME", "a") + "---\n" + svc.replace("NAME", "b")).replace("\n", "\r\n"),
+        svc.replace("NAME", "a") + "---\n" + route + "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n",
+        svc.replace("NAME", "a") + "---\n" + svc.replace("NAME", "b").replace("port: 80", "port: eighty")
+            + "---\n" + svc.replace("NAME", "c"),
+        svc.replace("NAME", "a") + "---\nkind: Service\n---\nplain words\n---\n42\n---\n"
+            + "{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [" + "{\"apiVersion\": \"v1\", "
+            + "\"kind\": \"Service\", \"metadata\": {\"name\": \"x\"}}]}\n",
+        svc.replace("NAME", "a") + "  # trailing comment\n---\n" + svc.replace("NAME", "b") + "\n\n",
+        svc.replace("NAME", "a") + "---\ndata: |\n  ---x\n  text\n",
+        svc.replace("NAME", "a") + "---\n" + svc.replace("NAME", "b\n  labels: {on: x}"),
+    };
+    for (String file : files) {
+      ManifestReader.Result whole = reader.read(file, "f.yaml");
+      ManifestReader.Result parts = byDocument(file, "f.yaml");
+      assertThat(parts).as(file).isNotNull();
+      assertThat(parts.problems()).as(file).isEqualTo(whole.problems());
+      assertThat(parts.skipped()).as(file).isEqualTo(whole.skipped());
+      assertThat(parts.objects()).as(file).isEqualTo(whole.objects());
+    }
+    assertThat(byDocument(files[10], "f.yaml").problems()).singleElement().satisfies(p -> {
+      assertThat(p.reason()).isEqualTo("AmbiguousKey");
+      assertThat(p.document()).isEqualTo(2);
+    });
+  }
+
+  @Test
+  void filesThatDoNotSplitPlainlyAreLeftToTheWholeRead() {
+    String svc = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n";
+    for (String file : new String[] {
+        "", "   \n", "# only a comment\n", "---\n", svc + "---\n", svc + "---\n# nothing\n",
+        svc + "---\n---\n" + svc, "--- !tag\n" + svc, "---" + svc, svc + "...\n", "%YAML 1.2\n---\n" + svc,
+        "--- " + "{apiVersion: v1}\n"}) {
+      assertThat(ManifestReader.documentBounds(file)).as("[" + file + "]").isNull();
+    }
+    // A document that does not parse alone: the whole read says where.
+    int[] bounds = ManifestReader.documentBounds(svc + "---\n  broken: [yaml\n");
+    assertThat(bounds).hasSize(4);
+    assertThat(reader.readDocument((svc + "---\n  broken: [yaml\n").substring(bounds[2]), "f.yaml", 2)).isNull();
+    // Nor one that is a sequence (a whole read takes a first one's items as documents).
+    assertThat(reader.readDocument("- " + svc.replace("\n", "\n  "), "f.yaml", 1)).isNull();
+  }
 }
