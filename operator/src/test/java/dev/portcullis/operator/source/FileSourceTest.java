@@ -204,6 +204,7 @@ class FileSourceTest {
     for (int n = 0; n < 5; n++) {
       text.append(n == 0 ? "" : "---\n").append(doc.apply(n));
     }
+    text.append("---\n"); // as generated files often end
     Files.writeString(file, text);
     AtomicReference<FileSource.Load> last = new AtomicReference<>();
     try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {

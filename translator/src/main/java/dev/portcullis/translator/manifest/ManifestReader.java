@@ -118,7 +118,8 @@ public final class ManifestReader {
    * Where each document of a file is, as {@code [start0, end0, start1, end1, ...]} character
    * offsets, when the file is split plainly: by lines that are {@code ---} and nothing else, with
    * no directives ({@code %}), no document ends ({@code ...}), and no document that is only blank
-   * lines and comments (except before the first {@code ---}, which the parser does not count).
+   * lines and comments (except before the first {@code ---} and after the last, which the parser
+   * does not count).
    * Null otherwise: then only reading the file whole says how it divides.
    *
    * <p>Such a split is exactly the parser's: YAML forbids a line that starts with {@code ---} or
@@ -171,7 +172,9 @@ public final class ManifestReader {
       pos = nl + 1;
     }
     if (blank) {
-      return null; // an empty last document, or an empty file
+      // Nothing after the last marker (generated files often end with one): no document there,
+      // for the parser either. A file of no document at all is left to the whole read.
+      return n == 0 ? null : java.util.Arrays.copyOf(bounds, n);
     }
     if (n + 2 > bounds.length) {
       bounds = java.util.Arrays.copyOf(bounds, n + 2);

@@ -311,6 +311,8 @@ class ManifestReaderTest {
         svc.replace("NAME", "a") + "  # trailing comment\n---\n" + svc.replace("NAME", "b") + "\n\n",
         svc.replace("NAME", "a") + "---\ndata: |\n  ---x\n  text\n",
         svc.replace("NAME", "a") + "---\n" + svc.replace("NAME", "b\n  labels: {on: x}"),
+        "---\n" + svc.replace("NAME", "a") + "---\n" + svc.replace("NAME", "b") + "---\n",
+        svc.replace("NAME", "a") + "---\n# nothing after\n\n",
     };
     for (String file : files) {
       ManifestReader.Result whole = reader.read(file, "f.yaml");
@@ -330,7 +332,7 @@ class ManifestReaderTest {
   void filesThatDoNotSplitPlainlyAreLeftToTheWholeRead() {
     String svc = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n";
     for (String file : new String[] {
-        "", "   \n", "# only a comment\n", "---\n", svc + "---\n", svc + "---\n# nothing\n",
+        "", "   \n", "# only a comment\n", "---\n", "---\n# nothing\n---\n",
         svc + "---\n---\n" + svc, "--- !tag\n" + svc, "---" + svc, svc + "...\n", "%YAML 1.2\n---\n" + svc,
         "--- " + "{apiVersion: v1}\n"}) {
       assertThat(ManifestReader.documentBounds(file)).as("[" + file + "]").isNull();
