@@ -22,50 +22,70 @@ import java.util.Map;
 final class TableDigest {
 
   /**
-   * Digests of the elements of the last two tables checksummed, by identity. Two generations,
-   * because the route server's tables and the data plane's (parsed from the wire, so other
-   * instances) take turns when both run in one process.
+   * Digests of the elements of the tables checksummed lately, by identity, each with the number
+   * of the last checksum that used it. Not just the last table's: the rebuild loop's tables and
+   * the data plane's (parsed from the wire, so other instances) are checksummed in turns when
+   * both run in one process, and not one for one (the rebuild loop may make several tables while
+   * the data plane compiles one; the data plane applies only the latest). An element unused for
+   * {@link #KEEP} checksums is dropped, once the memo holds more than about three tables' worth.
    */
-  private Map<Object, byte[]> current = new IdentityHashMap<>();
-  private Map<Object, byte[]> previous = new IdentityHashMap<>();
+  private final Map<Object, Entry> memo = new IdentityHashMap<>();
+  private long round;
   private RouteTable lastTable;
   private String lastChecksum;
+
+  /** How many checksums an element's digest outlives its last use by. */
+  static final int KEEP = 8;
+
+  private static final class Entry {
+    final byte[] digest;
+    long used;
+
+    Entry(byte[] digest) {
+      this.digest = digest;
+    }
+  }
 
   synchronized String checksum(RouteTable table) {
     if (table == lastTable) {
       return lastChecksum;
     }
+    long now = ++round;
     MessageDigest sha = sha256();
-    Map<Object, byte[]> made = new IdentityHashMap<>(table.virtualHosts().size() + table.clusters().size());
     for (VirtualHost vh : byName(table.virtualHosts(), VirtualHost::hostname)) {
-      sha.update(digest(vh, made));
+      sha.update(digest(vh, now));
     }
     sha.update((byte) '\n');
     for (Cluster c : byName(table.clusters(), Cluster::name)) {
-      sha.update(digest(c, made));
+      sha.update(digest(c, now));
     }
     sha.update((byte) '\n');
     if (table.defaultCertificate() != null) {
       sha.update(RouteTableJson.toJson(table.defaultCertificate()));
     }
     String checksum = "sha256:" + HexFormat.of().formatHex(sha.digest());
-    previous = current;
-    current = made;
+    int size = table.virtualHosts().size() + table.clusters().size();
+    if (memo.size() > 3 * size + 64) {
+      memo.values().removeIf(e -> e.used <= now - KEEP);
+    }
     lastTable = table;
     lastChecksum = checksum;
     return checksum;
   }
 
-  private byte[] digest(Object element, Map<Object, byte[]> made) {
-    byte[] d = current.get(element);
-    if (d == null) {
-      d = previous.get(element);
+  /** How many digests the memo holds (for tests). */
+  synchronized int memoSize() {
+    return memo.size();
+  }
+
+  private byte[] digest(Object element, long now) {
+    Entry e = memo.get(element);
+    if (e == null) {
+      e = new Entry(sha256().digest(RouteTableJson.toJson(element)));
+      memo.put(element, e);
     }
-    if (d == null) {
-      d = sha256().digest(RouteTableJson.toJson(element));
-    }
-    made.put(element, d);
-    return d;
+    e.used = now;
+    return e.digest;
   }
 
   /** The elements in name order: as they are when they already are (a translator's tables), else sorted. */
