@@ -109,7 +109,7 @@ public final class ClusterSnapshot {
 
   private ClusterSnapshot(Builder b) {
     this.ingresses = b.ingresses;
-    this.ingressClasses = Collections.unmodifiableSortedMap(b.ingressClasses);
+    this.ingressClasses = b.ingressClasses; // shared with later edits until they write it: see ingressClasses()
     this.services = b.services;
     this.endpointSlices = b.endpointSlices;
     this.endpoints = b.endpoints;
@@ -175,7 +175,7 @@ public final class ClusterSnapshot {
   }
 
   public Collection<IngressClass> ingressClasses() {
-    return ingressClasses.values();
+    return Collections.unmodifiableCollection(ingressClasses.values());
   }
 
   public Optional<IngressClass> ingressClass(String name) {
@@ -427,6 +427,13 @@ public final class ClusterSnapshot {
     private Map<ObjectKey, Secret> secrets;
     /** Each Service's slices; the lists of {@link #touchedServices} are changeable copies. */
     private Map<ObjectKey, List<EndpointSlice>> slicesByService;
+    /**
+     * The maps this builder owns, one bit each ({@link #ownMapOf}); the others are its base
+     * snapshot's, shared until first written: an edit of a few Ingresses copies the Ingress map
+     * only, not the 30,000 objects of every kind.
+     */
+    private int owned;
+    private static final int ALL_OWNED = 0xff;
     private final java.util.Set<ObjectKey> touchedServices = new java.util.HashSet<>();
     private boolean built;
     /** For an edit: the snapshot edited, and what changed since (see {@link Lineage}). */
@@ -444,6 +451,7 @@ public final class ClusterSnapshot {
       proxyRoutes = new java.util.HashMap<>();
       secrets = new java.util.HashMap<>();
       slicesByService = new java.util.HashMap<>();
+      owned = ALL_OWNED;
     }
 
     private Builder(ClusterSnapshot from) {
@@ -455,20 +463,40 @@ public final class ClusterSnapshot {
       proxyRoutes = from.proxyRoutes;
       secrets = from.secrets;
       slicesByService = from.slicesByService;
-      copyMaps();
       base = from;
     }
 
-    /** Makes the maps this builder's own: copies of those it holds, which a snapshot may share. */
-    private void copyMaps() {
-      ingresses = new java.util.HashMap<>(ingresses);
-      ingressClasses = new TreeMap<>(ingressClasses);
-      services = new java.util.HashMap<>(services);
-      endpointSlices = new java.util.HashMap<>(endpointSlices);
-      endpoints = new java.util.HashMap<>(endpoints);
-      proxyRoutes = new java.util.HashMap<>(proxyRoutes);
-      secrets = new java.util.HashMap<>(secrets);
-      slicesByService = new java.util.HashMap<>(slicesByService);
+    /** The map of the object's kind, made this builder's own first (a copy) if a snapshot shares it. */
+    private Map<Object, HasMetadata> ownMapOf(HasMetadata object) {
+      int bit = kindBit(object);
+      if ((owned & bit) == 0) {
+        owned |= bit;
+        switch (bit) {
+          case 1 -> ingresses = new java.util.HashMap<>(ingresses);
+          case 2 -> ingressClasses = new TreeMap<>(ingressClasses);
+          case 4 -> services = new java.util.HashMap<>(services);
+          case 8 -> endpointSlices = new java.util.HashMap<>(endpointSlices);
+          case 16 -> endpoints = new java.util.HashMap<>(endpoints);
+          case 32 -> proxyRoutes = new java.util.HashMap<>(proxyRoutes);
+          default -> secrets = new java.util.HashMap<>(secrets);
+        }
+      }
+      return mapOf(object);
+    }
+
+    private static int kindBit(HasMetadata object) {
+      return object instanceof Ingress ? 1 : object instanceof IngressClass ? 2 : object instanceof Service ? 4
+          : object instanceof EndpointSlice ? 8 : object instanceof Endpoints ? 16 : object instanceof ProxyRoute ? 32
+          : object instanceof Secret ? 64 : 0;
+    }
+
+    /** The by-Service index of slices, made this builder's own first if a snapshot shares it. */
+    private Map<ObjectKey, List<EndpointSlice>> ownSlicesByService() {
+      if ((owned & 128) == 0) {
+        owned |= 128;
+        slicesByService = new java.util.HashMap<>(slicesByService);
+      }
+      return slicesByService;
     }
 
     /** Notes that {@code before} (or nothing) became {@code after} (or nothing), for the edit's lineage. */
@@ -539,7 +567,7 @@ public final class ClusterSnapshot {
     /** A builder used again after {@link #build} copies what the snapshot it built keeps. */
     private void check() {
       if (built) {
-        copyMaps();
+        owned = 0; // the snapshot built keeps the maps: the next write to one copies it
         touchedServices.clear(); // its lists were made unchangeable by build()
         built = false;
         base = null; // what it builds next is no longer an edit of one snapshot
@@ -555,7 +583,8 @@ public final class ClusterSnapshot {
      */
     public boolean add(HasMetadata object) {
       check();
-      Map<Object, HasMetadata> map = mapOf(object);
+      mapOf(object); // refuses a kind not read before anything is copied
+      Map<Object, HasMetadata> map = ownMapOf(object);
       Object key = keyOf(object);
       if (map.putIfAbsent(key, object) != null) {
         return false;
@@ -570,7 +599,8 @@ public final class ClusterSnapshot {
     /** Adds an object, or replaces the one of the same kind, namespace and name. */
     public Builder put(HasMetadata object) {
       check();
-      HasMetadata before = mapOf(object).put(keyOf(object), object);
+      mapOf(object);
+      HasMetadata before = ownMapOf(object).put(keyOf(object), object);
       if (object instanceof EndpointSlice slice) {
         slices((EndpointSlice) before, slice);
       }
@@ -581,7 +611,8 @@ public final class ClusterSnapshot {
     /** Removes the object of this one's kind, namespace and name, if there is one. */
     public Builder remove(HasMetadata object) {
       check();
-      HasMetadata before = mapOf(object).remove(keyOf(object));
+      mapOf(object);
+      HasMetadata before = ownMapOf(object).remove(keyOf(object));
       if (before instanceof EndpointSlice slice) {
         slices(slice, null);
       }
@@ -597,7 +628,7 @@ public final class ClusterSnapshot {
           List<EndpointSlice> list = changeable(service);
           list.removeIf(s -> s == gone);
           if (list.isEmpty()) {
-            slicesByService.remove(service);
+            ownSlicesByService().remove(service);
           }
         }
       }
@@ -619,7 +650,7 @@ public final class ClusterSnapshot {
       List<EndpointSlice> list = slicesByService.get(service);
       if (touchedServices.add(service) || list == null) {
         list = list == null ? new ArrayList<>(2) : new ArrayList<>(list);
-        slicesByService.put(service, list);
+        ownSlicesByService().put(service, list);
       }
       return list;
     }

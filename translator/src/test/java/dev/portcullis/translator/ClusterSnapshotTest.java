@@ -74,4 +74,51 @@ class ClusterSnapshotTest {
     assertThat(base.with(java.util.List.of(a1, b1, service)).since(base.id()).keys()).as("nothing changed").isEmpty();
     assertThat(next.since(-1)).as("not an edit of that one").isNull();
   }
+
+  @Test
+  void editsShareTheMapsTheyDoNotWriteAndNeverChangeASnapshotBuilt() {
+    var svcA = new ServiceBuilder().withNewMetadata().withNamespace("ns").withName("a").endMetadata().build();
+    var svcB = new ServiceBuilder().withNewMetadata().withNamespace("ns").withName("b").endMetadata().build();
+    var classX = new io.fabric8.kubernetes.api.model.networking.v1.IngressClassBuilder().withNewMetadata()
+        .withName("x").endMetadata().build();
+    var classY = new io.fabric8.kubernetes.api.model.networking.v1.IngressClassBuilder().withNewMetadata()
+        .withName("y").endMetadata().build();
+    EndpointSlice a1 = slice("a-1", "a", "10.0.0.1");
+    ClusterSnapshot base = ClusterSnapshot.builder().addAll(java.util.List.of(svcA, classX, a1)).build();
+
+    // A long chain of edits of one kind: the others stay the base's, and every step reads right.
+    ClusterSnapshot at = base;
+    for (int i = 0; i < 50; i++) {
+      var c = new io.fabric8.kubernetes.api.model.networking.v1.IngressClassBuilder().withNewMetadata()
+          .withName("c" + i).endMetadata().build();
+      at = at.edit().put(c).build();
+    }
+    assertThat(at.ingressClasses()).hasSize(51);
+    assertThat(at.service("ns", "a")).containsSame(svcA);
+    assertThat(at.endpointSlicesOf("ns", "a")).containsExactly(a1);
+    assertThat(base.ingressClasses()).containsExactly(classX);
+    ClusterSnapshot last = at;
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> last.ingressClasses().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+
+    // One builder, built, written again, built again: the first snapshot and the base stay as they were.
+    ClusterSnapshot.Builder builder = base.edit().put(classY);
+    ClusterSnapshot first = builder.build();
+    ClusterSnapshot second = builder.put(svcB).remove(a1).remove(classX).build();
+    assertThat(first.ingressClasses()).containsExactly(classX, classY);
+    assertThat(first.service("ns", "b")).isEmpty();
+    assertThat(first.endpointSlicesOf("ns", "a")).containsExactly(a1);
+    assertThat(second.ingressClasses()).containsExactly(classY);
+    assertThat(second.service("ns", "b")).containsSame(svcB);
+    assertThat(second.endpointSlicesOf("ns", "a")).isEmpty();
+    assertThat(base.size()).isEqualTo(3);
+    assertThat(base.endpointSlicesOf("ns", "a")).containsExactly(a1);
+    assertThat(base.service("ns", "b")).isEmpty();
+
+    // An edit that refuses a kind not read copies nothing and changes nothing.
+    var configMap = new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withName("m").endMetadata()
+        .build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> base.edit().put(configMap))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }
