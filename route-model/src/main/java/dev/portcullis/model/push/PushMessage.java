@@ -200,8 +200,11 @@ public sealed interface PushMessage {
         throw new ModelException("base", "is version " + this.base + " but the last table received is "
             + (base == null ? "none" : "version " + base.version()));
       }
-      RouteTable table = new RouteTable(merged(base.table().virtualHosts(), removedHosts, hosts, VirtualHost::hostname),
-          merged(base.table().clusters(), removedClusters, clusters, Cluster::name), defaultCertificate);
+      // The base table is valid: only what this delta changes needs checking.
+      RouteTable table = RouteTable.edited(base.table(),
+          merged(base.table().virtualHosts(), removedHosts, hosts, VirtualHost::hostname),
+          merged(base.table().clusters(), removedClusters, clusters, Cluster::name), defaultCertificate, hosts,
+          !removedClusters.isEmpty());
       return new Snapshot(version, checksum, table, certificatesChanged ? certificates : base.certificates(),
           credentialsChanged ? credentials : base.credentials());
     }

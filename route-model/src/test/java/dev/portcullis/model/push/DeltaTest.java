@@ -57,4 +57,44 @@ class DeltaTest {
         .containsExactly("h0.test", "h1.test", "h2.test");
     assertThat(RouteTableJson.checksum(made.table())).isEqualTo(second.checksum());
   }
+
+  private static VirtualHost to(String name, String cluster) {
+    return new VirtualHost(name, List.of(new Route("r", RouteMatch.path(PathMatch.prefix("/")),
+        RouteAction.Forward.to(cluster), null, null)), null);
+  }
+
+  private static Cluster cluster(String name) {
+    return new Cluster(name, List.of(), null, 1000, null);
+  }
+
+  private static PushMessage.Delta delta(List<VirtualHost> hosts, List<String> removedHosts, List<Cluster> clusters,
+      List<String> removedClusters) {
+    return new PushMessage.Delta(2, 1, "sha256:x", hosts, removedHosts, clusters, removedClusters, null, false,
+        Map.of(), false, Map.of());
+  }
+
+  @Test
+  void aDeltaIsCheckedAsAWholeTableWouldBe() {
+    RouteTable table = new RouteTable(List.of(to("a.test", "ca"), to("b.test", "cb")),
+        List.of(cluster("ca"), cluster("cb")));
+    PushMessage.Snapshot base = new PushMessage.Snapshot(1, RouteTableJson.checksum(table), table, Map.of(), Map.of());
+
+    // A changed or added host naming a cluster there is not: refused, naming the field.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> delta(List.of(to("b.test", "nope")), List.of(), List.of(),
+        List.of()).applyTo(base)).isInstanceOf(dev.portcullis.model.ModelException.class)
+        .hasMessage("virtualHosts[b.test].routes[r].action.clusters[0].cluster: unknown cluster \"nope\"");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> delta(List.of(to("c.test", "cc")), List.of(), List.of(),
+        List.of()).applyTo(base)).hasMessageContaining("virtualHosts[c.test]").hasMessageContaining("\"cc\"");
+    // A cluster removed that an unchanged host still names: refused too.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> delta(List.of(), List.of(), List.of(), List.of("ca"))
+        .applyTo(base)).hasMessageContaining("virtualHosts[a.test]").hasMessageContaining("\"ca\"");
+
+    // A host and the cluster it names, added together; a cluster removed with the host naming it.
+    RouteTable added = delta(List.of(to("c.test", "cc")), List.of(), List.of(cluster("cc")), List.of()).applyTo(base)
+        .table();
+    assertThat(added).isEqualTo(new RouteTable(List.of(to("a.test", "ca"), to("b.test", "cb"), to("c.test", "cc")),
+        List.of(cluster("ca"), cluster("cb"), cluster("cc"))));
+    RouteTable removed = delta(List.of(), List.of("a.test"), List.of(), List.of("ca")).applyTo(base).table();
+    assertThat(removed).isEqualTo(new RouteTable(List.of(to("b.test", "cb")), List.of(cluster("cb"))));
+  }
 }
