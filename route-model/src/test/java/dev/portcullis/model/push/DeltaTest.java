@@ -97,4 +97,31 @@ class DeltaTest {
     RouteTable removed = delta(List.of(), List.of("a.test"), List.of(), List.of("ca")).applyTo(base).table();
     assertThat(removed).isEqualTo(new RouteTable(List.of(to("b.test", "cb")), List.of(cluster("cb"))));
   }
+
+  @Test
+  void aDeltaBetweenTablesOfTheSameNamesHoldsOnlyWhatChanged() {
+    List<VirtualHost> before = List.of(host("a.test", "/"), host("b.test", "/"), host("c.test", "/"));
+    PushMessage.Snapshot first = snapshot(1, before);
+    // b changed in place; c is another instance of the same content: not a change.
+    PushMessage.Snapshot second = snapshot(2, List.of(before.get(0), host("b.test", "/new"), host("c.test", "/")));
+    PushMessage.Delta delta = PushMessage.Delta.between(first, second);
+    assertThat(delta.hosts()).extracting(VirtualHost::hostname).containsExactly("b.test");
+    assertThat(delta.removedHosts()).isEmpty();
+    assertThat(delta.clusters()).isEmpty();
+    assertThat(delta.applyTo(first).table()).isEqualTo(second.table());
+
+    // As many hosts, but one renamed: the old name goes, the new one comes.
+    PushMessage.Snapshot renamed = snapshot(3, List.of(before.get(0), host("bb.test", "/"), before.get(2)));
+    PushMessage.Delta rename = PushMessage.Delta.between(first, renamed);
+    assertThat(rename.hosts()).extracting(VirtualHost::hostname).containsExactly("bb.test");
+    assertThat(rename.removedHosts()).containsExactly("b.test");
+    assertThat(rename.applyTo(first).table().virtualHosts()).extracting(VirtualHost::hostname)
+        .containsExactly("a.test", "bb.test", "c.test");
+
+    // The same hosts in another order: nothing changed.
+    PushMessage.Snapshot reordered = snapshot(4, List.of(before.get(2), before.get(0), before.get(1)));
+    PushMessage.Delta none = PushMessage.Delta.between(first, reordered);
+    assertThat(none.hosts()).isEmpty();
+    assertThat(none.removedHosts()).isEmpty();
+  }
 }
