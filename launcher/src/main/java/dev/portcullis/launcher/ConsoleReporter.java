@@ -78,22 +78,25 @@ final class ConsoleReporter {
       } else {
         // After the first table, the hosts that changed: with thousands of hosts, the first forty
         // of the table again say nothing about the change.
-        java.util.Set<VirtualHost> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        kept.addAll(before.virtualHosts());
         List<VirtualHost> changedHosts = new ArrayList<>();
-        for (VirtualHost vh : t.virtualHosts()) {
-          if (!kept.contains(vh)) {
-            changedHosts.add(vh);
-          }
-        }
-        java.util.Set<String> changedNames = new java.util.HashSet<>();
-        changedHosts.forEach(vh -> changedNames.add(vh.hostname()));
-        java.util.Set<VirtualHost> now = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        now.addAll(t.virtualHosts());
         int gone = 0;
-        for (VirtualHost vh : before.virtualHosts()) {
-          if (!now.contains(vh) && !changedNames.contains(vh.hostname())) {
-            gone++;
+        if (!inPlace(before.virtualHosts(), t.virtualHosts(), changedHosts)) {
+          changedHosts.clear();
+          java.util.Set<VirtualHost> kept = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+          kept.addAll(before.virtualHosts());
+          for (VirtualHost vh : t.virtualHosts()) {
+            if (!kept.contains(vh)) {
+              changedHosts.add(vh);
+            }
+          }
+          java.util.Set<String> changedNames = new java.util.HashSet<>();
+          changedHosts.forEach(vh -> changedNames.add(vh.hostname()));
+          java.util.Set<VirtualHost> now = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+          now.addAll(t.virtualHosts());
+          for (VirtualHost vh : before.virtualHosts()) {
+            if (!now.contains(vh) && !changedNames.contains(vh.hostname())) {
+              gone++;
+            }
           }
         }
         LOG.info("route table version {}: {} host(s), {} route(s), {} cluster(s); {} host(s) new or changed{}", version,
@@ -137,6 +140,28 @@ final class ConsoleReporter {
   }
 
   /** One line per route of these hosts of the table: {@code host path -> service (n endpoints)}. */
+  /**
+   * When {@code after} has the hosts of {@code before} at the same places, some of them new
+   * instances (the usual edit): adds those to {@code changed} and says true. Two sets of 10,000
+   * hosts are not made for every change printed.
+   */
+  private static boolean inPlace(List<VirtualHost> before, List<VirtualHost> after, List<VirtualHost> changed) {
+    if (before.size() != after.size()) {
+      return false;
+    }
+    for (int i = 0; i < after.size(); i++) {
+      VirtualHost b = before.get(i);
+      VirtualHost a = after.get(i);
+      if (a != b) {
+        if (!a.hostname().equals(b.hostname())) {
+          return false;
+        }
+        changed.add(a);
+      }
+    }
+    return true;
+  }
+
   static List<String> routes(RouteTable table, List<VirtualHost> hosts) {
     if (hosts.isEmpty()) {
       return List.of();

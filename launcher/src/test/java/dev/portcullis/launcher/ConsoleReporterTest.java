@@ -60,6 +60,18 @@ class ConsoleReporterTest {
       assertThat(printed).anySatisfy(l -> assertThat(l).contains("h50.test").contains("/new"));
       assertThat(printed).anySatisfy(l -> assertThat(l).contains("added.test"));
       assertThat(printed).noneSatisfy(l -> assertThat(l).contains("h1.test"));
+      lines.list.clear();
+
+      // Hosts edited in place, none added or gone: those, and no count of hosts gone.
+      List<VirtualHost> edited = new ArrayList<>(next);
+      edited.set(3, host("h3.test", "/three"));
+      edited.set(80, host(edited.get(80).hostname(), "/eighty"));
+      reporter.rebuilt(result(edited), true, 3);
+      List<String> third = lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+      assertThat(third).anySatisfy(l -> assertThat(l).contains("version 3").endsWith("2 host(s) new or changed"));
+      assertThat(third).anySatisfy(l -> assertThat(l).contains("h3.test").contains("/three"));
+      assertThat(third).anySatisfy(l -> assertThat(l).contains("/eighty"));
+      assertThat(third).noneSatisfy(l -> assertThat(l).contains("h50.test"));
     } finally {
       log.detachAppender(lines);
     }
