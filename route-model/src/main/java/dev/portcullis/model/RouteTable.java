@@ -79,8 +79,71 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
         || !inNameOrder(clusters, Cluster::name)) {
       return new RouteTable(virtualHosts, clusters, defaultCertificate);
     }
-    // In strict name order: names are unique. The clusters looked up by name, by bisection.
-    java.util.AbstractMap<String, Cluster> byName = new java.util.AbstractMap<>() {
+    // In strict name order: names are unique.
+    return checkingOnly(virtualHosts, clusters, defaultCertificate, changedHosts, true);
+  }
+
+  /**
+   * A table made anew after a valid one (a translation after the last): when both have the same
+   * host and cluster names at the same places, only the hosts that are other instances than the
+   * previous table's are checked (names are then unique, and every cluster the others name is
+   * still there); otherwise everything is, as by the constructor.
+   */
+  public static RouteTable following(RouteTable previous, List<VirtualHost> virtualHosts, List<Cluster> clusters,
+      TlsRef defaultCertificate) {
+    if (previous == null || virtualHosts == null || clusters == null
+        || previous.virtualHosts.size() != virtualHosts.size() || previous.clusters.size() != clusters.size()) {
+      return new RouteTable(virtualHosts, clusters, defaultCertificate);
+    }
+    List<VirtualHost> changed = new java.util.ArrayList<>();
+    for (int i = 0; i < virtualHosts.size(); i++) {
+      VirtualHost now = virtualHosts.get(i);
+      VirtualHost before = previous.virtualHosts.get(i);
+      if (now != before) {
+        if (now == null || !now.hostname().equals(before.hostname())) {
+          return new RouteTable(virtualHosts, clusters, defaultCertificate);
+        }
+        changed.add(now);
+      }
+    }
+    for (int i = 0; i < clusters.size(); i++) {
+      Cluster now = clusters.get(i);
+      Cluster before = previous.clusters.get(i);
+      if (now != before && (now == null || !now.name().equals(before.name()))) {
+        return new RouteTable(virtualHosts, clusters, defaultCertificate);
+      }
+    }
+    return checkingOnly(virtualHosts, clusters, defaultCertificate, changed, inNameOrder(clusters, Cluster::name));
+  }
+
+  /** The table, its constructor's checks made only for these hosts' cluster references. */
+  private static RouteTable checkingOnly(List<VirtualHost> virtualHosts, List<Cluster> clusters,
+      TlsRef defaultCertificate, List<VirtualHost> changedHosts, boolean clustersInOrder) {
+    if (!changedHosts.isEmpty()) {
+      Map<String, Cluster> byName = clustersInOrder ? bisecting(clusters) : new HashMap<>();
+      if (!clustersInOrder) {
+        clusters.forEach(c -> byName.put(c.name(), c));
+      }
+      for (VirtualHost vh : changedHosts) {
+        for (Route r : vh.routes()) {
+          checkClusters(r, byName, vh, false);
+        }
+        if (vh.fallback() != null) {
+          checkClusters(vh.fallback(), byName, vh, true);
+        }
+      }
+    }
+    EDIT_CHECKED.set(Boolean.TRUE);
+    try {
+      return new RouteTable(virtualHosts, clusters, defaultCertificate);
+    } finally {
+      EDIT_CHECKED.remove();
+    }
+  }
+
+  /** Clusters in strict name order, looked up by name by bisection (only containsKey is asked). */
+  private static Map<String, Cluster> bisecting(List<Cluster> clusters) {
+    return new java.util.AbstractMap<>() {
       @Override
       public boolean containsKey(Object name) {
         int lo = 0;
@@ -105,20 +168,6 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
         throw new UnsupportedOperationException();
       }
     };
-    for (VirtualHost vh : changedHosts) {
-      for (Route r : vh.routes()) {
-        checkClusters(r, byName, vh, false);
-      }
-      if (vh.fallback() != null) {
-        checkClusters(vh.fallback(), byName, vh, true);
-      }
-    }
-    EDIT_CHECKED.set(Boolean.TRUE);
-    try {
-      return new RouteTable(virtualHosts, clusters, defaultCertificate);
-    } finally {
-      EDIT_CHECKED.remove();
-    }
   }
 
   private static <T> boolean inNameOrder(List<T> elements, java.util.function.Function<T, String> name) {

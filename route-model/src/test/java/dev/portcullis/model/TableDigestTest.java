@@ -66,4 +66,46 @@ class TableDigestTest {
       assertThat(digest.memoSize()).isLessThanOrEqualTo(3 * 20 + 64 + 20);
     }
   }
+
+  @Test
+  void aTableFollowingAnotherIsCheckedWhereItDiffers() {
+    List<VirtualHost> hosts = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      hosts.add(host(i, "/"));
+    }
+    RouteTable first = table(hosts);
+    // One host edited in place: fine, and the same content as a table checked whole.
+    List<VirtualHost> edited = new ArrayList<>(hosts);
+    edited.set(2, host(2, "/two"));
+    RouteTable next = RouteTable.following(first, edited, first.clusters(), null);
+    assertThat(next).isEqualTo(new RouteTable(edited, first.clusters()));
+    // The edited host naming a cluster there is not: refused as the constructor refuses it.
+    Route bad = new Route("r2", RouteMatch.path(PathMatch.prefix("/")), RouteAction.Forward.to("nope"), null, null);
+    edited.set(2, new VirtualHost("h2.example.com", List.of(bad), null));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RouteTable.following(first, edited, first.clusters(), null))
+        .isInstanceOf(ModelException.class).hasMessageContaining("virtualHosts[h2.example.com]")
+        .hasMessageContaining("unknown cluster \"nope\"");
+    // A cluster renamed in place that an unchanged host still names: everything is checked.
+    List<Cluster> renamed = new ArrayList<>(first.clusters());
+    renamed.set(1, new Cluster("other", List.of(), BalancerPolicy.ROUND_ROBIN, 1000, null));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RouteTable.following(first, hosts, renamed, null))
+        .isInstanceOf(ModelException.class).hasMessageContaining("unknown cluster \"c1\"");
+    // A host renamed in place into a duplicate: refused too.
+    List<VirtualHost> duplicate = new ArrayList<>(hosts);
+    duplicate.set(3, new VirtualHost("h0.example.com", hosts.get(3).routes(), null));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RouteTable.following(first, duplicate, first.clusters(),
+        null)).isInstanceOf(ModelException.class).hasMessageContaining("duplicate hostname");
+    // Clusters out of name order are looked up all the same.
+    List<Cluster> reversed = new ArrayList<>(first.clusters());
+    java.util.Collections.reverse(reversed);
+    RouteTable unordered = new RouteTable(hosts, reversed);
+    List<VirtualHost> again = new ArrayList<>(hosts);
+    again.set(0, host(0, "/zero"));
+    assertThat(RouteTable.following(unordered, again, reversed, null).virtualHosts().get(0).routes().get(0).match())
+        .isEqualTo(RouteMatch.path(PathMatch.prefix("/zero")));
+    List<VirtualHost> badAgain = new ArrayList<>(hosts);
+    badAgain.set(1, new VirtualHost("h1.example.com", List.of(bad), null));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RouteTable.following(unordered, badAgain, reversed, null))
+        .isInstanceOf(ModelException.class).hasMessageContaining("unknown cluster \"nope\"");
+  }
 }

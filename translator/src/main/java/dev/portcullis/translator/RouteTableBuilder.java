@@ -568,8 +568,13 @@ public final class RouteTableBuilder {
     builtTls = tlsUses.keySet();
     builtCredentials = credentialUses.keySet();
     builtHosts = made;
-    return new RouteTable(vhosts, kept, defaultCertificate);
+    // Most hosts are the last table's instances: only the others need checking.
+    builtTable = RouteTable.following(builtTable, vhosts, kept, defaultCertificate);
+    return builtTable;
   }
+
+  /** The table the last build made. */
+  private RouteTable builtTable;
 
   /** How many built hosts use each cluster, certificate and credential. */
   private final Map<String, int[]> clusterUses = new HashMap<>();

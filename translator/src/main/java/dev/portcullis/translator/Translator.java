@@ -618,7 +618,8 @@ public final class Translator {
       resolutions.put(cluster.name(), new BackendResolver.Resolution(old.namespace(), old.service(), old.port(),
           refreshed, fresh.problems()));
     }
-    RouteTable table = new RouteTable(previous.table().virtualHosts(), clusters, previous.table().defaultCertificate());
+    RouteTable table = RouteTable.following(previous.table(), previous.table().virtualHosts(), clusters,
+        previous.table().defaultCertificate());
     return Optional.of(new TranslationResult(table, previous.status(), resolutions, previous.certificates(),
         previous.credentials(), previous.settingsProblems()));
   }
