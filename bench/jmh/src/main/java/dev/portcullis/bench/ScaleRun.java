@@ -171,7 +171,7 @@ public final class ScaleRun {
     List<Double> live = new ArrayList<>();
     int neverLive = 0;
     long period = 1_000_000_000L / changesPerSecond;
-    long end = System.nanoTime() + (long) (churnSeconds * 1e9); T0 = System.nanoTime();
+    long end = System.nanoTime() + (long) (churnSeconds * 1e9);
     int change = 0;
     long next = System.nanoTime();
     // One watcher sweeps the changes not yet live, one request each per sweep: a change slow to go
@@ -181,7 +181,6 @@ public final class ScaleRun {
     AtomicBoolean writing = new AtomicBoolean(true);
     Thread watcher = new Thread(() -> watch(vertx, port, waiting, results, writing), "scale-watch");
     watcher.start();
-    new Thread(() -> { try { Thread.sleep(12000); } catch (InterruptedException e) { } prof("start,event=cpu,interval=2ms,threads"); }).start();
     java.util.Map<Integer, List<String>> extras = new java.util.HashMap<>();
     while (System.nanoTime() < end) {
       // Spread over the changing half, and so over its files; every change stays (paths accumulate).
@@ -197,7 +196,6 @@ public final class ScaleRun {
         TimeUnit.NANOSECONDS.sleep(sleep);
       }
     }
-    prof("stop,file=/tmp/prof.collapsed,collapsed");
     writing.set(false);
     watcher.join(LIVE_TIMEOUT_MS + 15_000);
     stop.set(true);
@@ -248,16 +246,7 @@ public final class ScaleRun {
   }
 
   /** How long a change may take to go live before it counts as never live. */
-  static final long LIVE_TIMEOUT_MS = 20_000; static volatile long T0;
-  static void prof(String cmd) {
-    try {
-      Class<?> c = Class.forName("one.profiler.AsyncProfiler");
-      Object p = c.getMethod("getInstance", String.class).invoke(null, "/tmp/ap/linux-x64/libasyncProfiler.so");
-      System.err.println("PROF " + c.getMethod("execute", String.class).invoke(p, cmd));
-    } catch (Exception e) {
-      System.err.println("PROF failed " + e);
-    }
-  }
+  static final long LIVE_TIMEOUT_MS = 20_000;
 
   private static void watch(Vertx vertx, int port, java.util.Queue<Object[]> waiting, List<double[]> results,
       AtomicBoolean writing) {
@@ -277,7 +266,7 @@ public final class ScaleRun {
           }
           long now = System.nanoTime();
           if (ok) {
-            results.add(new double[] {ms(now - written)}); System.err.printf("LIVE %.0f %.0f%n", ms(written - T0), ms(now - written));
+            results.add(new double[] {ms(now - written)});
           } else if (now - written > LIVE_TIMEOUT_MS * 1_000_000) {
             results.add(new double[] {-1});
           } else {
