@@ -139,7 +139,6 @@ final class ConsoleReporter {
         ack.version(), ack.reason());
   }
 
-  /** One line per route of these hosts of the table: {@code host path -> service (n endpoints)}. */
   /**
    * When {@code after} has the hosts of {@code before} at the same places, some of them new
    * instances (the usual edit): adds those to {@code changed} and says true. Two sets of 10,000
@@ -162,6 +161,7 @@ final class ConsoleReporter {
     return true;
   }
 
+  /** One line per route of these hosts of the table: {@code host path -> service (n endpoints)}. */
   static List<String> routes(RouteTable table, List<VirtualHost> hosts) {
     if (hosts.isEmpty()) {
       return List.of();

@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * The whole configuration of a data plane: virtual hosts with their routes, and the clusters the
  * routes forward to. A table that exists is valid: every check, including cross-references,
- * runs in the constructor and fails with a {@link ModelException} naming the field.
+ * runs in the constructor and fails with a {@link ModelException} naming the field. A table made
+ * from a valid one by a few changes ({@link #edited}, {@link #following}) is checked only where
+ * it differs from that one, with the same errors.
  *
  * @param defaultCertificate the certificate for TLS clients that name no host with one of its own
  *                           (a configured Secret, by fingerprint), or null: the data plane's own
@@ -15,7 +17,10 @@ import java.util.Map;
 @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
 public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters, TlsRef defaultCertificate) {
 
-  /** Set while {@link #edited} constructs a table it has checked (declared before EMPTY, which the constructor makes). */
+  /**
+   * Set while {@link #edited} or {@link #following} constructs a table it has checked (declared
+   * before EMPTY, which the constructor makes).
+   */
   private static final ThreadLocal<Boolean> EDIT_CHECKED = new ThreadLocal<>();
 
   public static final RouteTable EMPTY = new RouteTable(List.of(), List.of());
@@ -30,7 +35,7 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
     }
     virtualHosts = Checks.list(virtualHosts, "virtualHosts");
     clusters = Checks.list(clusters, "clusters");
-    if (EDIT_CHECKED.get() == null) { // else edited() checked what differs from a valid table
+    if (EDIT_CHECKED.get() == null) { // else what differs from a valid table was checked
       checkAll(virtualHosts, clusters);
     }
   }

@@ -468,6 +468,7 @@ public final class ClusterSnapshot {
 
     /** The map of the object's kind, made this builder's own first (a copy) if a snapshot shares it. */
     private Map<Object, HasMetadata> ownMapOf(HasMetadata object) {
+      mapOf(object); // refuses a kind not read before anything is copied
       int bit = kindBit(object);
       if ((owned & bit) == 0) {
         owned |= bit;
@@ -484,10 +485,11 @@ public final class ClusterSnapshot {
       return mapOf(object);
     }
 
+    /** The bit of a kind {@link #mapOf} accepted. */
     private static int kindBit(HasMetadata object) {
       return object instanceof Ingress ? 1 : object instanceof IngressClass ? 2 : object instanceof Service ? 4
           : object instanceof EndpointSlice ? 8 : object instanceof Endpoints ? 16 : object instanceof ProxyRoute ? 32
-          : object instanceof Secret ? 64 : 0;
+          : 64;
     }
 
     /** The by-Service index of slices, made this builder's own first if a snapshot shares it. */
@@ -583,7 +585,6 @@ public final class ClusterSnapshot {
      */
     public boolean add(HasMetadata object) {
       check();
-      mapOf(object); // refuses a kind not read before anything is copied
       Map<Object, HasMetadata> map = ownMapOf(object);
       Object key = keyOf(object);
       if (map.putIfAbsent(key, object) != null) {
@@ -599,7 +600,6 @@ public final class ClusterSnapshot {
     /** Adds an object, or replaces the one of the same kind, namespace and name. */
     public Builder put(HasMetadata object) {
       check();
-      mapOf(object);
       HasMetadata before = ownMapOf(object).put(keyOf(object), object);
       if (object instanceof EndpointSlice slice) {
         slices((EndpointSlice) before, slice);
@@ -611,7 +611,6 @@ public final class ClusterSnapshot {
     /** Removes the object of this one's kind, namespace and name, if there is one. */
     public Builder remove(HasMetadata object) {
       check();
-      mapOf(object);
       HasMetadata before = ownMapOf(object).remove(keyOf(object));
       if (before instanceof EndpointSlice slice) {
         slices(slice, null);
