@@ -41,30 +41,85 @@ class TableDigestTest {
     TableDigest digest = new TableDigest();
     RouteTable a = table(hosts);
     String first = digest.checksum(a);
-    assertThat(digest.memoSize()).isEqualTo(20);
-    // The data plane's copy: the same content in other instances, the same checksum.
+    assertThat(digest.digested()).isEqualTo(20);
+    // The data plane's copy: the same content in other instances, the same checksum, a lineage of its own.
     RouteTable b = parsed(a);
     assertThat(digest.checksum(b)).isEqualTo(first);
-    assertThat(digest.memoSize()).isEqualTo(40);
+    assertThat(digest.digested()).isEqualTo(40);
+    assertThat(digest.lineages()).isEqualTo(2);
 
     // The rebuild loop makes five tables, each one host different, before the data plane's next.
     for (int n = 0; n < 5; n++) {
       a = withHost(a, n, "/v" + n);
       assertThat(digest.checksum(a)).isEqualTo(new TableDigest().checksum(a));
-      assertThat(digest.memoSize()).as("only the new host is digested").isEqualTo(41 + n);
+      assertThat(digest.digested()).as("only the new host is digested").isEqualTo(41 + n);
     }
     // The data plane's next table, built on its last one: its parts are still known.
     RouteTable b2 = withHost(b, 0, "/v0");
     assertThat(digest.checksum(b2)).isEqualTo(new TableDigest().checksum(b2)).isNotEqualTo(first);
-    assertThat(digest.memoSize()).isEqualTo(46);
+    assertThat(digest.digested()).isEqualTo(46);
     assertThat(digest.checksum(b2)).isSameAs(digest.checksum(b2));
+    assertThat(digest.lineages()).isEqualTo(2);
 
-    // Tables of new instances each time: the memo keeps recent ones only.
+    // Tables of new instances each time: a few lineages are kept, not all.
     for (int n = 0; n < 50; n++) {
       RouteTable fresh = parsed(a);
       assertThat(digest.checksum(fresh)).isEqualTo(digest.checksum(a));
-      assertThat(digest.memoSize()).isLessThanOrEqualTo(3 * 20 + 64 + 20);
+      assertThat(digest.lineages()).isLessThanOrEqualTo(TableDigest.LINEAGES);
     }
+    // A lineage no new table follows is let go after a while.
+    RouteTable c = parsed(a);
+    digest.checksum(c);
+    for (int n = 0; n < TableDigest.KEEP + 1; n++) {
+      c = withHost(c, n % 10, "/c" + n);
+      digest.checksum(c);
+    }
+    assertThat(digest.lineages()).isEqualTo(1);
+  }
+
+  @Test
+  void hostsAndClustersAddedRemovedOrOutOfOrderCostOnlyThemselves() {
+    List<VirtualHost> hosts = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      hosts.add(host(i, "/"));
+    }
+    RouteTable base = table(hosts);
+    TableDigest digest = new TableDigest();
+    digest.checksum(base);
+    long before = digest.digested();
+
+    // Two hosts (and their clusters) added, among them the first in name order, and one removed.
+    List<VirtualHost> more = new ArrayList<>(base.virtualHosts());
+    List<Cluster> clusters = new ArrayList<>(base.clusters());
+    more.remove(50);
+    clusters.remove(50);
+    more.add(host(100, "/"));
+    more.add(new VirtualHost("a.example.com", List.of(new Route("ra", RouteMatch.path(PathMatch.prefix("/")),
+        RouteAction.Forward.to("c0"), null, null)), null));
+    clusters.add(new Cluster("c100", List.of(new Endpoint("10.0.1.1", 80)), BalancerPolicy.ROUND_ROBIN, 1000, null));
+    more.sort(java.util.Comparator.comparing(VirtualHost::hostname));
+    clusters.sort(java.util.Comparator.comparing(Cluster::name));
+    RouteTable edited = new RouteTable(more, clusters);
+    String editedSum = digest.checksum(edited);
+    assertThat(editedSum).isEqualTo(new TableDigest().checksum(edited));
+    assertThat(digest.digested() - before).as("the new hosts and cluster only").isEqualTo(3);
+
+    // The same table in another order: the same checksum, nothing digested again.
+    before = digest.digested();
+    List<VirtualHost> shuffled = new ArrayList<>(more);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+    List<Cluster> reversed = new ArrayList<>(clusters);
+    java.util.Collections.reverse(reversed);
+    RouteTable unordered = new RouteTable(shuffled, reversed);
+    assertThat(digest.checksum(unordered)).isEqualTo(editedSum);
+    assertThat(digest.digested()).isEqualTo(before);
+
+    // A host of the same name but other content is digested anew, and changes the checksum.
+    List<VirtualHost> changed = new ArrayList<>(more);
+    changed.set(10, new VirtualHost(more.get(10).hostname(), host(0, "/changed").routes(), null));
+    RouteTable next = new RouteTable(changed, clusters);
+    assertThat(digest.checksum(next)).isEqualTo(new TableDigest().checksum(next)).isNotEqualTo(editedSum);
+    assertThat(digest.digested()).isEqualTo(before + 1);
   }
 
   @Test
