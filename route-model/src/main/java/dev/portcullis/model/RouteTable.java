@@ -146,26 +146,31 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
     }
   }
 
+  /** Where the element of this name is in a list in name order (by bisection), or -1. */
+  static <T> int indexByName(List<T> sorted, String name, java.util.function.Function<T, String> nameOf) {
+    int lo = 0;
+    int hi = sorted.size() - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = nameOf.apply(sorted.get(mid)).compareTo(name);
+      if (c == 0) {
+        return mid;
+      }
+      if (c < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return -1;
+  }
+
   /** Clusters in strict name order, looked up by name by bisection (only containsKey is asked). */
   private static Map<String, Cluster> bisecting(List<Cluster> clusters) {
     return new java.util.AbstractMap<>() {
       @Override
       public boolean containsKey(Object name) {
-        int lo = 0;
-        int hi = clusters.size() - 1;
-        while (lo <= hi) {
-          int mid = (lo + hi) >>> 1;
-          int c = clusters.get(mid).name().compareTo((String) name);
-          if (c == 0) {
-            return true;
-          }
-          if (c < 0) {
-            lo = mid + 1;
-          } else {
-            hi = mid - 1;
-          }
-        }
-        return false;
+        return indexByName(clusters, (String) name, Cluster::name) >= 0;
       }
 
       @Override

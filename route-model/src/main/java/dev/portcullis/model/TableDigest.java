@@ -132,7 +132,7 @@ final class TableDigest {
     int shared = 0;
     for (int p = 0; p < probes; p++) {
       T e = elements.get((int) ((long) p * elements.size() / probes));
-      int at = find(known, name.apply(e), name);
+      int at = RouteTable.indexByName(known, name.apply(e), name);
       if (at >= 0 && known.get(at) == e) {
         shared++;
       }
@@ -197,25 +197,6 @@ final class TableDigest {
       }
     }
     return out;
-  }
-
-  /** Where the element of this name is in a list in name order, or -1. */
-  private static <T> int find(List<T> sorted, String name, Function<T, String> nameOf) {
-    int lo = 0;
-    int hi = sorted.size() - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      int c = nameOf.apply(sorted.get(mid)).compareTo(name);
-      if (c == 0) {
-        return mid;
-      }
-      if (c < 0) {
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return -1;
   }
 
   static MessageDigest sha256() {
