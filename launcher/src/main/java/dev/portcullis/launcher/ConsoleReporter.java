@@ -16,7 +16,6 @@ import dev.portcullis.translator.status.Problem;
 import dev.portcullis.translator.status.Severity;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,20 +165,19 @@ final class ConsoleReporter {
     if (hosts.isEmpty()) {
       return List.of();
     }
-    Map<String, Cluster> clusters = table.clusters().stream().collect(Collectors.toMap(Cluster::name, c -> c));
     List<String> lines = new ArrayList<>();
     int more = 0; // counted, not formatted: a table of 50,000 routes prints the first few
     for (VirtualHost vh : hosts) {
       for (Route r : vh.routes()) {
         if (lines.size() < MAX_ROUTE_LINES) {
-          lines.add(line(vh.hostname(), describe(r.match()), r, clusters));
+          lines.add(line(vh.hostname(), describe(r.match()), r, table));
         } else {
           more++;
         }
       }
       if (vh.fallback() != null) {
         if (lines.size() < MAX_ROUTE_LINES) {
-          lines.add(line(vh.hostname(), "(anything else)", vh.fallback(), clusters));
+          lines.add(line(vh.hostname(), "(anything else)", vh.fallback(), table));
         } else {
           more++;
         }
@@ -207,7 +205,7 @@ final class ConsoleReporter {
     return sb.toString();
   }
 
-  private static String line(String host, String path, Route r, Map<String, Cluster> clusters) {
+  private static String line(String host, String path, Route r, RouteTable table) {
     String target;
     if (r.action() instanceof RouteAction.DirectResponse d) {
       target = "answers " + d.status();
@@ -215,7 +213,7 @@ final class ConsoleReporter {
       target = "redirects (" + redirect.statusCode() + ")";
     } else {
       target = ((RouteAction.Forward) r.action()).clusters().stream().map(w -> {
-        Cluster c = clusters.get(w.cluster());
+        Cluster c = table.cluster(w.cluster());
         String svc = c.source() == null ? c.name() : c.source().namespace() + "/" + c.source().name();
         int n = c.endpoints().size();
         return svc + " (" + (n == 0 ? "no endpoints: 503" : n + " endpoint" + (n == 1 ? "" : "s")) + ")";

@@ -80,8 +80,17 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
    */
   public static RouteTable edited(RouteTable base, List<VirtualHost> virtualHosts, List<Cluster> clusters,
       TlsRef defaultCertificate, List<VirtualHost> changedHosts, boolean clustersGone) {
-    if (base == null || clustersGone || !inNameOrder(virtualHosts, VirtualHost::hostname)
-        || !inNameOrder(clusters, Cluster::name)) {
+    return edited(base, virtualHosts, clusters, defaultCertificate, changedHosts, clustersGone, false);
+  }
+
+  /**
+   * {@link #edited(RouteTable, List, List, TlsRef, List, boolean)}, told whether the caller made
+   * the host and cluster lists in strict name order (then they are not walked to find out).
+   */
+  public static RouteTable edited(RouteTable base, List<VirtualHost> virtualHosts, List<Cluster> clusters,
+      TlsRef defaultCertificate, List<VirtualHost> changedHosts, boolean clustersGone, boolean inNameOrder) {
+    if (base == null || clustersGone || !(inNameOrder || (inNameOrder(virtualHosts, VirtualHost::hostname)
+        && inNameOrder(clusters, Cluster::name)))) {
       return new RouteTable(virtualHosts, clusters, defaultCertificate);
     }
     // In strict name order: names are unique.
@@ -96,6 +105,15 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
    */
   public static RouteTable following(RouteTable previous, List<VirtualHost> virtualHosts, List<Cluster> clusters,
       TlsRef defaultCertificate) {
+    return following(previous, virtualHosts, clusters, defaultCertificate, false);
+  }
+
+  /**
+   * {@link #following(RouteTable, List, List, TlsRef)}, told whether the caller made the clusters
+   * in strict name order (then they are not walked to find out).
+   */
+  public static RouteTable following(RouteTable previous, List<VirtualHost> virtualHosts, List<Cluster> clusters,
+      TlsRef defaultCertificate, boolean clustersInNameOrder) {
     if (previous == null || virtualHosts == null || clusters == null
         || previous.virtualHosts.size() != virtualHosts.size() || previous.clusters.size() != clusters.size()) {
       return new RouteTable(virtualHosts, clusters, defaultCertificate);
@@ -118,7 +136,8 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
         return new RouteTable(virtualHosts, clusters, defaultCertificate);
       }
     }
-    return checkingOnly(virtualHosts, clusters, defaultCertificate, changed, inNameOrder(clusters, Cluster::name));
+    return checkingOnly(virtualHosts, clusters, defaultCertificate, changed,
+        clustersInNameOrder || inNameOrder(clusters, Cluster::name));
   }
 
   /** The table, its constructor's checks made only for these hosts' cluster references. */
@@ -146,8 +165,29 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
     }
   }
 
-  /** Where the element of this name is in a list in name order (by bisection), or -1. */
-  static <T> int indexByName(List<T> sorted, String name, java.util.function.Function<T, String> nameOf) {
+  /**
+   * The cluster of this name, or null: found by bisection (tables are sent and built in name
+   * order), else by a walk. A bisection that finds a name has found the one cluster of that name,
+   * whatever the order.
+   */
+  public Cluster cluster(String name) {
+    int at = indexByName(clusters, name, Cluster::name);
+    if (at >= 0) {
+      return clusters.get(at);
+    }
+    for (Cluster c : clusters) {
+      if (c.name().equals(name)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Where the element of this name is in a list in name order (by bisection), or -1. In a list not
+   * in name order it may miss an element, but an index it returns holds that name.
+   */
+  public static <T> int indexByName(List<T> sorted, String name, java.util.function.Function<T, String> nameOf) {
     int lo = 0;
     int hi = sorted.size() - 1;
     while (lo <= hi) {
@@ -178,6 +218,11 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
         throw new UnsupportedOperationException();
       }
     };
+  }
+
+  /** Whether the table's hosts and its clusters are each in strict name order (as tables are sent). */
+  public static boolean inNameOrder(RouteTable table) {
+    return inNameOrder(table.virtualHosts(), VirtualHost::hostname) && inNameOrder(table.clusters(), Cluster::name);
   }
 
   private static <T> boolean inNameOrder(List<T> elements, java.util.function.Function<T, String> name) {

@@ -174,6 +174,13 @@ public final class ClusterSnapshot {
     proxyRoutes.values().forEach(action);
   }
 
+  /** Whether this very Ingress or ProxyRoute instance is one of this snapshot's. */
+  boolean holds(HasMetadata object) {
+    ObjectKey key = new ObjectKey(object.getMetadata().getNamespace(), object.getMetadata().getName());
+    Object held = object instanceof Ingress ? ingresses.get(key) : object instanceof ProxyRoute ? proxyRoutes.get(key) : null;
+    return held == object;
+  }
+
   public Collection<IngressClass> ingressClasses() {
     return Collections.unmodifiableCollection(ingressClasses.values());
   }

@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The one builder every processor adds to. It owns conflict detection: the first claim on a
@@ -62,9 +61,6 @@ public final class RouteTableBuilder {
   /** The object whose calls are being made (set by {@link #begin(Object)}), and the order objects take precedence in. */
   private Object current;
   private Comparator<Object> precedence = (a, b) -> 0;
-  private Set<String> built = Set.of();
-  private Set<String> builtTls = Set.of();
-  private Set<String> builtCredentials = Set.of();
   /**
    * The hosts and the order of names of the last build: this builder's, or before its first one,
    * the earlier builder's, whose hosts are reused where their claims are the same routes.
@@ -82,6 +78,8 @@ public final class RouteTableBuilder {
   private final class Shared<V> {
     final Map<String, V> effective = new HashMap<>();
     private final Map<String, List<Object[]>> by = new HashMap<>();
+    /** The names whose effective value was set or taken since the last build. */
+    final Set<String> changed = new HashSet<>();
 
     void add(String key, V value) {
       Object owner = current;
@@ -99,6 +97,7 @@ public final class RouteTableBuilder {
       @SuppressWarnings("unchecked")
       V first = (V) list.get(0)[1];
       effective.put(key, first);
+      changed.add(key);
       undo(() -> remove(key, owner));
     }
 
@@ -115,6 +114,7 @@ public final class RouteTableBuilder {
         V first = (V) list.get(0)[1];
         effective.put(key, first);
       }
+      changed.add(key);
     }
   }
 
@@ -455,53 +455,51 @@ public final class RouteTableBuilder {
     credentials.add(key, credential);
   }
 
-  /** The credentials the routes of the last {@link #build} use. */
+  /** The credentials the routes of the last {@link #build} use (an immutable map). */
   public Map<String, Credential> credentials() {
-    Map<String, Credential> used = new TreeMap<>();
-    builtCredentials.forEach(k -> {
-      Credential c = credentials.effective.get(k);
-      if (c != null) {
-        used.put(k, c);
-      }
-    });
-    return used;
+    return usedCredentials.view;
   }
 
-  /** The certificates the hosts of the last {@link #build} use. */
+  /** The certificates the hosts of the last {@link #build} use, the default one included (an immutable map). */
   public Map<String, Certificate> certificates() {
-    Map<String, Certificate> used = new TreeMap<>();
-    if (defaultCertificate != null) {
-      used.put(Certificate.DEFAULT, defaultCertificateMaterial);
+    Map<String, Certificate> used = usedCertificates.view;
+    if (defaultCertificate == null) {
+      return used;
     }
-    builtTls.forEach(k -> {
-      Certificate c = certificates.effective.get(k);
-      if (c != null) {
-        used.put(k, c);
-      }
-    });
-    return used;
+    if (certificatesFrom != used || certificatesDefault != defaultCertificateMaterial) {
+      Map<String, Certificate> all = new HashMap<>(used);
+      all.put(Certificate.DEFAULT, defaultCertificateMaterial);
+      certificatesWithDefault = Map.copyOf(all);
+      certificatesFrom = used;
+      certificatesDefault = defaultCertificateMaterial;
+    }
+    return certificatesWithDefault;
   }
 
-  /** How the clusters in the last {@link #build} were resolved. */
+  /** {@link #certificates()} with the default certificate, and what it was made from. */
+  private Map<String, Certificate> certificatesWithDefault;
+  private Map<String, Certificate> certificatesFrom;
+  private Certificate certificatesDefault;
+
+  /** How the clusters in the last {@link #build} were resolved (an immutable map). */
   public Map<String, BackendResolver.Resolution> resolutions() {
-    Map<String, BackendResolver.Resolution> used = new HashMap<>();
-    resolutions.effective.forEach((k, v) -> {
-      if (built.contains(k)) {
-        used.put(k, v);
-      }
-    });
-    return java.util.Collections.unmodifiableMap(used);
+    return usedResolutions.view;
   }
 
   /**
    * Builds the table: hosts without a fallback of their own get the global one, the catch-all
    * host exists when a rule or the global fallback needs it, and clusters no route uses are pruned.
+   * After an earlier build of this builder, only the hosts claimed on since, and the clusters,
+   * certificates and credentials whose values or uses moved, are looked at: with 10,000 hosts, a
+   * change of one costs about that one (and a copy of two lists), not a pass over every name.
    */
   public RouteTable build() {
     Route global = globalFallback == null ? null : globalFallback.route();
     Map<String, BuiltHost> made;
     List<String> names;
-    if (!builtHere || global != builtGlobal) {
+    List<VirtualHost> vhosts = null;
+    boolean incremental = builtHere && global == builtGlobal && builtTable != null;
+    if (!incremental) {
       // Every host (a new builder, or the global fallback, which hosts without their own use, moved).
       clusterUses.clear();
       tlsUses.clear();
@@ -523,6 +521,7 @@ public final class RouteTableBuilder {
       // The same builder as the last build: only the hosts claimed on or cleared since can differ.
       made = builtHosts;
       boolean namesChanged = false;
+      List<BuiltHost> replaced = new ArrayList<>();
       for (String name : touched) {
         BuiltHost old = made.get(name);
         boolean exists = hosts.containsKey(name) || (name.equals(VirtualHost.CATCH_ALL) && globalFallback != null);
@@ -538,39 +537,87 @@ public final class RouteTableBuilder {
         if (b != null) {
           count(b, 1);
           made.put(name, b);
+          replaced.add(b);
         } else {
           made.remove(name);
           namesChanged = true;
         }
       }
       names = namesChanged ? inPreviousOrder(made.keySet(), builtHostOrder) : builtHostOrder;
+      if (!namesChanged) {
+        // The same names in the same places: the last table's hosts with the replaced ones set.
+        vhosts = builtTable.virtualHosts();
+        if (!replaced.isEmpty()) {
+          vhosts = new ArrayList<>(vhosts);
+          for (BuiltHost b : replaced) {
+            vhosts.set(java.util.Collections.binarySearch(names, b.host().hostname()), b.host());
+          }
+        }
+      }
     }
     touched.clear();
     builtHere = true;
     builtGlobal = global;
-    List<VirtualHost> vhosts = new ArrayList<>(names.size());
-    for (String name : names) {
-      vhosts.add(made.get(name).host());
-    }
-    // Clusters no host uses are left out.
-    Set<String> present = new HashSet<>();
-    for (String name : clusterUses.keySet()) {
-      if (clusters.effective.containsKey(name)) {
-        present.add(name);
+    if (vhosts == null) {
+      vhosts = new ArrayList<>(names.size());
+      for (String name : names) {
+        vhosts.add(made.get(name).host());
       }
     }
-    List<String> clusterOrder = inPreviousOrder(present, builtClusterOrder);
-    List<Cluster> kept = new ArrayList<>(clusterOrder.size());
-    clusterOrder.forEach(n -> kept.add(clusters.effective.get(n)));
+    // Clusters no host uses are left out.
+    List<Cluster> kept = incremental ? clustersEdited() : null;
+    List<String> clusterOrder = builtClusterOrder;
+    if (kept == null) {
+      Set<String> present = new HashSet<>();
+      for (String name : clusterUses.keySet()) {
+        if (clusters.effective.containsKey(name)) {
+          present.add(name);
+        }
+      }
+      clusterOrder = inPreviousOrder(present, builtClusterOrder);
+      kept = new ArrayList<>(clusterOrder.size());
+      for (String n : clusterOrder) {
+        kept.add(clusters.effective.get(n));
+      }
+    }
+    clusters.changed.clear();
+    usedResolutions.refresh(!incremental);
+    usedCertificates.refresh(!incremental);
+    usedCredentials.refresh(!incremental);
     builtHostOrder = names;
     builtClusterOrder = clusterOrder;
-    built = clusterUses.keySet();
-    builtTls = tlsUses.keySet();
-    builtCredentials = credentialUses.keySet();
     builtHosts = made;
     // Most hosts are the last table's instances: only the others need checking.
-    builtTable = RouteTable.following(builtTable, vhosts, kept, defaultCertificate);
+    // (Clusters are in the order of their names: inPreviousOrder sorts them so.)
+    builtTable = RouteTable.following(builtTable, vhosts, kept, defaultCertificate, true);
     return builtTable;
+  }
+
+  /**
+   * The last table's clusters with those whose value changed since set in their places, or null
+   * when a cluster came into use or went out of it (the list is then made again).
+   */
+  private List<Cluster> clustersEdited() {
+    List<Cluster> previous = builtTable.clusters();
+    List<Cluster> edited = previous;
+    for (Set<String> names : List.of(usedResolutions.crossed, clusters.changed)) {
+      for (String name : names) {
+        Cluster now = clusterUses.containsKey(name) ? clusters.effective.get(name) : null;
+        int at = java.util.Collections.binarySearch(builtClusterOrder, name);
+        if ((now != null) != (at >= 0)) {
+          return null;
+        }
+        // An object processed again resolves its clusters again: an equal one keeps the last
+        // instance, so that what follows (checksum, delta, the data plane's runtimes) sees no change.
+        if (now != null && now != edited.get(at) && !now.equals(edited.get(at))) {
+          if (edited == previous) {
+            edited = new ArrayList<>(previous);
+          }
+          edited.set(at, now);
+        }
+      }
+    }
+    return edited;
   }
 
   /** The table the last build made. */
@@ -580,11 +627,60 @@ public final class RouteTableBuilder {
   private final Map<String, int[]> clusterUses = new HashMap<>();
   private final Map<String, int[]> tlsUses = new HashMap<>();
   private final Map<String, int[]> credentialUses = new HashMap<>();
+  /** What the built hosts use of each kind of shared name, as handed out. */
+  private final Used<BackendResolver.Resolution> usedResolutions = new Used<>(resolutions, clusterUses);
+  private final Used<Certificate> usedCertificates = new Used<>(certificates, tlsUses);
+  private final Used<Credential> usedCredentials = new Used<>(credentials, credentialUses);
   /** Hosts claimed on, or cleared, since the last build. */
   private final Set<String> touched = new HashSet<>();
   /** Whether this builder built before, and with which global fallback. */
   private boolean builtHere;
   private Route builtGlobal;
+
+  /**
+   * The values of one kind of shared name that built hosts use (by their use counts), kept from
+   * build to build: each build looks only at the names whose value or use moved, and makes the
+   * immutable map it hands out again only when one of them changed value.
+   */
+  private final class Used<V> {
+    final Shared<V> source;
+    final Map<String, int[]> uses;
+    /** Names whose use count went from zero or to zero since the last build. */
+    final Set<String> crossed = new HashSet<>();
+    private final Map<String, V> values = new HashMap<>();
+    Map<String, V> view = Map.of();
+
+    Used(Shared<V> source, Map<String, int[]> uses) {
+      this.source = source;
+      this.uses = uses;
+    }
+
+    void refresh(boolean all) {
+      boolean moved = all;
+      if (all) {
+        values.clear();
+        uses.keySet().forEach(k -> {
+          V v = source.effective.get(k);
+          if (v != null) {
+            values.put(k, v);
+          }
+        });
+      } else {
+        for (Set<String> names : List.of(crossed, source.changed)) {
+          for (String k : names) {
+            V v = uses.containsKey(k) ? source.effective.get(k) : null;
+            V before = v == null ? values.remove(k) : values.put(k, v);
+            moved |= !java.util.Objects.equals(before, v);
+          }
+        }
+      }
+      crossed.clear();
+      source.changed.clear();
+      if (moved) {
+        view = Map.copyOf(values);
+      }
+    }
+  }
 
   /** A host as its claims stand, {@code before} itself if that was built from the same claims. */
   private BuiltHost built(String name, BuiltHost before) {
@@ -600,18 +696,25 @@ public final class RouteTableBuilder {
   }
 
   private void count(BuiltHost b, int delta) {
-    b.clusters().forEach(c -> count(clusterUses, c, delta));
-    b.credentials().forEach(c -> count(credentialUses, c, delta));
+    b.clusters().forEach(c -> count(usedResolutions, c, delta));
+    b.credentials().forEach(c -> count(usedCredentials, c, delta));
     if (b.tls() != null && b.tls().fingerprint() != null) {
-      count(tlsUses, b.tls().certificateKey(), delta);
+      count(usedCertificates, b.tls().certificateKey(), delta);
     }
   }
 
-  private static void count(Map<String, int[]> uses, String key, int delta) {
-    int[] n = uses.computeIfAbsent(key, k -> new int[1]);
+  /** Counts a use of a name up or down, noting when it goes from zero or to zero. */
+  private static void count(Used<?> used, String key, int delta) {
+    int[] n = used.uses.get(key);
+    if (n == null) {
+      n = new int[1];
+      used.uses.put(key, n);
+      used.crossed.add(key);
+    }
     n[0] += delta;
     if (n[0] <= 0) {
-      uses.remove(key);
+      used.uses.remove(key);
+      used.crossed.add(key);
     }
   }
 

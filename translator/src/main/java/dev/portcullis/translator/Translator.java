@@ -171,10 +171,10 @@ public final class Translator {
    * needs a full translation: an ingress-nginx canary appeared.
    */
   private TranslationResult onlyChanged(ClusterSnapshot snapshot) {
-    List<HasMetadata> ordered = inPrecedence(snapshot);
+    ClusterSnapshot.Changes diff = snapshot.since(lastSnapshot);
+    List<HasMetadata> ordered = diff != null ? inPrecedence(snapshot, diff) : inPrecedence(snapshot);
     List<HasMetadata> changed = new ArrayList<>();
     List<HasMetadata> removed = new ArrayList<>();
-    ClusterSnapshot.Changes diff = snapshot.since(lastSnapshot);
     followedEdits = diff != null;
     if (diff != null) {
       // An edit of the snapshot translated last: what changed is what it says changed, and the
@@ -302,7 +302,7 @@ public final class Translator {
       }
     }
     reused = ordered.size() - fresh.size();
-    return finish(builder, pass.tls, statusesAfter(removed, applied));
+    return finish(builder, pass.tls, StatusReport.sorted(statusesAfter(removed, applied)));
   }
 
   /** What is applied of an object now: its memo of this pass, else of the last translation (null for a new one). */
@@ -322,6 +322,23 @@ public final class Translator {
     Set<ObjectRef> gone = new java.util.HashSet<>();
     removed.forEach(o -> gone.add(ObjectRef.of(o)));
     gone.removeAll(redone.keySet());
+    if (gone.isEmpty()) {
+      // The usual change: every object offered again was there before. Its status goes in its
+      // place, found by bisection: the others' are not hashed or compared.
+      List<ObjectStatus> placed = new ArrayList<>(lastStatuses);
+      boolean everyOne = true;
+      for (ObjectStatus st : redone.values()) {
+        int at = java.util.Collections.binarySearch(lastStatuses, st, BY_OBJECT);
+        if (at < 0) {
+          everyOne = false;
+          break;
+        }
+        placed.set(at, st);
+      }
+      if (everyOne) {
+        return placed;
+      }
+    }
     List<ObjectStatus> kept = new ArrayList<>(lastStatuses.size() + redone.size());
     for (ObjectStatus st : lastStatuses) {
       if (gone.contains(st.object())) {
@@ -334,7 +351,7 @@ public final class Translator {
       return kept;
     }
     List<ObjectStatus> added = new ArrayList<>(redone.values());
-    added.sort((a, b) -> a.object().compareTo(b.object()));
+    added.sort(BY_OBJECT);
     List<ObjectStatus> out = new ArrayList<>(kept.size() + added.size());
     int i = 0;
     for (ObjectStatus a : added) {
@@ -348,6 +365,8 @@ public final class Translator {
     }
     return out;
   }
+
+  private static final Comparator<ObjectStatus> BY_OBJECT = (a, b) -> a.object().compareTo(b.object());
 
   /** The last translation's statuses, as its report has them (sorted by object). */
   private List<ObjectStatus> lastStatuses = List.of();
@@ -500,6 +519,42 @@ public final class Translator {
     return ordered;
   }
 
+  /**
+   * {@link #inPrecedence(ClusterSnapshot)} for an edit of the snapshot translated last: the last
+   * order with the objects the edits took out removed and those they put in placed, each found by
+   * bisection; the objects the edits left alone are not visited.
+   */
+  private List<HasMetadata> inPrecedence(ClusterSnapshot snapshot, ClusterSnapshot.Changes diff) {
+    Map<HasMetadata, java.time.Instant> times = created;
+    Comparator<HasMetadata> order = byCreation(times);
+    List<HasMetadata> ordered = new ArrayList<>(lastOrder);
+    // What the edits took out, then what they put in that is still there (an object may have come
+    // and gone again, or come back).
+    Set<HasMetadata> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (List<HasMetadata> objects : List.of(diff.removed(), diff.added())) {
+      for (HasMetadata o : objects) {
+        if (seen.add(o) && times.containsKey(o) && !snapshot.holds(o)) {
+          int at = java.util.Collections.binarySearch(ordered, o, order);
+          if (at < 0 || ordered.get(at) != o) {
+            return inPrecedence(snapshot); // not where the order says: start from the snapshot
+          }
+          ordered.remove(at);
+          times.remove(o);
+        }
+      }
+    }
+    seen.clear();
+    for (HasMetadata o : diff.added()) {
+      if (seen.add(o) && !times.containsKey(o) && snapshot.holds(o)) {
+        times.put(o, IngressProcessor.creation(o.getMetadata().getCreationTimestamp()));
+        int at = java.util.Collections.binarySearch(ordered, o, order);
+        ordered.add(at < 0 ? -at - 1 : at, o);
+      }
+    }
+    lastOrder = ordered;
+    return ordered;
+  }
+
   /** {@link #PRECEDENCE} with the objects' creation times looked up, not parsed again. */
   private static Comparator<HasMetadata> byCreation(Map<HasMetadata, java.time.Instant> times) {
     return Comparator.comparing((HasMetadata o) -> times.get(o)).thenComparing(AFTER_CREATION);
@@ -563,11 +618,11 @@ public final class Translator {
     // Canary reports are complete only now.
     reports.forEach(r -> statuses.add(r instanceof ObjectReport report ? report.toStatus() : (ObjectStatus) r));
     everyObjectMemoized = canaries.isEmpty();
-    return finish(builder, pass.tls, statuses);
+    return finish(builder, pass.tls, new StatusReport(statuses));
   }
 
   /** The default certificate, then the table from the builder's state. */
-  private TranslationResult finish(RouteTableBuilder builder, TlsSecrets tls, List<ObjectStatus> statuses) {
+  private TranslationResult finish(RouteTableBuilder builder, TlsSecrets tls, StatusReport report) {
     List<Problem> settings = new ArrayList<>();
     ObjectKey fallback = options.defaultCertificate();
     if (fallback != null) {
@@ -582,7 +637,6 @@ public final class Translator {
     }
     RouteTable table = builder.build();
     built = builder;
-    StatusReport report = new StatusReport(statuses);
     lastStatuses = report.objects();
     return new TranslationResult(table, report, builder.resolutions(), builder.certificates(),
         builder.credentials(), settings);

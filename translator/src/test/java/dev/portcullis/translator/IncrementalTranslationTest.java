@@ -122,11 +122,84 @@ class IncrementalTranslationTest {
   }
 
   private static HasMetadata ingress(String name, String created, String host, String path, String service) {
-    String yaml = "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " + name + "\n  namespace: default\n"
+    return new ManifestReader().read(ingressYaml(name, created, host, path, service), name + ".yaml").objects().get(0)
+        .object();
+  }
+
+  private static String ingressYaml(String name, String created, String host, String path, String service) {
+    return "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: " + name + "\n  namespace: default\n"
         + "  creationTimestamp: \"" + created + "\"\nspec:\n  ingressClassName: portcullis\n  rules:\n"
         + "  - host: " + host + "\n    http:\n      paths:\n      - path: " + path + "\n        pathType: Prefix\n"
         + "        backend:\n          service:\n            name: " + service + "\n            port:\n              number: 80\n";
+  }
+
+  /**
+   * One Ingress of many gains a path, as a source hands it over (a new instance in an edit of the
+   * snapshot): the result holds every other host, status, cluster list and resolution map as the
+   * very instances of the last result, so that what follows (checksum, push, status) can tell
+   * what changed by identity; and it is what a fresh translation gives.
+   */
+  @Test
+  void oneChangedIngressLeavesEverythingElseTheSameInstances() {
+    TranslatorOptions options = TranslatorOptions.DEFAULT;
+    ClusterSnapshot.Builder b = ClusterSnapshot.builder();
+    for (int i = 0; i < 20; i++) {
+      b.addAll(List.of(ingress("app-" + i, "2021-01-01T00:00:" + String.format("%02d", i + 10) + "Z",
+          "app-" + i + ".test", "/", "svc-" + i), service("svc-" + i), slice("svc-" + i)));
+    }
+    ClusterSnapshot before = b.build();
+    Translator translator = new Translator(options);
+    TranslationResult first = translator.translate(before);
+    HasMetadata changed = new ManifestReader().read(ingressYaml("app-3", "2021-01-01T00:00:13Z", "app-3.test", "/",
+        "svc-3").replace("      paths:\n", "      paths:\n      - path: /more\n        pathType: Prefix\n"
+        + "        backend:\n          service:\n            name: svc-3\n            port:\n              number: 80\n"),
+        "app-3.yaml").objects().get(0).object();
+    ClusterSnapshot after = before.edit().put(changed).build();
+    TranslationResult second = translator.translate(after);
+
+    assertThat(translator.followedEdits()).isTrue();
+    assertThat(second.table().routeCount()).isEqualTo(first.table().routeCount() + 1);
+    assertThat(second.table().clusters()).isSameAs(first.table().clusters());
+    assertThat(second.resolutions()).isSameAs(first.resolutions()).hasSize(20);
+    List<VirtualHost> hosts = second.table().virtualHosts();
+    for (int i = 0; i < hosts.size(); i++) {
+      if (hosts.get(i).hostname().equals("app-3.test")) {
+        assertThat(hosts.get(i)).isNotSameAs(first.table().virtualHosts().get(i));
+      } else {
+        assertThat(hosts.get(i)).as(hosts.get(i).hostname()).isSameAs(first.table().virtualHosts().get(i));
+      }
+    }
+    for (int i = 0; i < second.status().objects().size(); i++) {
+      var st = second.status().objects().get(i);
+      if (!st.object().name().equals("app-3")) {
+        assertThat(st).as(st.object().toString()).isSameAs(first.status().objects().get(i));
+      }
+    }
+    TranslationResult fresh = new Translator(options).translate(after);
+    assertThat(new String(RouteTableJson.toJson(second.table()), StandardCharsets.UTF_8))
+        .isEqualTo(new String(RouteTableJson.toJson(fresh.table()), StandardCharsets.UTF_8));
+    assertThat(TranslationYaml.write(second.status())).isEqualTo(TranslationYaml.write(fresh.status()));
+    assertThat(second.resolutions()).isEqualTo(fresh.resolutions());
+
+    // A new Service in use: the resolutions are made again, with it.
+    ClusterSnapshot third = after.edit().put(ingress("app-20", "2021-01-01T00:01:00Z", "app-20.test", "/", "svc-20"))
+        .put(service("svc-20")).put(slice("svc-20")).build();
+    TranslationResult r3 = translator.translate(third);
+    assertThat(r3.resolutions()).hasSize(21).isEqualTo(new Translator(options).translate(third).resolutions());
+    assertThat(r3.table().clusters()).hasSize(21);
+  }
+
+  private static HasMetadata service(String name) {
+    String yaml = "apiVersion: v1\nkind: Service\nmetadata:\n  name: " + name + "\n  namespace: default\n"
+        + "spec:\n  ports:\n  - port: 80\n    targetPort: 8080\n";
     return new ManifestReader().read(yaml, name + ".yaml").objects().get(0).object();
+  }
+
+  private static HasMetadata slice(String service) {
+    String yaml = "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata:\n  name: " + service + "-1\n"
+        + "  namespace: default\n  labels:\n    kubernetes.io/service-name: " + service + "\naddressType: IPv4\n"
+        + "ports:\n- port: 8080\nendpoints:\n- addresses: [\"10.0.0.1\"]\n  conditions:\n    ready: true\n";
+    return new ManifestReader().read(yaml, service + "-slice.yaml").objects().get(0).object();
   }
 
   @Test

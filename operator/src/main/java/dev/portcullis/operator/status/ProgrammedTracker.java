@@ -22,7 +22,7 @@ public final class ProgrammedTracker {
    * and the first version of the unbroken run of versions that held that generation. One entry per
    * object, whatever the number of versions: 10,000 objects cost 10,000 entries, and a look-up is one.
    */
-  private Map<ObjectRef, long[]> since = new HashMap<>();
+  private final Map<ObjectRef, long[]> since = new HashMap<>();
   /** The version each remembered checksum was published as here (other replicas number theirs their own way). */
   private final java.util.LinkedHashMap<String, Long> versionOfChecksum = new java.util.LinkedHashMap<>();
   private static final long NONE = Long.MIN_VALUE;
@@ -39,17 +39,48 @@ public final class ProgrammedTracker {
     published(version, report);
   }
 
-  /** Records what a newly published version contains. */
+  /** The statuses of the report {@link #since} was last brought up to date with (sorted by object, as reports are). */
+  private java.util.List<ObjectStatus> sinceOf = java.util.List.of();
+
+  /**
+   * Records what a newly published version contains. Reports are sorted by object, and an object
+   * a translation did not touch keeps its very status instance: the last report and this one are
+   * walked side by side, and only the objects whose status is another instance are looked up.
+   */
   public synchronized void published(long version, StatusReport report) {
-    Map<ObjectRef, long[]> next = new HashMap<>(Math.max(16, since.size() * 4 / 3 + 1));
-    for (ObjectStatus s : report.objects()) {
-      if (s.disposition() != Disposition.IGNORED && s.disposition() != Disposition.REJECTED) {
-        long generation = s.generation() == null ? NONE : s.generation();
-        long[] before = since.get(s.object());
-        next.put(s.object(), before != null && before[0] == generation ? before : new long[] {generation, version});
+    java.util.List<ObjectStatus> before = sinceOf;
+    java.util.List<ObjectStatus> now = report.objects();
+    int i = 0;
+    int j = 0;
+    while (i < before.size() || j < now.size()) {
+      ObjectStatus a = i < before.size() ? before.get(i) : null;
+      ObjectStatus b = j < now.size() ? now.get(j) : null;
+      if (a == b) {
+        i++;
+        j++;
+        continue;
+      }
+      int c = a == null ? 1 : b == null ? -1 : a.object().compareTo(b.object());
+      if (c < 0) {
+        since.remove(a.object()); // gone
+        i++;
+        continue;
+      }
+      if (c == 0) {
+        i++;
+      }
+      j++;
+      if (b.disposition() != Disposition.IGNORED && b.disposition() != Disposition.REJECTED) {
+        long generation = b.generation() == null ? NONE : b.generation();
+        long[] held = since.get(b.object());
+        if (held == null || held[0] != generation) {
+          since.put(b.object(), new long[] {generation, version});
+        }
+      } else {
+        since.remove(b.object());
       }
     }
-    since = next;
+    sinceOf = now;
   }
 
   /**

@@ -44,6 +44,45 @@ class ProgrammedTrackerTest {
     assertThat(tracker.state(REF, 2L, Map.of())).isEqualTo(Programmed.NO_DATA_PLANES);
   }
 
+  private static ObjectStatus st(String name, long generation, Disposition disposition) {
+    return new ObjectStatus(new ObjectRef("Ingress", "default", name), generation, disposition, List.of());
+  }
+
+  private static Programmed state(ProgrammedTracker tracker, String name, long generation, long acked) {
+    return tracker.state(new ObjectRef("Ingress", "default", name), generation, acked(acked));
+  }
+
+  /** Reports keep the status instances of untouched objects: the tracker follows what came, went and was refused. */
+  @Test
+  void objectsThatComeGoAndAreRefusedAreFollowedFromReportToReport() {
+    ProgrammedTracker tracker = new ProgrammedTracker();
+    ObjectStatus a = st("a", 1, Disposition.ACCEPTED);
+    ObjectStatus c = st("c", 1, Disposition.ACCEPTED);
+    tracker.published(1, new StatusReport(List.of(a, st("b", 1, Disposition.ACCEPTED), c)));
+    // b refused now, c gone, d new; a the very same status.
+    ObjectStatus d = st("d", 1, Disposition.ACCEPTED);
+    tracker.published(2, new StatusReport(List.of(a, st("b", 2, Disposition.REJECTED), d)));
+    assertThat(state(tracker, "a", 1, 1)).isEqualTo(Programmed.YES);
+    assertThat(state(tracker, "b", 2, 2)).isEqualTo(Programmed.PENDING);
+    assertThat(state(tracker, "c", 1, 2)).isEqualTo(Programmed.PENDING);
+    assertThat(state(tracker, "d", 1, 1)).isEqualTo(Programmed.PENDING);
+    assertThat(state(tracker, "d", 1, 2)).isEqualTo(Programmed.YES);
+    // c back (its very status of version 1), b accepted again.
+    tracker.published(3, new StatusReport(List.of(a, st("b", 3, Disposition.ACCEPTED), c, d)));
+    assertThat(state(tracker, "c", 1, 2)).isEqualTo(Programmed.PENDING);
+    assertThat(state(tracker, "c", 1, 3)).isEqualTo(Programmed.YES);
+    assertThat(state(tracker, "b", 3, 2)).isEqualTo(Programmed.PENDING);
+    assertThat(state(tracker, "b", 3, 3)).isEqualTo(Programmed.YES);
+    assertThat(state(tracker, "a", 1, 1)).isEqualTo(Programmed.YES);
+    assertThat(state(tracker, "d", 1, 2)).isEqualTo(Programmed.YES);
+    // Everything gone, then a again.
+    tracker.published(4, new StatusReport(List.of()));
+    tracker.published(5, new StatusReport(List.of(a)));
+    assertThat(state(tracker, "a", 1, 4)).isEqualTo(Programmed.PENDING);
+    assertThat(state(tracker, "a", 1, 5)).isEqualTo(Programmed.YES);
+    assertThat(state(tracker, "d", 1, 5)).isEqualTo(Programmed.PENDING);
+  }
+
   @Test
   void aRefusedVersionIsReported() {
     ProgrammedTracker tracker = new ProgrammedTracker();
