@@ -80,6 +80,8 @@ public final class ConfigClient extends VerticleBase {
 
   private static final class StreamState {
     PushMessage.Snapshot received;
+    /** Whether {@link #received}'s hosts and clusters are in name order: checked once per whole table. */
+    boolean receivedInNameOrder;
   }
 
   /**
@@ -303,11 +305,13 @@ public final class ConfigClient extends VerticleBase {
     PushMessage message = RouteTableJson.read(bytes, PushMessage.class);
     if (message instanceof PushMessage.Snapshot snapshot) {
       stream.received = snapshot;
+      stream.receivedInNameOrder = dev.portcullis.model.RouteTable.inNameOrder(snapshot.table());
       return new Read(snapshot, false);
     }
     if (message instanceof PushMessage.Delta delta) {
-      PushMessage.Snapshot made = delta.applyTo(stream.received);
+      PushMessage.Snapshot made = delta.applyTo(stream.received, stream.receivedInNameOrder);
       stream.received = made;
+      stream.receivedInNameOrder = true; // a delta makes its table in name order
       return new Read(made, true);
     }
     return null;

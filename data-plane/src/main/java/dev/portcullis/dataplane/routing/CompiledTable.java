@@ -98,6 +98,11 @@ public final class CompiledTable {
    */
   public record Delta(List<VirtualHost> droppedHosts, List<VirtualHost> compiledHosts, List<String> droppedClusters) {}
 
+  /** How many buckets the compiled routes are kept in (for tests: a table's size decides it). */
+  int routeBuckets() {
+    return shared.bucketCount();
+  }
+
   /** What changed since {@code from}, if this table was compiled against it; else null. */
   public Delta delta(CompiledTable from) {
     return from != null && delta != null && basis == from.id ? delta : null;
@@ -189,11 +194,13 @@ public final class CompiledTable {
     private final int bucketCapacity;
     /** The buckets this table made its own (the others are the previous table's, read only). */
     private final boolean[] own;
+    /** How many compiled routes the buckets hold. */
+    private int entries;
 
     /** Buckets for a table of about {@code routes} routes, of a few dozen routes each. */
     @SuppressWarnings("unchecked")
     SharedRoutes(int routes) {
-      int n = Integer.highestOneBit(Math.max(16, Math.min(1 << 16, routes / 32)));
+      int n = bucketsFor(routes);
       this.buckets = new HashMap[n];
       this.shift = 32 - Integer.numberOfTrailingZeros(n);
       this.bucketCapacity = Math.max(4, routes / n * 4 / 3 + 1);
@@ -201,10 +208,41 @@ public final class CompiledTable {
     }
 
     SharedRoutes(SharedRoutes from) {
+      this.entries = from.entries;
       this.buckets = from.buckets.clone();
       this.shift = from.shift;
       this.bucketCapacity = from.bucketCapacity;
       this.own = new boolean[buckets.length];
+    }
+
+    private static int bucketsFor(int routes) {
+      return Integer.highestOneBit(Math.max(16, Math.min(1 << 16, routes / 32)));
+    }
+
+    /**
+     * The routes of {@code from} for a table of about {@code routes} routes: its buckets shared
+     * while their number suits that size, else spread over as many as suit it. A data plane's
+     * first table is compiled after the empty one, whose 16 buckets would otherwise hold 50,000
+     * routes from then on, and every later push copy thousands of them to change a few.
+     */
+    static SharedRoutes after(SharedRoutes from, RouteTable table) {
+      int routes = from.entries > 0 ? from.entries : table.routeCount();
+      int n = bucketsFor(routes);
+      if (from.buckets.length * 4 >= n && from.buckets.length <= n * 4) {
+        return new SharedRoutes(from);
+      }
+      SharedRoutes resized = new SharedRoutes(routes);
+      for (HashMap<Shared, Use> b : from.buckets) {
+        if (b != null) {
+          b.forEach((k, u) -> resized.put(k, new Use(u.route, u.count)));
+        }
+      }
+      return resized;
+    }
+
+    /** How many buckets there are (for tests). */
+    int bucketCount() {
+      return buckets.length;
     }
 
     private int bucket(Shared key) {
@@ -218,11 +256,15 @@ public final class CompiledTable {
     }
 
     void put(Shared key, Use use) {
-      writable(bucket(key)).put(key, use);
+      if (writable(bucket(key)).put(key, use) == null) {
+        entries++;
+      }
     }
 
     void remove(Shared key) {
-      writable(bucket(key)).remove(key);
+      if (writable(bucket(key)).remove(key) != null) {
+        entries--;
+      }
     }
 
     private HashMap<Shared, Use> writable(int i) {
@@ -275,6 +317,8 @@ public final class CompiledTable {
     final java.util.function.Predicate<ClusterRuntime> isReplaced;
     /** True when the routes' authentication may need compiling again: another runtime, other credentials. */
     final boolean authChanged;
+    /** True when some cluster got a new runtime ({@link #replaced} is not empty). */
+    final boolean clustersChanged;
     final Map<TlsRef.ClientValidation, ClientCertPolicy> policies;
     final Map<TlsRef.ClientValidation, Integer> policyUses;
     int tlsHosts;
@@ -293,30 +337,14 @@ public final class CompiledTable {
       this.auth = auth;
       this.credentials = credentials;
       Compilation before = previous == null ? null : previous.uses;
-      clusters = new HashMap<>(Math.max(16, table.clusters().size() * 4 / 3 + 1));
-      int matched = 0;
-      for (Cluster c : table.clusters()) {
-        ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
-        ClusterRuntime runtime = old;
-        if (old != null) {
-          matched++;
-          if (old.cluster() != c && !old.cluster().equals(c)) {
-            runtime = new ClusterRuntime(c, old);
-            replaced.add(old);
-          }
-        } else {
-          runtime = new ClusterRuntime(c, null);
-        }
-        clusters.put(c.name(), runtime);
+      if (previous != null && sameInstances(table.clusters(), previous.table.clusters())) {
+        // No cluster changed (a change of hosts only): the previous table's runtimes, as they are.
+        clusters = before.clusters;
+      } else {
+        clusters = new HashMap<>(Math.max(16, table.clusters().size() * 4 / 3 + 1));
+        runtimes(table, previous);
       }
-      if (previous != null && matched < previous.clusters.size()) {
-        // Nothing kept can use a cluster the table lost: the table's routes all name clusters it has.
-        previous.clusters.keySet().forEach(name -> {
-          if (!clusters.containsKey(name)) {
-            droppedClusters.add(name);
-          }
-        });
-      }
+      clustersChanged = !replaced.isEmpty();
       if (replaced.size() <= 8) {
         ClusterRuntime[] few = replaced.toArray(new ClusterRuntime[0]);
         isReplaced = c -> {
@@ -340,7 +368,49 @@ public final class CompiledTable {
       concurrency = before == null ? new HashMap<>() : new HashMap<>(before.concurrency);
       concurrencyUses = before == null ? new HashMap<>() : new HashMap<>(before.concurrencyUses);
       jwksUses = before == null ? new HashMap<>() : new HashMap<>(before.jwksUses);
-      shared = previous == null ? new SharedRoutes(table.routeCount()) : new SharedRoutes(previous.shared);
+      shared = previous == null ? new SharedRoutes(table.routeCount()) : SharedRoutes.after(previous.shared, table);
+    }
+
+    private static boolean sameInstances(List<Cluster> a, List<Cluster> b) {
+      if (a == b) {
+        return true;
+      }
+      if (a.size() != b.size()) {
+        return false;
+      }
+      for (int i = 0; i < a.size(); i++) {
+        if (a.get(i) != b.get(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** Fills {@link #clusters}: each cluster's runtime, the previous one where the cluster is equal. */
+    private void runtimes(RouteTable table, CompiledTable previous) {
+      int matched = 0;
+      for (Cluster c : table.clusters()) {
+        ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
+        ClusterRuntime runtime = old;
+        if (old != null) {
+          matched++;
+          if (old.cluster() != c && !old.cluster().equals(c)) {
+            runtime = new ClusterRuntime(c, old);
+            replaced.add(old);
+          }
+        } else {
+          runtime = new ClusterRuntime(c, null);
+        }
+        clusters.put(c.name(), runtime);
+      }
+      if (previous != null && matched < previous.clusters.size()) {
+        // Nothing kept can use a cluster the table lost: the table's routes all name clusters it has.
+        previous.clusters.keySet().forEach(name -> {
+          if (!clusters.containsKey(name)) {
+            droppedClusters.add(name);
+          }
+        });
+      }
     }
 
     /** Lets go of what only the compilation needed: the previous table above all. */
@@ -374,7 +444,6 @@ public final class CompiledTable {
      * then only at that.
      */
     boolean reusable(List<CompiledRoute> payloads) {
-      boolean clustersChanged = !replaced.isEmpty();
       if (!clustersChanged && !authChanged) {
         return true;
       }

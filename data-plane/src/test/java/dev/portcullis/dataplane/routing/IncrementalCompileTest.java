@@ -329,6 +329,42 @@ class IncrementalCompileTest {
     }
   }
 
+  /**
+   * A data plane's first table is compiled after the empty one: its routes are spread over as many
+   * buckets as suit its size (not the empty table's few), so that a later push copies a few dozen
+   * routes per bucket it writes; the tables after it share that spread.
+   */
+  @Test
+  void theFirstTableAfterTheEmptyOneGetsBucketsForItsSize() {
+    List<VirtualHost> hosts = new ArrayList<>();
+    List<Cluster> clusters = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      List<Route> routes = new ArrayList<>();
+      for (int p = 0; p < 5; p++) {
+        routes.add(forward("app-" + i + "/r" + p, PathMatch.prefix("/p" + p), cluster(i), null));
+      }
+      hosts.add(new VirtualHost(host(i), routes, null));
+      clusters.add(clusterOf(i, 8080));
+    }
+    hosts.sort(java.util.Comparator.comparing(VirtualHost::hostname));
+    clusters.sort(java.util.Comparator.comparing(Cluster::name));
+    RouteTable base = new RouteTable(hosts, clusters);
+    CompiledTable first = CompiledTable.compile(1, RouteTableJson.checksum(base), base, CompiledTable.EMPTY, auth,
+        credentials);
+    CompiledTable fresh = compile(base, null);
+    assertThat(CompiledTable.EMPTY.routeBuckets()).isEqualTo(16);
+    assertThat(first.routeBuckets()).isEqualTo(fresh.routeBuckets()).isEqualTo(256);
+    assertThat(first.router().route(host(42), "/p3/x").name()).isEqualTo("app-42/r3");
+    int at = indexOf(base, host(42));
+    RouteTable next = withHost(base, at, vh -> withRoutes(vh, List.of(forward("app-42/only", PathMatch.prefix("/only"),
+        cluster(42), null))));
+    CompiledTable second = compile(next, first);
+    assertThat(second.routeBuckets()).isEqualTo(first.routeBuckets());
+    assertThat(second.router().route(host(42), "/only/x").name()).isEqualTo("app-42/only");
+    assertThat(second.router().route(host(42), "/p3/x")).isNull();
+    assertThat(second.router().route(host(43), "/p3/x")).isSameAs(first.router().route(host(43), "/p3/x"));
+  }
+
   @Test
   void aClusterWhoseEndpointsChangedRecompilesTheHostsThatUseIt() {
     RouteTable base = base();

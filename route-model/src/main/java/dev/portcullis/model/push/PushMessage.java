@@ -158,33 +158,62 @@ public sealed interface PushMessage {
       return new java.util.ArrayList<>(before.keySet());
     }
 
-    /** {@code base} without the names removed and with {@code changed} in, by name, in name order. */
-    private static <T> List<T> merged(List<T> base, List<String> removed, List<T> changed,
+    /**
+     * {@code base} without the names removed and with {@code changed} in, by name, in name order.
+     * A base known to be in name order (tables are sent so, and every table a delta makes is) is
+     * edited where the changes fall, found by bisection: 10,000 hosts are copied, not looked up
+     * or compared. Any other base is sorted.
+     */
+    private static <T> List<T> merged(List<T> base, boolean baseInNameOrder, List<String> removed, List<T> changed,
         java.util.function.Function<T, String> name) {
-      // The base is in name order (tables are sent so): one walk keeps it, replacing and dropping
-      // by name, and the new names are merged in; 10,000 hosts, not a sorted map of them.
-      Map<String, T> replacing = new java.util.HashMap<>();
-      changed.forEach(e -> replacing.put(name.apply(e), e));
-      java.util.Set<String> gone = new java.util.HashSet<>(removed);
-      List<T> kept = new java.util.ArrayList<>(base.size() + changed.size());
-      String last = null;
-      for (T e : base) {
-        String n = name.apply(e);
-        if (last != null && last.compareTo(n) >= 0) {
-          return sortedMerge(base, removed, changed, name); // not in name order after all
-        }
-        last = n;
-        if (gone.contains(n)) {
-          continue;
-        }
-        T replaced = replacing.remove(n);
-        kept.add(replaced != null ? replaced : e);
+      if (!baseInNameOrder) {
+        return sortedMerge(base, removed, changed, name);
       }
-      if (replacing.isEmpty()) {
+      if (removed.isEmpty() && changed.isEmpty()) {
+        return base;
+      }
+      java.util.BitSet gone = new java.util.BitSet();
+      for (String n : removed) {
+        int at = RouteTable.indexByName(base, n, name);
+        if (at >= 0) {
+          gone.set(at);
+        }
+      }
+      List<T> kept = new java.util.ArrayList<>(base);
+      List<T> added = new java.util.ArrayList<>();
+      for (T e : changed) {
+        int at = RouteTable.indexByName(base, name.apply(e), name);
+        if (at >= 0 && !gone.get(at)) {
+          kept.set(at, e);
+        } else {
+          added.add(e); // new, or named as removed too: then it stays, changed
+        }
+      }
+      if (!gone.isEmpty()) {
+        List<T> left = new java.util.ArrayList<>(kept.size() - gone.cardinality() + added.size());
+        for (int i = 0; i < kept.size(); i++) {
+          if (!gone.get(i)) {
+            left.add(kept.get(i));
+          }
+        }
+        kept = left;
+      }
+      if (added.isEmpty()) {
         return kept;
       }
-      List<T> added = new java.util.ArrayList<>(replacing.values());
       added.sort(java.util.Comparator.comparing(name));
+      for (int i = 1; i < added.size(); i++) {
+        if (name.apply(added.get(i - 1)).equals(name.apply(added.get(i)))) {
+          throw new ModelException("delta", "names \"" + name.apply(added.get(i)) + "\" twice");
+        }
+      }
+      if (added.size() <= 16) {
+        for (T a : added) {
+          int at = insertionPoint(kept, name.apply(a), name);
+          kept.add(at, a);
+        }
+        return kept;
+      }
       List<T> out = new java.util.ArrayList<>(kept.size() + added.size());
       int i = 0;
       for (T a : added) {
@@ -198,6 +227,21 @@ public sealed interface PushMessage {
         out.add(kept.get(i++));
       }
       return out;
+    }
+
+    /** Where an element of this name goes in a list in name order that does not hold it. */
+    private static <T> int insertionPoint(List<T> sorted, String n, java.util.function.Function<T, String> name) {
+      int lo = 0;
+      int hi = sorted.size();
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (name.apply(sorted.get(mid)).compareTo(n) < 0) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
     }
 
     private static <T> List<T> sortedMerge(List<T> base, List<String> removed, List<T> changed,
@@ -217,15 +261,24 @@ public sealed interface PushMessage {
      *     not a valid table
      */
     public Snapshot applyTo(Snapshot base) {
+      return applyTo(base, base != null && RouteTable.inNameOrder(base.table()));
+    }
+
+    /**
+     * {@link #applyTo(Snapshot)} for a base whose hosts and clusters are known to be in name
+     * order or not (a data plane knows it of the tables it made or checked): the table made is in
+     * name order either way.
+     */
+    public Snapshot applyTo(Snapshot base, boolean baseInNameOrder) {
       if (base == null || base.version() != this.base) {
         throw new ModelException("base", "is version " + this.base + " but the last table received is "
             + (base == null ? "none" : "version " + base.version()));
       }
       // The base table is valid: only what this delta changes needs checking.
       RouteTable table = RouteTable.edited(base.table(),
-          merged(base.table().virtualHosts(), removedHosts, hosts, VirtualHost::hostname),
-          merged(base.table().clusters(), removedClusters, clusters, Cluster::name), defaultCertificate, hosts,
-          !removedClusters.isEmpty());
+          merged(base.table().virtualHosts(), baseInNameOrder, removedHosts, hosts, VirtualHost::hostname),
+          merged(base.table().clusters(), baseInNameOrder, removedClusters, clusters, Cluster::name),
+          defaultCertificate, hosts, !removedClusters.isEmpty(), true);
       return new Snapshot(version, checksum, table, certificatesChanged ? certificates : base.certificates(),
           credentialsChanged ? credentials : base.credentials());
     }

@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
-import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -37,14 +36,21 @@ import java.util.function.Predicate;
  */
 public final class Router<T> {
 
-  private final Map<String, Host<T>> exact;
+  private final NameBuckets<Host<T>> exact;
+  /** Wildcard hosts by the suffix after {@code *.}: few, in a plain map (never changed once published). */
   private final Map<String, Host<T>> wildcard;
   private final Host<T> catchAll;
+  /** The table's hosts this router was compiled from, in the table's order, and their compiled hosts at the same places. */
+  private final List<VirtualHost> hosts;
+  private final Host<T>[] inOrder;
 
-  private Router(Map<String, Host<T>> exact, Map<String, Host<T>> wildcard, Host<T> catchAll) {
+  private Router(NameBuckets<Host<T>> exact, Map<String, Host<T>> wildcard, Host<T> catchAll, List<VirtualHost> hosts,
+      Host<T>[] inOrder) {
     this.exact = exact;
     this.wildcard = wildcard;
     this.catchAll = catchAll;
+    this.hosts = hosts;
+    this.inOrder = inOrder;
   }
 
   /** Compiles the table, calling {@code compiler} once per route (fallbacks included). */
@@ -84,63 +90,114 @@ public final class Router<T> {
     List<VirtualHost> hosts = table.virtualHosts();
     @SuppressWarnings("unchecked")
     Host<T>[] compiled = new Host[hosts.size()];
-    if (previous != null) {
-      int matched = 0;
+    if (previous == null) {
+      NameBuckets<Host<T>> exact = NameBuckets.sized(compiled.length);
+      Map<String, Host<T>> wildcard = new HashMap<>();
+      Host<T> catchAll = null;
       for (int i = 0; i < compiled.length; i++) {
         VirtualHost vh = hosts.get(i);
-        Host<T> old = previous.named(vh.hostname());
-        if (old == null) {
-          continue;
-        }
-        matched++;
-        if ((old.virtualHost == vh || old.virtualHost.equals(vh)) && reusable.test(old.payloadList())) {
-          compiled[i] = old.virtualHost == vh ? old : old.of(vh);
+        changes.compiling(vh);
+        compiled[i] = Host.compile(vh, compiler);
+        if (vh.isCatchAll()) {
+          catchAll = compiled[i];
+        } else if (vh.isWildcard()) {
+          wildcard.put(vh.hostname().substring(2), compiled[i]);
         } else {
-          changes.dropped(old.virtualHost, old.payloadList());
+          exact.put(vh.hostname(), compiled[i]);
         }
       }
-      if (matched < previous.size()) {
-        java.util.Set<String> names = new java.util.HashSet<>();
-        hosts.forEach(vh -> names.add(vh.hostname()));
-        previous.forEachHost(old -> {
-          if (!names.contains(old.virtualHost.hostname())) {
-            changes.dropped(old.virtualHost, old.payloadList());
-          }
-        });
+      return new Router<>(exact, wildcard, catchAll, hosts, compiled);
+    }
+    // The new hosts and the previous router's, walked side by side (tables list hosts in name
+    // order): a host that is the very instance it was is looked at no further, and only names
+    // near a change are compared. Hosts the walk does not pair are then paired by name, so that
+    // lists out of name order come out the same (at the cost of hashing their names).
+    List<VirtualHost> before = previous.hosts;
+    Host<T>[] old = previous.inOrder;
+    // The places holding the very compiled host they held, under the same name: the maps have them.
+    java.util.BitSet same = new java.util.BitSet(compiled.length);
+    List<Integer> unpairedNew = new ArrayList<>();
+    List<Integer> unpairedOld = new ArrayList<>();
+    int i = 0;
+    int j = 0;
+    while (i < compiled.length || j < old.length) {
+      VirtualHost vh = i < compiled.length ? hosts.get(i) : null;
+      VirtualHost was = j < old.length ? before.get(j) : null;
+      int c = vh == was ? 0 : vh == null ? 1 : was == null ? -1 : vh.hostname().compareTo(was.hostname());
+      if (c < 0) {
+        unpairedNew.add(i++);
+      } else if (c > 0) {
+        unpairedOld.add(j++);
+      } else {
+        pair(i++, vh, old[j++], compiled, same, reusable, changes);
       }
     }
-    Map<String, Host<T>> exact = new HashMap<>(Math.max(16, compiled.length * 4 / 3 + 1));
-    Map<String, Host<T>> wildcard = new HashMap<>();
-    Host<T> catchAll = null;
-    for (int i = 0; i < compiled.length; i++) {
+    if (!unpairedNew.isEmpty() && !unpairedOld.isEmpty()) {
+      Map<String, Integer> byName = new HashMap<>();
+      unpairedOld.forEach(k -> byName.put(old[k].virtualHost.hostname(), k));
+      for (int k : unpairedNew) {
+        Integer o = byName.remove(hosts.get(k).hostname());
+        if (o != null) {
+          pair(k, hosts.get(k), old[o], compiled, same, reusable, changes);
+        }
+      }
+      unpairedOld = new ArrayList<>(byName.values());
+    }
+    List<Host<T>> gone = new ArrayList<>();
+    for (int k : unpairedOld) {
+      gone.add(old[k]);
+      changes.dropped(old[k].virtualHost, old[k].payloadList());
+    }
+    NameBuckets<Host<T>> exact = previous.exact.edit();
+    Map<String, Host<T>> wildcard = previous.wildcard;
+    Host<T> catchAll = previous.catchAll;
+    boolean wildcardCopied = false;
+    for (Host<T> h : gone) {
+      VirtualHost vh = h.virtualHost;
+      if (vh.isCatchAll()) {
+        catchAll = null;
+      } else if (vh.isWildcard()) {
+        if (!wildcardCopied) {
+          wildcard = new HashMap<>(wildcard);
+          wildcardCopied = true;
+        }
+        wildcard.remove(vh.hostname().substring(2));
+      } else {
+        exact.remove(vh.hostname());
+      }
+    }
+    for (i = same.nextClearBit(0); i < compiled.length; i = same.nextClearBit(i + 1)) {
       VirtualHost vh = hosts.get(i);
       Host<T> host = compiled[i];
       if (host == null) {
         changes.compiling(vh);
         host = Host.compile(vh, compiler);
+        compiled[i] = host;
       }
       if (vh.isCatchAll()) {
         catchAll = host;
       } else if (vh.isWildcard()) {
+        if (!wildcardCopied) {
+          wildcard = new HashMap<>(wildcard);
+          wildcardCopied = true;
+        }
         wildcard.put(vh.hostname().substring(2), host);
       } else {
         exact.put(vh.hostname(), host);
       }
     }
-    // Not copied into immutable maps: at 10,000 hosts a copy is another pass over all of them,
-    // and these are never changed once the router is published.
-    return new Router<>(exact, wildcard, catchAll);
+    return new Router<>(exact, wildcard, catchAll, hosts, compiled);
   }
 
-  private int size() {
-    return exact.size() + wildcard.size() + (catchAll == null ? 0 : 1);
-  }
-
-  private void forEachHost(Consumer<Host<T>> action) {
-    exact.values().forEach(action);
-    wildcard.values().forEach(action);
-    if (catchAll != null) {
-      action.accept(catchAll);
+  /** A new host and the previous router's of the same name: kept (as the new instance, if equal), or dropped. */
+  private static <T> void pair(int i, VirtualHost vh, Host<T> h, Host<T>[] compiled, java.util.BitSet same,
+      Predicate<List<T>> reusable, Changes<T> changes) {
+    VirtualHost was = h.virtualHost;
+    if ((vh == was || was.equals(vh)) && reusable.test(h.payloadList())) {
+      compiled[i] = vh == was ? h : h.of(vh);
+      same.set(i, vh == was);
+    } else {
+      changes.dropped(was, h.payloadList());
     }
   }
 

@@ -47,6 +47,64 @@ class DeltaTest {
     assertThat(RouteTableJson.checksum(made.table())).isEqualTo(second.checksum());
   }
 
+  /**
+   * Deltas of every shape over a table of 300 hosts, applied one after another as a data plane
+   * does (each table made is the next base, known to be in name order): few and many hosts
+   * added, changed and removed, a name both removed and changed. Each table made is the one
+   * the delta was made from, host for host, and the hosts left alone are the base's instances.
+   */
+  @Test
+  void deltasOfEveryShapeMakeTheirTablesOneAfterAnother() {
+    java.util.Random random = new java.util.Random(7);
+    java.util.TreeMap<String, VirtualHost> model = new java.util.TreeMap<>();
+    for (int i = 0; i < 300; i++) {
+      model.put("h" + (1000 + i * 3) + ".test", host("h" + (1000 + i * 3) + ".test", "/"));
+    }
+    PushMessage.Snapshot base = snapshot(1, List.copyOf(model.values()));
+    for (int version = 2; version < 40; version++) {
+      int added = random.nextInt(4) == 0 ? 40 : random.nextInt(3);
+      for (int i = 0; i < added; i++) {
+        String name = "h" + (900 + random.nextInt(1100)) + ".test";
+        model.put(name, host(name, "/v" + version));
+      }
+      List<String> names = new ArrayList<>(model.keySet());
+      for (int i = random.nextInt(3); i > 0; i--) {
+        String name = names.get(random.nextInt(names.size()));
+        model.put(name, host(name, "/changed" + version));
+      }
+      for (int i = random.nextInt(3); i > 0; i--) {
+        model.remove(names.get(random.nextInt(names.size())));
+      }
+      PushMessage.Snapshot next = snapshot(version, List.copyOf(model.values()));
+      PushMessage.Delta delta = PushMessage.Delta.between(base, next);
+      PushMessage.Snapshot made = delta.applyTo(base, true);
+      assertThat(made.table().virtualHosts()).as("version " + version).containsExactlyElementsOf(model.values());
+      assertThat(RouteTableJson.checksum(made.table())).isEqualTo(next.checksum());
+      for (VirtualHost vh : made.table().virtualHosts()) {
+        int at = RouteTable.indexByName(base.table().virtualHosts(), vh.hostname(), VirtualHost::hostname);
+        if (at >= 0 && !delta.hosts().contains(vh)) {
+          assertThat(vh).isSameAs(base.table().virtualHosts().get(at));
+        }
+      }
+      base = made;
+    }
+    // A host both removed and changed stays, changed.
+    VirtualHost changed = host("h1000.test", "/both");
+    PushMessage.Delta both = new PushMessage.Delta(41, base.version(), "x", List.of(changed), List.of("h1000.test"),
+        List.of(), List.of(), null, false, Map.of(), false, Map.of());
+    assertThat(both.applyTo(base, true).table().virtualHosts()).contains(changed)
+        .filteredOn(vh -> vh.hostname().equals("h1000.test")).hasSize(1);
+  }
+
+  @Test
+  void aDeltaNamingANewHostTwiceIsRefused() {
+    PushMessage.Snapshot first = snapshot(1, List.of(host("b.test", "/")));
+    PushMessage.Delta twice = new PushMessage.Delta(2, 1, "x", List.of(host("a.test", "/1"), host("a.test", "/2")),
+        List.of(), List.of(), List.of(), null, false, Map.of(), false, Map.of());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> twice.applyTo(first, true))
+        .isInstanceOf(dev.portcullis.model.ModelException.class).hasMessageContaining("a.test");
+  }
+
   @Test
   void aBaseOutOfNameOrderStillMerges() {
     List<VirtualHost> before = List.of(host("h2.test", "/"), host("h10.test", "/"), host("h1.test", "/"));

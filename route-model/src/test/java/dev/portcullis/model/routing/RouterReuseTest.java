@@ -123,4 +123,105 @@ class RouterReuseTest {
     assertThat(second.route("a.example.com", "/x").route()).isEqualTo("*.example.com/fallback");
     assertThat(second.route("a.example.com", "/w")).isSameAs(first.route("b.example.com", "/w"));
   }
+
+  /**
+   * Many tables one after another, each a few hosts added, changed and removed from the last, in
+   * name order as tables are sent and then shuffled: every host routes as in a router compiled
+   * from scratch, only the new and changed hosts are compiled, and the others keep their very
+   * payloads, whatever the order of the lists.
+   */
+  @Test
+  void aSequenceOfTablesCompilesOnlyWhatChangedInAnyOrder() {
+    for (boolean shuffled : new boolean[] {false, true}) {
+      java.util.Random random = new java.util.Random(shuffled ? 2 : 1);
+      java.util.TreeMap<String, VirtualHost> model = new java.util.TreeMap<>();
+      for (int i = 0; i < 600; i++) {
+        String name = "h" + (10_000 + i * 7) + ".test";
+        model.put(name, host(name, "/a", "/b"));
+      }
+      model.put("*.wild.test", host("*.wild.test", "/w"));
+      model.put(VirtualHost.CATCH_ALL, host(VirtualHost.CATCH_ALL, "/c"));
+      List<String> calls = new ArrayList<>();
+      Router<Payload> router = Router.compile(table(list(model, shuffled, random).toArray(new VirtualHost[0])), generation(0, calls));
+      for (int g = 1; g <= 30; g++) {
+        java.util.Set<String> changed = new java.util.HashSet<>();
+        List<String> names = new ArrayList<>(model.keySet());
+        for (int k = random.nextInt(g % 5 == 0 ? 60 : 3); k >= 0; k--) {
+          String name = "h" + (10_000 + random.nextInt(5_000)) + ".test";
+          model.put(name, host(name, "/a", "/g" + g));
+          changed.add(name);
+        }
+        for (int k = random.nextInt(3); k > 0; k--) {
+          String name = names.get(random.nextInt(names.size()));
+          model.remove(name);
+          changed.remove(name);
+        }
+        if (g % 7 == 0) {
+          model.put("*.wild.test", host("*.wild.test", "/w", "/g" + g));
+          changed.add("*.wild.test");
+        }
+        Router<Payload> before = router;
+        calls.clear();
+        router = Router.compile(table(list(model, shuffled, random).toArray(new VirtualHost[0])), generation(g, calls), before, p -> true,
+            new Router.Changes<>() { });
+        Router<Payload> fresh = Router.compile(table(list(model, false, random).toArray(new VirtualHost[0])), generation(-1, new ArrayList<>()));
+        assertThat(calls).as("generation " + g).hasSize(changed.stream().mapToInt(n -> model.get(n).routes().size() + 1)
+            .sum());
+        for (String name : model.keySet()) {
+          String probe = name.startsWith("*.") ? "x" + name.substring(1) : name.equals(VirtualHost.CATCH_ALL)
+              ? "nowhere.example" : name;
+          for (String path : List.of("/a/1", "/b", "/g" + g, "/w", "/c", "/")) {
+            Payload now = router.route(probe, path);
+            assertThat(now == null ? null : now.route()).as(probe + path)
+                .isEqualTo(fresh.route(probe, path) == null ? null : fresh.route(probe, path).route());
+            if (now != null && !changed.contains(name) && before.hostNamed(name) != null) {
+              assertThat(now).as(probe + path + " kept").isSameAs(before.route(probe, path));
+            }
+          }
+        }
+        assertThat(router.hostNamed("h" + (10_000 + 5_001) + ".test")).isNull();
+      }
+    }
+  }
+
+  private static List<VirtualHost> list(java.util.TreeMap<String, VirtualHost> model, boolean shuffled,
+      java.util.Random random) {
+    List<VirtualHost> hosts = new ArrayList<>(model.values());
+    if (shuffled) {
+      java.util.Collections.shuffle(hosts, random);
+    }
+    return hosts;
+  }
+
+  @Test
+  void nameBucketsShareWhatTheyDoNotWriteAndSpreadAsTheyGrow() {
+    NameBuckets<String> first = NameBuckets.sized(0);
+    for (int i = 0; i < 100; i++) {
+      first.put("n" + i, "v" + i);
+    }
+    NameBuckets<String> second = first.edit();
+    second.put("n5", "changed");
+    second.remove("n6");
+    second.remove("absent");
+    assertThat(first.get("n5")).isEqualTo("v5");
+    assertThat(first.get("n6")).isEqualTo("v6");
+    assertThat(first.size()).isEqualTo(100);
+    assertThat(second.get("n5")).isEqualTo("changed");
+    assertThat(second.get("n6")).isNull();
+    assertThat(second.get("n7")).isEqualTo("v7");
+    assertThat(second.size()).isEqualTo(99);
+    NameBuckets<String> big = second;
+    for (int i = 0; i < 20_000; i++) {
+      big.put("m" + i, "w" + i);
+    }
+    NameBuckets<String> spread = big.edit();
+    assertThat(big.bucketCount()).isEqualTo(16);
+    assertThat(spread.bucketCount()).isEqualTo(1024);
+    assertThat(spread.size()).isEqualTo(20_099);
+    assertThat(spread.get("m19999")).isEqualTo("w19999");
+    assertThat(spread.get("n5")).isEqualTo("changed");
+    List<String> values = new ArrayList<>();
+    spread.forEachValue(values::add);
+    assertThat(values).hasSize(20_099);
+  }
 }
