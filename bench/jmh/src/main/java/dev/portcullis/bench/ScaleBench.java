@@ -51,6 +51,9 @@ public final class ScaleBench {
       System.out.printf("churn: %d changes in %.0f s, live after write: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms;"
               + " never live: %d%n", s.liveMs().size() + s.changesNeverLive(), s.churnSeconds(), s.livePercentile(50),
           s.livePercentile(90), s.livePercentile(99), s.livePercentile(100), s.changesNeverLive());
+      System.out.printf("  written after the first %.0f s: %d changes, p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+          ScaleRun.SETTLED_AFTER_S, s.settledLiveMs().size(), s.settledPercentile(50), s.settledPercentile(90),
+          s.settledPercentile(99), s.settledPercentile(100));
       System.out.printf("churn: unchanged routes: %,d requests, %,d not 2xx%n", s.unchangedRequests(),
           s.unchangedFailures());
       System.out.printf("heap after the churn:           %.1f MiB (both planes, one JVM)%n",

@@ -51,12 +51,25 @@ public final class ScaleRun {
 
   /** Local mode serving the fleet. Times in milliseconds. */
   public record Serving(double startMs, long heapAfterStartBytes, List<Double> liveMs, int changesNeverLive,
-      long unchangedRequests, long unchangedFailures, double churnSeconds, double warmMs, long heapAfterChurnBytes) {
+      long unchangedRequests, long unchangedFailures, double churnSeconds, double warmMs, long heapAfterChurnBytes,
+      List<Double> settledLiveMs) {
 
     public double livePercentile(double p) {
       return percentile(liveMs, p);
     }
+
+    /** The same, of the changes written after the first {@link #SETTLED_AFTER_S} s of the churn. */
+    public double settledPercentile(double p) {
+      return percentile(settledLiveMs, p);
+    }
   }
+
+  /**
+   * The churn's first seconds, which the figures of a running controller leave out: the JIT is
+   * still compiling the rebuild's code then (a controller that has run a while has compiled it).
+   * Both are printed. {@code -Dscale.settledAfter=S}.
+   */
+  public static final double SETTLED_AFTER_S = Double.parseDouble(System.getProperty("scale.settledAfter", "20"));
 
   static TranslatorOptions options() {
     return TranslatorOptions.DEFAULT;
@@ -179,7 +192,8 @@ public final class ScaleRun {
     java.util.concurrent.ConcurrentLinkedQueue<Object[]> waiting = new java.util.concurrent.ConcurrentLinkedQueue<>();
     List<double[]> results = java.util.Collections.synchronizedList(new ArrayList<>());
     AtomicBoolean writing = new AtomicBoolean(true);
-    Thread watcher = new Thread(() -> watch(vertx, port, waiting, results, writing), "scale-watch");
+    long churnStart = System.nanoTime();
+    Thread watcher = new Thread(() -> watch(vertx, port, waiting, results, writing, churnStart), "scale-watch");
     watcher.start();
     java.util.Map<Integer, List<String>> extras = new java.util.HashMap<>();
     while (System.nanoTime() < end) {
@@ -201,11 +215,15 @@ public final class ScaleRun {
     stop.set(true);
     Future.join(loops).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     load.close();
+    List<Double> settled = new ArrayList<>();
     for (double[] r : results) {
       if (r[0] < 0) {
         neverLive++;
       } else {
         live.add(r[0]);
+        if (r[1] >= SETTLED_AFTER_S) {
+          settled.add(r[0]);
+        }
       }
     }
     if (!failureSamples.isEmpty()) {
@@ -215,7 +233,8 @@ public final class ScaleRun {
     // Measured after the churn: a collection forced just before it would leave the collector a
     // heap sized to what is live, and its next collection would be a full one, in the churn.
     long heapAfter = usedHeapAfterGc();
-    return new Serving(startMs, heap, live, neverLive, requests.get(), failures.get(), churnSeconds, warmMs, heapAfter);
+    return new Serving(startMs, heap, live, neverLive, requests.get(), failures.get(), churnSeconds, warmMs, heapAfter,
+        settled);
   }
 
   /** Whether the churn starts with every unchanged route requested once ({@code -Dscale.warm=false}: not). */
@@ -249,7 +268,7 @@ public final class ScaleRun {
   static final long LIVE_TIMEOUT_MS = 20_000;
 
   private static void watch(Vertx vertx, int port, java.util.Queue<Object[]> waiting, List<double[]> results,
-      AtomicBoolean writing) {
+      AtomicBoolean writing, long churnStart) {
     HttpClient client = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(1));
     try {
       while (writing.get() || !waiting.isEmpty()) {
@@ -266,9 +285,9 @@ public final class ScaleRun {
           }
           long now = System.nanoTime();
           if (ok) {
-            results.add(new double[] {ms(now - written)});
+            results.add(new double[] {ms(now - written), (written - churnStart) / 1e9});
           } else if (now - written > LIVE_TIMEOUT_MS * 1_000_000) {
-            results.add(new double[] {-1});
+            results.add(new double[] {-1, (written - churnStart) / 1e9});
           } else {
             waiting.add(w);
           }
