@@ -46,10 +46,15 @@ public final class FileSource implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(FileSource.class);
   static final long POLL_MS = 250;
-  /** A changed file must stay unchanged this long before it is read, so half-written files are not. */
-  static final long SETTLE_MS = 25;
+  /**
+   * A changed file must stay unchanged this long before it is read, so half-written files are not
+   * (an editor, {@code kubectl} or {@code cp} writes a file in one go, well within it; a file
+   * emptied first, as a shell's {@code >} does, must stay empty for {@link #EMPTY_MS}). Every
+   * change waits this long: it is most of the time from a save to the route being served.
+   */
+  static final long SETTLE_MS = 15;
   /** How long after a watch event the files are first looked at. */
-  static final long FIRST_LOOK_MS = 5;
+  static final long FIRST_LOOK_MS = 2;
   public static final long MAX_FILE_BYTES = 16 * 1024 * 1024;
 
   /** One reading of the folder: the objects, the files read, what could not be read, and the kinds skipped. */
@@ -151,11 +156,11 @@ public final class FileSource implements AutoCloseable {
       try {
         boolean event = awaitEvent();
         if (event) {
-          // The event comes with a write's first bytes: a look right away would mostly find the
+          // The event can come with a write's first bytes: a look right away would then find the
           // file still being written and have to settle twice.
           Thread.sleep(FIRST_LOOK_MS);
         }
-        Map<Path, Stamp> now = scan();
+        Map<Path, Stamp> now = event ? look() : scan();
         if (!event && now.equals(stamps)) {
           continue;
         }
@@ -164,7 +169,7 @@ public final class FileSource implements AutoCloseable {
         do {
           Thread.sleep(SETTLE_MS);
           settled = now;
-          now = scan();
+          now = event ? look() : scan();
         } while (!now.equals(settled) && !closed);
         Load load = load(now);
         if (load == TORN) {
@@ -199,20 +204,24 @@ public final class FileSource implements AutoCloseable {
     if (key == null) {
       return false;
     }
-    do {
-      for (WatchEvent<?> event : key.pollEvents()) {
-        if (event.kind() == StandardWatchEventKinds.OVERFLOW || !(event.context() instanceof Path name)) {
-          touched = null;
-        } else if (touched != null) {
-          touched.add(((Path) key.watchable()).resolve(name));
-        }
-      }
-      if (!key.reset()) {
-        watchedDirs.remove((Path) key.watchable());
-      }
-      key = watcher.poll();
-    } while (key != null);
+    take(key);
+    drainEvents();
     return true;
+  }
+
+  /** Notes the files a watch key's events name in {@link #touched} (null: look at everything). */
+  private void take(WatchKey key) {
+    for (WatchEvent<?> event : key.pollEvents()) {
+      if (event.kind() == StandardWatchEventKinds.OVERFLOW || !(event.context() instanceof Path name)) {
+        touched = null;
+      } else if (touched != null) {
+        touched.add(((Path) key.watchable()).resolve(name));
+      }
+    }
+    if (!key.reset()) {
+      watchedDirs.remove((Path) key.watchable());
+      touched = null; // a watched folder went: look at everything
+    }
   }
 
   private void sleepQuietly() {
@@ -220,6 +229,60 @@ public final class FileSource implements AutoCloseable {
       Thread.sleep(POLL_MS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * The manifest files and their sizes and times, after the watch events so far: the last scan's
+   * with the files the events named looked at again, one {@code lstat} each. A folder named, or
+   * events lost, and it is a whole {@link #scan}: a folder of hundreds of files is not walked
+   * twice for every save.
+   */
+  private Map<Path, Stamp> look() throws IOException {
+    drainEvents();
+    if (touched == null) {
+      return scan();
+    }
+    Map<Path, Stamp> found = new TreeMap<>(stamps);
+    for (Path p : touched) {
+      BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(p, BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        if (found.remove(p) == null && !found.isEmpty() && isFolderOfKnown(p, found)) {
+          return scan(); // a folder went
+        }
+        continue;
+      }
+      if (a.isDirectory()) {
+        return scan(); // a folder came, or changed: what is in it is looked at too
+      }
+      if (a.isRegularFile() && ManifestFiles.isManifest(p)) {
+        found.put(p, new Stamp(a.size(), a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS)));
+      } else {
+        found.remove(p);
+      }
+    }
+    return found;
+  }
+
+  /** Whether some file of {@code files} is under {@code dir}. */
+  private static boolean isFolderOfKnown(Path dir, Map<Path, Stamp> files) {
+    for (Path f : files.keySet()) {
+      if (f.startsWith(dir) && !f.equals(dir)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Takes the watch events that came since the last look into {@link #touched}, without waiting. */
+  private void drainEvents() {
+    if (watcher == null) {
+      return;
+    }
+    for (WatchKey key = watcher.poll(); key != null; key = watcher.poll()) {
+      take(key);
     }
   }
 

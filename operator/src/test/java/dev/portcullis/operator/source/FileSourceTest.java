@@ -51,6 +51,41 @@ class FileSourceTest {
     }
   }
 
+  /**
+   * After a watch event only the files it names are looked at again: folders that come (with
+   * files already in them), go, and files renamed must still be followed, each as a whole look.
+   */
+  @Test
+  void foldersAndFilesThatComeGoAndMoveAreFollowed(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("a.yaml"), service("a"));
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), last::set).start()) {
+      Path staged = dir.resolve(".staged"); // hidden: not read until it is moved into place
+      Files.createDirectories(staged.resolve("deep"));
+      Files.writeString(staged.resolve("b.yaml"), service("b"));
+      Files.writeString(staged.resolve("deep/c.yaml"), service("c"));
+      Files.move(staged, dir.resolve("team"));
+      await().atMost(Duration.ofSeconds(3)).until(() -> last.get().files().size() == 3);
+      assertThat(last.get().files()).containsExactly("a.yaml", "team/b.yaml", "team/deep/c.yaml");
+
+      // A file in the new folder, made after it was found: the folder is watched now.
+      Files.writeString(dir.resolve("team/deep/d.yaml"), service("d"));
+      await().atMost(Duration.ofSeconds(3)).until(() -> last.get().snapshot().services().size() == 4);
+
+      Files.move(dir.resolve("a.yaml"), dir.resolve("renamed.yaml"));
+      await().atMost(Duration.ofSeconds(3)).until(() -> last.get().files().contains("renamed.yaml"));
+      assertThat(last.get().files()).doesNotContain("a.yaml");
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName())
+          .containsExactlyInAnyOrder("a", "b", "c", "d");
+
+      try (var files = Files.walk(dir.resolve("team"))) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+      await().atMost(Duration.ofSeconds(3)).until(() -> last.get().snapshot().services().size() == 1);
+      assertThat(last.get().files()).containsExactly("renamed.yaml");
+    }
+  }
+
   @Test
   void anEditThatKeepsTheFilesSizeAndTimeIsStillRead(@TempDir Path dir) throws Exception {
     // Only files that watch events name, or whose size or time changed, are read again: an
