@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import dev.portcullis.model.util.BucketMap;
 
 /**
  * Every object the translator may read, frozen at one moment. Sources (the Kubernetes informers,
@@ -29,15 +30,15 @@ public final class ClusterSnapshot {
   // Hash maps by key: a snapshot made from another by a few changes (see edit()) copies them rather
   // than sorting 30,000 objects again. The collections the accessors return are sorted once, when
   // first asked for.
-  private final Map<ObjectKey, Ingress> ingresses;
+  private final BucketMap<ObjectKey, Ingress> ingresses;
   private final SortedMap<String, IngressClass> ingressClasses;
-  private final Map<ObjectKey, Service> services;
-  private final Map<ObjectKey, EndpointSlice> endpointSlices;
-  private final Map<ObjectKey, Endpoints> endpoints;
-  private final Map<ObjectKey, ProxyRoute> proxyRoutes;
-  private final Map<ObjectKey, Secret> secrets;
+  private final BucketMap<ObjectKey, Service> services;
+  private final BucketMap<ObjectKey, EndpointSlice> endpointSlices;
+  private final BucketMap<ObjectKey, Endpoints> endpoints;
+  private final BucketMap<ObjectKey, ProxyRoute> proxyRoutes;
+  private final BucketMap<ObjectKey, Secret> secrets;
   /** Each Service's slices, sorted by name (lists that are never changed). */
-  private final Map<ObjectKey, List<EndpointSlice>> slicesByService;
+  private final BucketMap<ObjectKey, List<EndpointSlice>> slicesByService;
   /** The sorted collections, made when first asked for (racy but safe: each is immutable). */
   private List<Ingress> sortedIngresses;
   private List<Service> sortedServices;
@@ -425,15 +426,15 @@ public final class ClusterSnapshot {
 
   /** Collects objects; a second object of the same kind and name is refused by {@link #add}. */
   public static final class Builder {
-    private Map<ObjectKey, Ingress> ingresses;
+    private BucketMap<ObjectKey, Ingress> ingresses;
     private SortedMap<String, IngressClass> ingressClasses;
-    private Map<ObjectKey, Service> services;
-    private Map<ObjectKey, EndpointSlice> endpointSlices;
-    private Map<ObjectKey, Endpoints> endpoints;
-    private Map<ObjectKey, ProxyRoute> proxyRoutes;
-    private Map<ObjectKey, Secret> secrets;
+    private BucketMap<ObjectKey, Service> services;
+    private BucketMap<ObjectKey, EndpointSlice> endpointSlices;
+    private BucketMap<ObjectKey, Endpoints> endpoints;
+    private BucketMap<ObjectKey, ProxyRoute> proxyRoutes;
+    private BucketMap<ObjectKey, Secret> secrets;
     /** Each Service's slices; the lists of {@link #touchedServices} are changeable copies. */
-    private Map<ObjectKey, List<EndpointSlice>> slicesByService;
+    private BucketMap<ObjectKey, List<EndpointSlice>> slicesByService;
     /**
      * The maps this builder owns, one bit each ({@link #ownMapOf}); the others are its base
      * snapshot's, shared until first written: an edit of a few Ingresses copies the Ingress map
@@ -450,14 +451,16 @@ public final class ClusterSnapshot {
     private final List<HasMetadata> removedRouteObjects = new ArrayList<>();
 
     private Builder() {
-      ingresses = new java.util.HashMap<>();
+      // Maps whose later versions copy only the buckets they write: an edit of one Ingress among
+      // 10,000 copies a few dozen entries, not the map.
+      ingresses = BucketMap.sized(0);
       ingressClasses = new TreeMap<>();
-      services = new java.util.HashMap<>();
-      endpointSlices = new java.util.HashMap<>();
-      endpoints = new java.util.HashMap<>();
-      proxyRoutes = new java.util.HashMap<>();
-      secrets = new java.util.HashMap<>();
-      slicesByService = new java.util.HashMap<>();
+      services = BucketMap.sized(0);
+      endpointSlices = BucketMap.sized(0);
+      endpoints = BucketMap.sized(0);
+      proxyRoutes = BucketMap.sized(0);
+      secrets = BucketMap.sized(0);
+      slicesByService = BucketMap.sized(0);
       owned = ALL_OWNED;
     }
 
@@ -480,13 +483,13 @@ public final class ClusterSnapshot {
       if ((owned & bit) == 0) {
         owned |= bit;
         switch (bit) {
-          case 1 -> ingresses = new java.util.HashMap<>(ingresses);
+          case 1 -> ingresses = ingresses.edit();
           case 2 -> ingressClasses = new TreeMap<>(ingressClasses);
-          case 4 -> services = new java.util.HashMap<>(services);
-          case 8 -> endpointSlices = new java.util.HashMap<>(endpointSlices);
-          case 16 -> endpoints = new java.util.HashMap<>(endpoints);
-          case 32 -> proxyRoutes = new java.util.HashMap<>(proxyRoutes);
-          default -> secrets = new java.util.HashMap<>(secrets);
+          case 4 -> services = services.edit();
+          case 8 -> endpointSlices = endpointSlices.edit();
+          case 16 -> endpoints = endpoints.edit();
+          case 32 -> proxyRoutes = proxyRoutes.edit();
+          default -> secrets = secrets.edit();
         }
       }
       return mapOf(object);
@@ -503,7 +506,7 @@ public final class ClusterSnapshot {
     private Map<ObjectKey, List<EndpointSlice>> ownSlicesByService() {
       if ((owned & 128) == 0) {
         owned |= 128;
-        slicesByService = new java.util.HashMap<>(slicesByService);
+        slicesByService = slicesByService.edit();
       }
       return slicesByService;
     }

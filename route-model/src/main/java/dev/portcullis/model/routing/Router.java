@@ -7,6 +7,7 @@ import dev.portcullis.model.RouteMatch;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.ValueMatch;
 import dev.portcullis.model.VirtualHost;
+import dev.portcullis.model.util.BucketMap;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ import java.util.function.Predicate;
  */
 public final class Router<T> {
 
-  private final NameBuckets<Host<T>> exact;
+  private final BucketMap<String, Host<T>> exact;
   /** Wildcard hosts by the suffix after {@code *.}: few, in a plain map (never changed once published). */
   private final Map<String, Host<T>> wildcard;
   private final Host<T> catchAll;
@@ -44,7 +45,7 @@ public final class Router<T> {
   private final List<VirtualHost> hosts;
   private final Host<T>[] inOrder;
 
-  private Router(NameBuckets<Host<T>> exact, Map<String, Host<T>> wildcard, Host<T> catchAll, List<VirtualHost> hosts,
+  private Router(BucketMap<String, Host<T>> exact, Map<String, Host<T>> wildcard, Host<T> catchAll, List<VirtualHost> hosts,
       Host<T>[] inOrder) {
     this.exact = exact;
     this.wildcard = wildcard;
@@ -91,7 +92,7 @@ public final class Router<T> {
     @SuppressWarnings("unchecked")
     Host<T>[] compiled = new Host[hosts.size()];
     if (previous == null) {
-      NameBuckets<Host<T>> exact = NameBuckets.sized(compiled.length);
+      BucketMap<String, Host<T>> exact = BucketMap.sized(compiled.length);
       Map<String, Host<T>> wildcard = new HashMap<>();
       Host<T> catchAll = null;
       for (int i = 0; i < compiled.length; i++) {
@@ -115,7 +116,7 @@ public final class Router<T> {
     List<VirtualHost> before = previous.hosts;
     Host<T>[] old = previous.inOrder;
     // The places holding the very compiled host they held, under the same name: the maps have them.
-    java.util.BitSet same = new java.util.BitSet(compiled.length);
+    boolean[] same = new boolean[compiled.length];
     List<Integer> unpairedNew = new ArrayList<>();
     List<Integer> unpairedOld = new ArrayList<>();
     int i = 0;
@@ -148,7 +149,7 @@ public final class Router<T> {
       gone.add(old[k]);
       changes.dropped(old[k].virtualHost, old[k].payloadList());
     }
-    NameBuckets<Host<T>> exact = previous.exact.edit();
+    BucketMap<String, Host<T>> exact = previous.exact.edit();
     Map<String, Host<T>> wildcard = previous.wildcard;
     Host<T> catchAll = previous.catchAll;
     boolean wildcardCopied = false;
@@ -166,7 +167,10 @@ public final class Router<T> {
         exact.remove(vh.hostname());
       }
     }
-    for (i = same.nextClearBit(0); i < compiled.length; i = same.nextClearBit(i + 1)) {
+    for (i = 0; i < compiled.length; i++) {
+      if (same[i]) {
+        continue;
+      }
       VirtualHost vh = hosts.get(i);
       Host<T> host = compiled[i];
       if (host == null) {
@@ -190,12 +194,12 @@ public final class Router<T> {
   }
 
   /** A new host and the previous router's of the same name: kept (as the new instance, if equal), or dropped. */
-  private static <T> void pair(int i, VirtualHost vh, Host<T> h, Host<T>[] compiled, java.util.BitSet same,
+  private static <T> void pair(int i, VirtualHost vh, Host<T> h, Host<T>[] compiled, boolean[] same,
       Predicate<List<T>> reusable, Changes<T> changes) {
     VirtualHost was = h.virtualHost;
     if ((vh == was || was.equals(vh)) && reusable.test(h.payloadList())) {
       compiled[i] = vh == was ? h : h.of(vh);
-      same.set(i, vh == was);
+      same[i] = vh == was;
     } else {
       changes.dropped(was, h.payloadList());
     }

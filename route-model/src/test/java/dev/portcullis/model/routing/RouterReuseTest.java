@@ -192,36 +192,4 @@ class RouterReuseTest {
     }
     return hosts;
   }
-
-  @Test
-  void nameBucketsShareWhatTheyDoNotWriteAndSpreadAsTheyGrow() {
-    NameBuckets<String> first = NameBuckets.sized(0);
-    for (int i = 0; i < 100; i++) {
-      first.put("n" + i, "v" + i);
-    }
-    NameBuckets<String> second = first.edit();
-    second.put("n5", "changed");
-    second.remove("n6");
-    second.remove("absent");
-    assertThat(first.get("n5")).isEqualTo("v5");
-    assertThat(first.get("n6")).isEqualTo("v6");
-    assertThat(first.size()).isEqualTo(100);
-    assertThat(second.get("n5")).isEqualTo("changed");
-    assertThat(second.get("n6")).isNull();
-    assertThat(second.get("n7")).isEqualTo("v7");
-    assertThat(second.size()).isEqualTo(99);
-    NameBuckets<String> big = second;
-    for (int i = 0; i < 20_000; i++) {
-      big.put("m" + i, "w" + i);
-    }
-    NameBuckets<String> spread = big.edit();
-    assertThat(big.bucketCount()).isEqualTo(16);
-    assertThat(spread.bucketCount()).isEqualTo(1024);
-    assertThat(spread.size()).isEqualTo(20_099);
-    assertThat(spread.get("m19999")).isEqualTo("w19999");
-    assertThat(spread.get("n5")).isEqualTo("changed");
-    List<String> values = new ArrayList<>();
-    spread.forEachValue(values::add);
-    assertThat(values).hasSize(20_099);
-  }
 }
