@@ -283,12 +283,18 @@ public final class ManifestReader {
    */
   public static void ambiguousKeys(String content, String origin, java.util.Set<Integer> ours,
       List<ManifestProblem> problems) {
-    String[] lines = content.split("\\n", -1);
+    // Line by line without splitting (a changed file of thousands of lines is looked at whole);
+    // only lines with a colon, in documents that are ours, are looked at closely.
     int doc = 1;
     boolean started = false;
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i];
-      if (line.startsWith("---")) {
+    int length = content.length();
+    int colon = -1; // the next colon at or after the line's start (length: none)
+    for (int i = 0, start = 0; start <= length; i++) {
+      int nl = content.indexOf('\n', start);
+      int end = nl < 0 ? length : nl;
+      int from = start;
+      start = end + 1;
+      if (content.startsWith("---", from)) {
         // A leading separator starts the first document, as the parser counts them.
         if (started) {
           doc++;
@@ -296,12 +302,20 @@ public final class ManifestReader {
         started = true;
         continue;
       }
-      if (!line.isBlank() && !line.trim().startsWith("#")) {
-        started = true;
+      if (!started) {
+        String line = content.substring(from, end);
+        started = !line.isBlank() && !line.trim().startsWith("#");
       }
+      if (colon < from) {
+        colon = content.indexOf(':', from);
+        colon = colon < 0 ? length : colon;
+      }
+      if (colon >= end || !ours.contains(doc)) {
+        continue;
+      }
+      String line = content.substring(from, end);
       int hash = line.indexOf('#');
-      String code = hash < 0 ? line : line.substring(0, hash);
-      String key = ours.contains(doc) ? booleanKey(code) : null;
+      String key = booleanKey(hash < 0 ? line : line.substring(0, hash));
       if (key != null) {
         problems.add(new ManifestProblem(origin, doc, null, "", "AmbiguousKey", "line " + (i + 1) + ": the key "
             + key + " is read as a boolean by kubectl and Helm (YAML 1.1), not as the word; quote it: \""
