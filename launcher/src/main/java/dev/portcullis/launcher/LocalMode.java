@@ -16,6 +16,7 @@ import dev.portcullis.translator.status.Conditions;
 import dev.portcullis.translator.status.Disposition;
 import dev.portcullis.translator.status.ObjectRef;
 import dev.portcullis.translator.status.ObjectStatus;
+import dev.portcullis.translator.status.StatusReport;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -205,34 +206,14 @@ public final class LocalMode implements AutoCloseable {
       conditionInputs.keySet().retainAll(present);
       unsettled.retainAll(present);
     } else {
-      List<ObjectStatus> before = conditionsOf;
-      int i = 0;
-      int j = 0;
-      while (i < before.size() || j < objects.size()) {
-        ObjectStatus a = i < before.size() ? before.get(i) : null;
-        ObjectStatus b = j < objects.size() ? objects.get(j) : null;
-        if (a == b) {
-          i++;
-          j++;
-          continue;
-        }
-        int c = a == null ? 1 : b == null ? -1 : a.object().compareTo(b.object());
-        if (c < 0) {
-          forget(a.object());
-          i++;
-          continue;
-        }
-        if (c == 0) {
-          i++;
-        }
-        j++;
+      StatusReport.differences(conditionsOf, objects, this::forget, b -> {
         if (b.disposition() == Disposition.IGNORED) {
           forget(b.object());
         } else {
           recompute(b, nodes, now);
           done.add(b.object());
         }
-      }
+      });
       for (ObjectRef ref : new ArrayList<>(unsettled)) {
         ConditionInputs in = conditionInputs.get(ref);
         if (in != null && !done.contains(ref)) {

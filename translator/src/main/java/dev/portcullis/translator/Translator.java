@@ -20,6 +20,7 @@ import dev.portcullis.model.RouteTable;
 import dev.portcullis.translator.status.Problem;
 import dev.portcullis.model.SourceRef;
 import dev.portcullis.model.TlsRef;
+import dev.portcullis.model.util.Identity;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -83,7 +84,7 @@ public final class Translator {
   public synchronized TranslationResult translate(ClusterSnapshot snapshot) {
     ClusterSnapshot view = snapshot.tracking();
     List<IngressClass> classes = List.copyOf(snapshot.ingressClasses());
-    boolean sameClasses = sameInstances(classes, memoClasses);
+    boolean sameClasses = Identity.sameElements(classes, memoClasses);
     Map<HasMetadata, Memo> previous = sameClasses ? memos : Map.of();
     reused = 0;
     followedEdits = false;
@@ -558,18 +559,6 @@ public final class Translator {
   /** {@link #PRECEDENCE} with the objects' creation times looked up, not parsed again. */
   private static Comparator<HasMetadata> byCreation(Map<HasMetadata, java.time.Instant> times) {
     return Comparator.comparing((HasMetadata o) -> times.get(o)).thenComparing(AFTER_CREATION);
-  }
-
-  private static boolean sameInstances(List<?> a, List<?> b) {
-    if (a.size() != b.size()) {
-      return false;
-    }
-    for (int i = 0; i < a.size(); i++) {
-      if (a.get(i) != b.get(i)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private TranslationResult translate(ClusterSnapshot snapshot, Map<HasMetadata, Memo> previous,

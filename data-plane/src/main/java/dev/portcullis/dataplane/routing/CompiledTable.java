@@ -18,6 +18,7 @@ import dev.portcullis.model.VirtualHost;
 import dev.portcullis.dataplane.tls.ClientCertPolicy;
 import java.security.cert.X509Certificate;
 import dev.portcullis.model.routing.Router;
+import dev.portcullis.model.util.Identity;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -337,7 +338,7 @@ public final class CompiledTable {
       this.auth = auth;
       this.credentials = credentials;
       Compilation before = previous == null ? null : previous.uses;
-      if (previous != null && sameInstances(table.clusters(), previous.table.clusters())) {
+      if (previous != null && Identity.sameElements(table.clusters(), previous.table.clusters())) {
         // No cluster changed (a change of hosts only): the previous table's runtimes, as they are.
         clusters = before.clusters;
       } else {
@@ -369,21 +370,6 @@ public final class CompiledTable {
       concurrencyUses = before == null ? new HashMap<>() : new HashMap<>(before.concurrencyUses);
       jwksUses = before == null ? new HashMap<>() : new HashMap<>(before.jwksUses);
       shared = previous == null ? new SharedRoutes(table.routeCount()) : SharedRoutes.after(previous.shared, table);
-    }
-
-    private static boolean sameInstances(List<Cluster> a, List<Cluster> b) {
-      if (a == b) {
-        return true;
-      }
-      if (a.size() != b.size()) {
-        return false;
-      }
-      for (int i = 0; i < a.size(); i++) {
-        if (a.get(i) != b.get(i)) {
-          return false;
-        }
-      }
-      return true;
     }
 
     /** Fills {@link #clusters}: each cluster's runtime, the previous one where the cluster is equal. */

@@ -48,28 +48,8 @@ public final class ProgrammedTracker {
    * walked side by side, and only the objects whose status is another instance are looked up.
    */
   public synchronized void published(long version, StatusReport report) {
-    java.util.List<ObjectStatus> before = sinceOf;
     java.util.List<ObjectStatus> now = report.objects();
-    int i = 0;
-    int j = 0;
-    while (i < before.size() || j < now.size()) {
-      ObjectStatus a = i < before.size() ? before.get(i) : null;
-      ObjectStatus b = j < now.size() ? now.get(j) : null;
-      if (a == b) {
-        i++;
-        j++;
-        continue;
-      }
-      int c = a == null ? 1 : b == null ? -1 : a.object().compareTo(b.object());
-      if (c < 0) {
-        since.remove(a.object()); // gone
-        i++;
-        continue;
-      }
-      if (c == 0) {
-        i++;
-      }
-      j++;
+    StatusReport.differences(sinceOf, now, since::remove, b -> {
       if (b.disposition() != Disposition.IGNORED && b.disposition() != Disposition.REJECTED) {
         long generation = b.generation() == null ? NONE : b.generation();
         long[] held = since.get(b.object());
@@ -79,7 +59,7 @@ public final class ProgrammedTracker {
       } else {
         since.remove(b.object());
       }
-    }
+    });
     sinceOf = now;
   }
 

@@ -150,18 +150,13 @@ public final class Router<T> {
       changes.dropped(old[k].virtualHost, old[k].payloadList());
     }
     BucketMap<String, Host<T>> exact = previous.exact.edit();
-    Map<String, Host<T>> wildcard = previous.wildcard;
+    Map<String, Host<T>> wildcard = new HashMap<>(previous.wildcard); // a few, copied whole
     Host<T> catchAll = previous.catchAll;
-    boolean wildcardCopied = false;
     for (Host<T> h : gone) {
       VirtualHost vh = h.virtualHost;
       if (vh.isCatchAll()) {
         catchAll = null;
       } else if (vh.isWildcard()) {
-        if (!wildcardCopied) {
-          wildcard = new HashMap<>(wildcard);
-          wildcardCopied = true;
-        }
         wildcard.remove(vh.hostname().substring(2));
       } else {
         exact.remove(vh.hostname());
@@ -181,10 +176,6 @@ public final class Router<T> {
       if (vh.isCatchAll()) {
         catchAll = host;
       } else if (vh.isWildcard()) {
-        if (!wildcardCopied) {
-          wildcard = new HashMap<>(wildcard);
-          wildcardCopied = true;
-        }
         wildcard.put(vh.hostname().substring(2), host);
       } else {
         exact.put(vh.hostname(), host);

@@ -36,6 +36,39 @@ public record StatusReport(List<ObjectStatus> objects) {
     }
   }
 
+  /**
+   * Walks two reports' statuses side by side (both sorted by object, as reports are): {@code gone}
+   * hears of each object only {@code before} holds, {@code changed} of each status of {@code now}
+   * that is not the very instance {@code before} holds for its object (new objects included). An
+   * object a translation did not touch keeps its status instance, so 20,000 objects cost a walk
+   * of two arrays, and a look at the few that changed.
+   */
+  public static void differences(List<ObjectStatus> before, List<ObjectStatus> now,
+      java.util.function.Consumer<ObjectRef> gone, java.util.function.Consumer<ObjectStatus> changed) {
+    int i = 0;
+    int j = 0;
+    while (i < before.size() || j < now.size()) {
+      ObjectStatus a = i < before.size() ? before.get(i) : null;
+      ObjectStatus b = j < now.size() ? now.get(j) : null;
+      if (a == b) {
+        i++;
+        j++;
+        continue;
+      }
+      int c = a == null ? 1 : b == null ? -1 : a.object().compareTo(b.object());
+      if (c < 0) {
+        gone.accept(a.object());
+        i++;
+        continue;
+      }
+      if (c == 0) {
+        i++;
+      }
+      j++;
+      changed.accept(b);
+    }
+  }
+
   @JsonValue
   public List<ObjectStatus> objects() {
     return objects;
