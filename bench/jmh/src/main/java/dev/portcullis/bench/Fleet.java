@@ -52,6 +52,11 @@ public final class Fleet {
 
   /** The Service and EndpointSlice of application {@code i}. */
   public String backend(int i) {
+    return backend(i, port);
+  }
+
+  /** The Service and EndpointSlice of application {@code i}, its endpoint at {@code port}. */
+  public String backend(int i, int port) {
     return """
         apiVersion: v1
         kind: Service
@@ -152,10 +157,16 @@ public final class Fleet {
 
   /** The content of the file holding application {@code app}, each application with its {@code extraPaths}. */
   public String file(int app, Map<Integer, List<String>> extraPaths) {
+    return file(app, extraPaths, Map.of());
+  }
+
+  /** {@link #file(int, Map)}, the applications in {@code ports} with their endpoint at that port instead. */
+  public String file(int app, Map<Integer, List<String>> extraPaths, Map<Integer, Integer> ports) {
     int from = app / PER_FILE * PER_FILE;
     StringBuilder b = new StringBuilder();
     for (int i = from; i < Math.min(apps, from + PER_FILE); i++) {
-      b.append(backend(i)).append("---\n").append(ingress(i, extraPaths.getOrDefault(i, List.of()))).append("---\n");
+      b.append(backend(i, ports.getOrDefault(i, port))).append("---\n")
+          .append(ingress(i, extraPaths.getOrDefault(i, List.of()))).append("---\n");
     }
     return b.toString();
   }

@@ -48,12 +48,19 @@ public final class ScaleBench {
       if (ScaleRun.WARM) {
         System.out.printf("every unchanged route once:     %.0f ms (before the churn: their meters are made)%n", s.warmMs());
       }
-      System.out.printf("churn: %d changes in %.0f s, live after write: p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms;"
-              + " never live: %d%n", s.liveMs().size() + s.changesNeverLive(), s.churnSeconds(), s.livePercentile(50),
-          s.livePercentile(90), s.livePercentile(99), s.livePercentile(100), s.changesNeverLive());
-      System.out.printf("  written after the first %.0f s: %d changes, p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+      System.out.printf("churn: %d changes in %.0f s, never live: %d; live after its file is written:%n",
+          s.liveMs().size() + s.endpointLiveMs().size() + s.changesNeverLive(), s.churnSeconds(), s.changesNeverLive());
+      System.out.printf("  new paths: %d, p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms;"
+              + " written after the first %.0f s: %d, p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+          s.liveMs().size(), s.livePercentile(50), s.livePercentile(90), s.livePercentile(99), s.livePercentile(100),
           ScaleRun.SETTLED_AFTER_S, s.settledLiveMs().size(), s.settledPercentile(50), s.settledPercentile(90),
           s.settledPercentile(99), s.settledPercentile(100));
+      System.out.printf("  endpoints moved: %d, p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms;"
+              + " written after the first %.0f s: %d, p50 %.0f ms, p90 %.0f ms, p99 %.0f ms, max %.0f ms%n",
+          s.endpointLiveMs().size(), s.endpointPercentile(50), s.endpointPercentile(90), s.endpointPercentile(99),
+          s.endpointPercentile(100), ScaleRun.SETTLED_AFTER_S, s.settledEndpointLiveMs().size(),
+          s.settledEndpointPercentile(50), s.settledEndpointPercentile(90), s.settledEndpointPercentile(99),
+          s.settledEndpointPercentile(100));
       System.out.printf("churn: unchanged routes: %,d requests, %,d not 2xx%n", s.unchangedRequests(),
           s.unchangedFailures());
       System.out.printf("heap after the churn:           %.1f MiB (both planes, one JVM)%n",

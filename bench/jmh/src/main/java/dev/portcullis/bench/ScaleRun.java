@@ -52,7 +52,7 @@ public final class ScaleRun {
   /** Local mode serving the fleet. Times in milliseconds. */
   public record Serving(double startMs, long heapAfterStartBytes, List<Double> liveMs, int changesNeverLive,
       long unchangedRequests, long unchangedFailures, double churnSeconds, double warmMs, long heapAfterChurnBytes,
-      List<Double> settledLiveMs) {
+      List<Double> settledLiveMs, List<Double> endpointLiveMs, List<Double> settledEndpointLiveMs) {
 
     public double livePercentile(double p) {
       return percentile(liveMs, p);
@@ -61,6 +61,15 @@ public final class ScaleRun {
     /** The same, of the changes written after the first {@link #SETTLED_AFTER_S} s of the churn. */
     public double settledPercentile(double p) {
       return percentile(settledLiveMs, p);
+    }
+
+    /** Of the endpoint changes: the whole churn's, and those after its first {@link #SETTLED_AFTER_S} s. */
+    public double endpointPercentile(double p) {
+      return percentile(endpointLiveMs, p);
+    }
+
+    public double settledEndpointPercentile(double p) {
+      return percentile(settledEndpointLiveMs, p);
     }
   }
 
@@ -138,8 +147,10 @@ public final class ScaleRun {
   /**
    * Serves the fleet in local mode (files in a fresh folder, the echo backend on loopback), then
    * for {@code churnSeconds} sends {@link #RATE} requests a second over {@code connections} connections to unchanged routes
-   * while one application gains a path every {@code 1000 / changesPerSecond} ms, and measures how
-   * long each new path takes from its file being written to being served.
+   * while every {@code 1000 / changesPerSecond} ms one application gains a path or (a share
+   * {@link #ENDPOINT_SHARE} of the changes) has its endpoint moved to the other of two echo
+   * backends, and measures how long each change takes from its file being written to being
+   * served: the new path answering, or the other backend answering.
    */
   public static Serving serving(Fleet fleet, Vertx vertx, int echoPort, double churnSeconds, int changesPerSecond,
       int connections) throws Exception {
@@ -152,15 +163,23 @@ public final class ScaleRun {
         awaitServed(vertx, local.httpPort(), Fleet.host(fleet.apps() - 1), Fleet.path(Fleet.PATHS - 1), 120_000);
         double startMs = ms(System.nanoTime() - t0);
         long heap = usedHeapAfterGc();
-        return churn(fleet, vertx, dir, local.httpPort(), startMs, heap, churnSeconds, changesPerSecond, connections);
+        EchoBackend moved = EchoBackend.start(vertx, MOVED, "127.0.0.1", 0).toCompletionStage().toCompletableFuture()
+            .get();
+        return churn(fleet, vertx, dir, local.httpPort(), startMs, heap, churnSeconds, changesPerSecond, connections,
+            echoPort, moved.port());
       }
     } finally {
       deleteTree(dir);
     }
   }
 
+  /** The share of a churn's changes that move an application's endpoint ({@code -Dscale.endpointShare}); the rest add a path. */
+  public static final double ENDPOINT_SHARE = Double.parseDouble(System.getProperty("scale.endpointShare", "0.5"));
+  /** The name of the echo backend endpoints are moved to (the fleet's own is {@code scale}). */
+  static final String MOVED = "scale-moved";
+
   private static Serving churn(Fleet fleet, Vertx vertx, Path dir, int port, double startMs, long heap,
-      double churnSeconds, int changesPerSecond, int connections) throws Exception {
+      double churnSeconds, int changesPerSecond, int connections, int echoPort, int movedPort) throws Exception {
     HttpClient load = vertx.createHttpClient(new PoolOptions().setHttp1MaxSize(connections));
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong requests = new AtomicLong();
@@ -196,13 +215,25 @@ public final class ScaleRun {
     Thread watcher = new Thread(() -> watch(vertx, port, waiting, results, writing, churnStart), "scale-watch");
     watcher.start();
     java.util.Map<Integer, List<String>> extras = new java.util.HashMap<>();
+    java.util.Map<Integer, Integer> ports = new java.util.HashMap<>();
     while (System.nanoTime() < end) {
       // Spread over the changing half, and so over its files; every change stays (paths accumulate).
       int app = (int) ((change * 7919L) % Math.max(1, firstUnchanged));
-      String path = "/live-" + change;
-      extras.computeIfAbsent(app, a -> new ArrayList<>()).add(path);
-      Files.writeString(dir.resolve(Fleet.fileOf(app)), fleet.file(app, extras));
-      waiting.add(new Object[] {Fleet.host(app), path, System.nanoTime()});
+      boolean endpoint = Math.floor((change + 1) * ENDPOINT_SHARE) > Math.floor(change * ENDPOINT_SHARE);
+      String path;
+      String expect = null;
+      if (endpoint) {
+        // Its endpoint to the other backend: live once that one answers.
+        boolean toMoved = ports.getOrDefault(app, echoPort) == echoPort;
+        ports.put(app, toMoved ? movedPort : echoPort);
+        path = Fleet.path(0) + "/x";
+        expect = toMoved ? MOVED : "scale";
+      } else {
+        path = "/live-" + change;
+        extras.computeIfAbsent(app, a -> new ArrayList<>()).add(path);
+      }
+      Files.writeString(dir.resolve(Fleet.fileOf(app)), fleet.file(app, extras, ports));
+      waiting.add(new Object[] {Fleet.host(app), path, System.nanoTime(), expect});
       change++;
       next += period;
       long sleep = next - System.nanoTime();
@@ -216,13 +247,16 @@ public final class ScaleRun {
     Future.join(loops).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     load.close();
     List<Double> settled = new ArrayList<>();
+    List<Double> endpointLive = new ArrayList<>();
+    List<Double> endpointSettled = new ArrayList<>();
     for (double[] r : results) {
       if (r[0] < 0) {
         neverLive++;
       } else {
-        live.add(r[0]);
+        boolean endpoint = r[2] > 0;
+        (endpoint ? endpointLive : live).add(r[0]);
         if (r[1] >= SETTLED_AFTER_S) {
-          settled.add(r[0]);
+          (endpoint ? endpointSettled : settled).add(r[0]);
         }
       }
     }
@@ -234,7 +268,7 @@ public final class ScaleRun {
     // heap sized to what is live, and its next collection would be a full one, in the churn.
     long heapAfter = usedHeapAfterGc();
     return new Serving(startMs, heap, live, neverLive, requests.get(), failures.get(), churnSeconds, warmMs, heapAfter,
-        settled);
+        settled, endpointLive, endpointSettled);
   }
 
   /** Whether the churn starts with every unchanged route requested once ({@code -Dscale.warm=false}: not). */
@@ -276,18 +310,23 @@ public final class ScaleRun {
         for (int i = 0; i < n; i++) {
           Object[] w = waiting.poll();
           long written = (Long) w[2];
+          String expect = (String) w[3];
           boolean ok;
           try {
-            ok = get(client, port, (String) w[0], (String) w[1]).toCompletionStage().toCompletableFuture()
-                .get(5, TimeUnit.SECONDS) / 100 == 2;
+            ok = expect == null
+                ? get(client, port, (String) w[0], (String) w[1]).toCompletionStage().toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS) / 100 == 2
+                : expect.equals(backendOf(client, port, (String) w[0], (String) w[1]).toCompletionStage()
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS));
           } catch (Exception e) {
             ok = false;
           }
           long now = System.nanoTime();
+          double kind = expect == null ? 0 : 1;
           if (ok) {
-            results.add(new double[] {ms(now - written), (written - churnStart) / 1e9});
+            results.add(new double[] {ms(now - written), (written - churnStart) / 1e9, kind});
           } else if (now - written > LIVE_TIMEOUT_MS * 1_000_000) {
-            results.add(new double[] {-1, (written - churnStart) / 1e9});
+            results.add(new double[] {-1, (written - churnStart) / 1e9, kind});
           } else {
             waiting.add(w);
           }
@@ -345,6 +384,15 @@ public final class ScaleRun {
             .setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1")).setHost("127.0.0.1").setPort(port)
             .setURI(path).putHeader("host", host))
         .compose(req -> req.send().compose(HttpClientResponse::body).map(b -> req.response().result().statusCode()));
+  }
+
+  /** GET, the echo backend that answered (its {@code x-backend} header), or null if not 2xx. */
+  static Future<String> backendOf(HttpClient client, int port, String host, String path) {
+    return client.request(new RequestOptions().setMethod(HttpMethod.GET)
+            .setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1")).setHost("127.0.0.1").setPort(port)
+            .setURI(path).putHeader("host", host))
+        .compose(req -> req.send().compose(res -> res.body().map(b -> res.statusCode() / 100 == 2
+            ? res.getHeader("x-backend") : null)));
   }
 
   static void awaitServed(Vertx vertx, int port, String host, String path, long timeoutMs) {
