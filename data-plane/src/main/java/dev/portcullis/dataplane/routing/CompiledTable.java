@@ -18,6 +18,7 @@ import dev.portcullis.model.VirtualHost;
 import dev.portcullis.dataplane.tls.ClientCertPolicy;
 import java.security.cert.X509Certificate;
 import dev.portcullis.model.routing.Router;
+import dev.portcullis.model.util.BucketMap;
 import dev.portcullis.model.util.Identity;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
@@ -134,7 +135,7 @@ public final class CompiledTable {
       AuthRuntime auth, Map<String, Credential> credentials) {
     Compilation c = new Compilation(table, previous, auth, credentials == null ? Map.of() : credentials);
     Router<CompiledRoute> router = Router.compile(table, c::compile, previous == null ? null : previous.router,
-        c::reusable, c);
+        c::reusable, c, c.suspects);
     CompiledTable compiled = new CompiledTable(version, checksum, table, router, c);
     c.done();
     return compiled;
@@ -308,7 +309,14 @@ public final class CompiledTable {
     CompiledTable previous;
     final AuthRuntime auth;
     final Map<String, Credential> credentials;
-    final Map<String, ClusterRuntime> clusters;
+    final BucketMap<String, ClusterRuntime> clusters;
+    /**
+     * Which hosts use each cluster (their routes forward to it or take error pages from it), kept
+     * from table to table: the hosts a replaced runtime concerns, without a look at every host.
+     */
+    final BucketMap<String, Set<String>> hostsByCluster;
+    /** The hosts whose compiled routes may use a replaced runtime; null: every host may (authentication changed). */
+    final Set<String> suspects;
     /** The previous table's runtimes of clusters that changed: routes using one are compiled again. */
     final Set<ClusterRuntime> replaced = Collections.newSetFromMap(new IdentityHashMap<>());
     /**
@@ -342,10 +350,15 @@ public final class CompiledTable {
         // No cluster changed (a change of hosts only): the previous table's runtimes, as they are.
         clusters = before.clusters;
       } else {
-        clusters = new HashMap<>(Math.max(16, table.clusters().size() * 4 / 3 + 1));
+        // The previous table's runtimes, a new one where a cluster is new or not equal.
+        // (After the empty table: buckets for this size, not the empty table's few.)
+        clusters = before == null || before.clusters.isEmpty() ? BucketMap.sized(table.clusters().size())
+            : before.clusters.edit();
         runtimes(table, previous);
       }
       clustersChanged = !replaced.isEmpty();
+      hostsByCluster = before == null || before.hostsByCluster.isEmpty() ? BucketMap.sized(table.clusters().size())
+          : before.hostsByCluster.edit();
       if (replaced.size() <= 8) {
         ClusterRuntime[] few = replaced.toArray(new ClusterRuntime[0]);
         isReplaced = c -> {
@@ -361,6 +374,14 @@ public final class CompiledTable {
       }
       authChanged = previous != null
           && (previous.auth != auth || !sameCredentials(previous.credentials, credentials));
+      if (authChanged) {
+        suspects = null;
+      } else {
+        suspects = new java.util.HashSet<>();
+        for (ClusterRuntime r : replaced) {
+          suspects.addAll(before.hostsByCluster.getOrDefault(r.cluster().name(), Set.of()));
+        }
+      }
       policies = before == null ? new HashMap<>() : new HashMap<>(before.policies);
       policyUses = before == null ? new HashMap<>() : new HashMap<>(before.policyUses);
       tlsHosts = before == null ? 0 : before.tlsHosts;
@@ -372,30 +393,58 @@ public final class CompiledTable {
       shared = previous == null ? new SharedRoutes(table.routeCount()) : SharedRoutes.after(previous.shared, table);
     }
 
-    /** Fills {@link #clusters}: each cluster's runtime, the previous one where the cluster is equal. */
+    /**
+     * Brings {@link #clusters} (the previous table's runtimes) to this table's clusters: the two
+     * lists are walked side by side (tables list clusters in name order), a cluster that is the
+     * very instance it was is looked at no further, and the others get a runtime of their own
+     * where they are new or not equal. Clusters the walk does not pair are paired by name, so
+     * lists out of name order come out the same.
+     */
     private void runtimes(RouteTable table, CompiledTable previous) {
-      int matched = 0;
-      for (Cluster c : table.clusters()) {
-        ClusterRuntime old = previous == null ? null : previous.clusters.get(c.name());
-        ClusterRuntime runtime = old;
-        if (old != null) {
-          matched++;
-          if (old.cluster() != c && !old.cluster().equals(c)) {
-            runtime = new ClusterRuntime(c, old);
-            replaced.add(old);
-          }
+      List<Cluster> now = table.clusters();
+      List<Cluster> was = previous == null ? List.of() : previous.table.clusters();
+      List<Cluster> unpairedNew = new ArrayList<>();
+      List<Cluster> unpairedOld = new ArrayList<>();
+      int i = 0;
+      int j = 0;
+      while (i < now.size() || j < was.size()) {
+        Cluster c = i < now.size() ? now.get(i) : null;
+        Cluster w = j < was.size() ? was.get(j) : null;
+        int order = c == w ? 0 : c == null ? 1 : w == null ? -1 : c.name().compareTo(w.name());
+        if (order < 0) {
+          unpairedNew.add(now.get(i++));
+        } else if (order > 0) {
+          unpairedOld.add(was.get(j++));
         } else {
-          runtime = new ClusterRuntime(c, null);
-        }
-        clusters.put(c.name(), runtime);
-      }
-      if (previous != null && matched < previous.clusters.size()) {
-        // Nothing kept can use a cluster the table lost: the table's routes all name clusters it has.
-        previous.clusters.keySet().forEach(name -> {
-          if (!clusters.containsKey(name)) {
-            droppedClusters.add(name);
+          if (c != w) {
+            runtime(c);
           }
-        });
+          i++;
+          j++;
+        }
+      }
+      unpairedNew.forEach(this::runtime);
+      if (!unpairedOld.isEmpty()) {
+        // Nothing kept can use a cluster the table lost: the table's routes all name clusters it has.
+        Set<String> names = new java.util.HashSet<>();
+        unpairedNew.forEach(c -> names.add(c.name()));
+        for (Cluster w : unpairedOld) {
+          if (!names.contains(w.name())) {
+            clusters.remove(w.name());
+            droppedClusters.add(w.name());
+          }
+        }
+      }
+    }
+
+    /** The runtime of a cluster of this table: the previous one if the cluster is equal, else a new one. */
+    private void runtime(Cluster c) {
+      ClusterRuntime old = clusters.get(c.name());
+      if (old == null) {
+        clusters.put(c.name(), new ClusterRuntime(c, null));
+      } else if (old.cluster() != c && !old.cluster().equals(c)) {
+        clusters.put(c.name(), new ClusterRuntime(c, old));
+        replaced.add(old);
       }
     }
 
@@ -463,6 +512,7 @@ public final class CompiledTable {
     public void dropped(VirtualHost vh, List<CompiledRoute> payloads) {
       droppedHosts.add(vh);
       host(vh, -1);
+      index(vh, false);
       for (CompiledRoute r : payloads) {
         Use u = shared.get(r.shared);
         if (u == null || u.route != r) {
@@ -481,6 +531,53 @@ public final class CompiledTable {
         compiledHosts.add(vh);
       }
       host(vh, 1);
+      index(vh, true);
+    }
+
+    /** Files a host under the clusters it uses in {@link #hostsByCluster} (or takes it out). */
+    private void index(VirtualHost vh, boolean add) {
+      for (String name : clustersOf(vh)) {
+        Set<String> hosts = hostsByCluster.getOrDefault(name, Set.of());
+        if (hosts.contains(vh.hostname()) == add) {
+          continue;
+        }
+        if (add && hosts.isEmpty()) {
+          hostsByCluster.put(name, Set.of(vh.hostname())); // the usual: a cluster of one host
+          continue;
+        }
+        Set<String> next = new java.util.HashSet<>(hosts);
+        if (add) {
+          next.add(vh.hostname());
+        } else {
+          next.remove(vh.hostname());
+        }
+        if (next.isEmpty()) {
+          hostsByCluster.remove(name);
+        } else {
+          hostsByCluster.put(name, Collections.unmodifiableSet(next));
+        }
+      }
+    }
+
+    /** The clusters a host's routes (its fallback's too) forward to or take error pages from. */
+    private static Set<String> clustersOf(VirtualHost vh) {
+      Set<String> names = new java.util.HashSet<>(4);
+      vh.routes().forEach(r -> clustersOf(r, names));
+      if (vh.fallback() != null) {
+        clustersOf(vh.fallback(), names);
+      }
+      return names;
+    }
+
+    private static void clustersOf(Route r, Set<String> into) {
+      if (r.action() instanceof RouteAction.Forward f) {
+        for (RouteAction.ClusterWeight w : f.clusters()) {
+          into.add(w.cluster());
+        }
+      }
+      if (r.policiesOrNone().errorPages() != null) {
+        into.add(r.policiesOrNone().errorPages().cluster());
+      }
     }
 
     /** A host's TLS settings, counted in or out of the table. */

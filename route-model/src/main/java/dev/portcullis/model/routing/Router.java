@@ -88,6 +88,19 @@ public final class Router<T> {
    */
   public static <T> Router<T> compile(RouteTable table, BiFunction<VirtualHost, Route, T> compiler,
       Router<T> previous, Predicate<List<T>> reusable, Changes<T> changes) {
+    return compile(table, compiler, previous, reusable, changes, null);
+  }
+
+  /**
+   * {@link #compile(RouteTable, BiFunction, Router, Predicate, Changes)}, told which hosts'
+   * payloads {@code reusable} may refuse: the others, when they are the very instances they were,
+   * are kept without asking (a changed cluster's endpoints concern the few hosts that use it, not
+   * 10,000 hosts' payloads).
+   *
+   * @param suspects the hostnames whose payloads must be asked about; null: every host's
+   */
+  public static <T> Router<T> compile(RouteTable table, BiFunction<VirtualHost, Route, T> compiler,
+      Router<T> previous, Predicate<List<T>> reusable, Changes<T> changes, java.util.Set<String> suspects) {
     List<VirtualHost> hosts = table.virtualHosts();
     @SuppressWarnings("unchecked")
     Host<T>[] compiled = new Host[hosts.size()];
@@ -115,6 +128,20 @@ public final class Router<T> {
     // lists out of name order come out the same (at the cost of hashing their names).
     List<VirtualHost> before = previous.hosts;
     Host<T>[] old = previous.inOrder;
+    // The previous hosts reusable must be asked about, by place (found by bisection; a name not
+    // found, in a list out of name order, and every host is asked about).
+    boolean[] ask = new boolean[old.length];
+    boolean askAll = suspects == null;
+    if (!askAll) {
+      for (String name : suspects) {
+        int at = RouteTable.indexByName(before, name, VirtualHost::hostname);
+        if (at < 0) {
+          askAll = true;
+          break;
+        }
+        ask[at] = true;
+      }
+    }
     // The places holding the very compiled host they held, under the same name: the maps have them.
     boolean[] same = new boolean[compiled.length];
     List<Integer> unpairedNew = new ArrayList<>();
@@ -130,7 +157,8 @@ public final class Router<T> {
       } else if (c > 0) {
         unpairedOld.add(j++);
       } else {
-        pair(i++, vh, old[j++], compiled, same, reusable, changes);
+        pair(i++, vh, old[j], askAll || ask[j], compiled, same, reusable, changes);
+        j++;
       }
     }
     if (!unpairedNew.isEmpty() && !unpairedOld.isEmpty()) {
@@ -139,7 +167,7 @@ public final class Router<T> {
       for (int k : unpairedNew) {
         Integer o = byName.remove(hosts.get(k).hostname());
         if (o != null) {
-          pair(k, hosts.get(k), old[o], compiled, same, reusable, changes);
+          pair(k, hosts.get(k), old[o], true, compiled, same, reusable, changes);
         }
       }
       unpairedOld = new ArrayList<>(byName.values());
@@ -149,7 +177,9 @@ public final class Router<T> {
       gone.add(old[k]);
       changes.dropped(old[k].virtualHost, old[k].payloadList());
     }
-    BucketMap<String, Host<T>> exact = previous.exact.edit();
+    // (After an empty router, the empty table's: buckets for this size, not its few.)
+    BucketMap<String, Host<T>> exact = previous.exact.isEmpty() ? BucketMap.sized(compiled.length)
+        : previous.exact.edit();
     Map<String, Host<T>> wildcard = new HashMap<>(previous.wildcard); // a few, copied whole
     Host<T> catchAll = previous.catchAll;
     for (Host<T> h : gone) {
@@ -184,11 +214,14 @@ public final class Router<T> {
     return new Router<>(exact, wildcard, catchAll, hosts, compiled);
   }
 
-  /** A new host and the previous router's of the same name: kept (as the new instance, if equal), or dropped. */
-  private static <T> void pair(int i, VirtualHost vh, Host<T> h, Host<T>[] compiled, boolean[] same,
+  /**
+   * A new host and the previous router's of the same name: kept (as the new instance, if equal), or
+   * dropped. The very same instance is kept without asking {@code reusable} unless {@code ask}.
+   */
+  private static <T> void pair(int i, VirtualHost vh, Host<T> h, boolean ask, Host<T>[] compiled, boolean[] same,
       Predicate<List<T>> reusable, Changes<T> changes) {
     VirtualHost was = h.virtualHost;
-    if ((vh == was || was.equals(vh)) && reusable.test(h.payloadList())) {
+    if ((vh == was && !ask) || ((vh == was || was.equals(vh)) && reusable.test(h.payloadList()))) {
       compiled[i] = vh == was ? h : h.of(vh);
       same[i] = vh == was;
     } else {

@@ -192,4 +192,31 @@ class RouterReuseTest {
     }
     return hosts;
   }
+
+  /** Told which hosts' payloads may be refused, the router asks about those only; the others are kept unasked. */
+  @Test
+  void onlyTheSuspectHostsAreAskedAbout() {
+    VirtualHost a = host("a.example.com", "/x");
+    VirtualHost b = host("b.example.com", "/x");
+    VirtualHost c = host("c.example.com", "/x");
+    Router<Payload> first = Router.compile(table(a, b, c), generation(1, new ArrayList<>()));
+    List<String> asked = new ArrayList<>();
+    List<String> calls = new ArrayList<>();
+    Router<Payload> second = Router.compile(table(a, b, c), generation(2, calls), first, payloads -> {
+      asked.add(payloads.get(0).route());
+      return false;
+    }, recorder(calls), java.util.Set.of("b.example.com"));
+    assertThat(asked).containsExactly("b.example.com/x");
+    assertThat(calls).containsExactly("dropped b.example.com [b.example.com/x, b.example.com/fallback]",
+        "compiling b.example.com", "compile b.example.com/x", "compile b.example.com/fallback");
+    assertThat(second.route("a.example.com", "/x")).isSameAs(first.route("a.example.com", "/x"));
+    assertThat(second.route("b.example.com", "/x").generation()).isEqualTo(2);
+    // A suspect the previous router does not have (its list out of name order, say): every host is asked.
+    asked.clear();
+    Router.compile(table(a, b, c), generation(3, new ArrayList<>()), second, payloads -> {
+      asked.add(payloads.get(0).route());
+      return true;
+    }, new Router.Changes<>() { }, java.util.Set.of("nowhere.example.com"));
+    assertThat(asked).containsExactlyInAnyOrder("a.example.com/x", "b.example.com/x", "c.example.com/x");
+  }
 }
