@@ -11,6 +11,7 @@ import dev.portcullis.model.RouteAction;
 import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.TlsRef;
 import dev.portcullis.model.VirtualHost;
+import dev.portcullis.model.util.BucketMap;
 import dev.portcullis.translator.backend.BackendResolver;
 import dev.portcullis.translator.status.ObjectRef;
 import java.util.ArrayList;
@@ -647,7 +648,8 @@ public final class RouteTableBuilder {
     final Map<String, int[]> uses;
     /** Names whose use count went from zero or to zero since the last build. */
     final Set<String> crossed = new HashSet<>();
-    private final Map<String, V> values = new HashMap<>();
+    /** The values handed out last ({@link #view}, frozen), or a later version of them being brought up to date. */
+    private BucketMap<String, V> values = BucketMap.sized(0);
     Map<String, V> view = Map.of();
 
     Used(Shared<V> source, Map<String, int[]> uses) {
@@ -658,7 +660,7 @@ public final class RouteTableBuilder {
     void refresh(boolean all) {
       boolean moved = all;
       if (all) {
-        values.clear();
+        values = BucketMap.sized(uses.size());
         uses.keySet().forEach(k -> {
           V v = source.effective.get(k);
           if (v != null) {
@@ -666,6 +668,9 @@ public final class RouteTableBuilder {
           }
         });
       } else {
+        if (values.isFrozen() && (!crossed.isEmpty() || !source.changed.isEmpty())) {
+          values = values.edit(); // the last view stays as it was handed out
+        }
         for (Set<String> names : List.of(crossed, source.changed)) {
           for (String k : names) {
             V v = uses.containsKey(k) ? source.effective.get(k) : null;
@@ -677,7 +682,7 @@ public final class RouteTableBuilder {
       crossed.clear();
       source.changed.clear();
       if (moved) {
-        view = Map.copyOf(values);
+        view = values.freeze(); // handed out as it is: the next change edits a later version
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.portcullis.translator;
 import dev.portcullis.model.Certificate;
 import dev.portcullis.model.Credential;
 import dev.portcullis.model.RouteTable;
+import dev.portcullis.model.util.BucketMap;
 import dev.portcullis.translator.backend.BackendResolver;
 import dev.portcullis.translator.status.StatusReport;
 import dev.portcullis.translator.status.Problem;
@@ -22,9 +23,9 @@ public record TranslationResult(RouteTable table, StatusReport status, Map<Strin
     @com.fasterxml.jackson.annotation.JsonIgnore Map<String, Credential> credentials, List<Problem> settingsProblems) {
 
   public TranslationResult {
-    resolutions = Map.copyOf(resolutions);
-    certificates = Map.copyOf(certificates);
-    credentials = Map.copyOf(credentials);
+    resolutions = unchanging(resolutions);
+    certificates = unchanging(certificates);
+    credentials = unchanging(credentials);
     settingsProblems = List.copyOf(settingsProblems);
   }
 
@@ -35,6 +36,14 @@ public record TranslationResult(RouteTable table, StatusReport status, Map<Strin
 
   public TranslationResult(RouteTable table, StatusReport status) {
     this(table, status, Map.of(), Map.of(), Map.of(), List.of());
+  }
+
+  /**
+   * The map as it is if it cannot change (a frozen {@link BucketMap}, which a later result can
+   * edit without copying 10,000 entries), else an immutable copy.
+   */
+  private static <K, V> Map<K, V> unchanging(Map<K, V> map) {
+    return map instanceof BucketMap<K, V> b && b.isFrozen() ? map : Map.copyOf(map);
   }
 
   /** Never prints key material or credentials. */

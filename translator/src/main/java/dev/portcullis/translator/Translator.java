@@ -20,6 +20,7 @@ import dev.portcullis.model.RouteTable;
 import dev.portcullis.translator.status.Problem;
 import dev.portcullis.model.SourceRef;
 import dev.portcullis.model.TlsRef;
+import dev.portcullis.model.util.BucketMap;
 import dev.portcullis.model.util.Identity;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -639,31 +640,84 @@ public final class Translator {
   public Optional<TranslationResult> refreshEndpoints(TranslationResult previous, ClusterSnapshot snapshot,
       Set<ObjectKey> services) {
     BackendResolver resolver = new BackendResolver(snapshot, options);
-    Map<String, BackendResolver.Resolution> resolutions = new HashMap<>(previous.resolutions());
-    List<Cluster> clusters = new ArrayList<>(previous.table().clusters().size());
-    for (Cluster cluster : previous.table().clusters()) {
-      BackendResolver.Resolution old = previous.resolutions().get(cluster.name());
-      if (old == null) {
-        clusters.add(cluster); // not from a Service (a refused reference): nothing to refresh
-        continue;
+    // A later version of the last resolutions (frozen, as results hold them): a copy of the buckets written.
+    BucketMap<String, BackendResolver.Resolution> resolutions;
+    if (previous.resolutions() instanceof BucketMap<String, BackendResolver.Resolution> last) {
+      resolutions = last.edit();
+    } else {
+      resolutions = BucketMap.sized(previous.resolutions().size());
+      resolutions.putAll(previous.resolutions());
+    }
+    List<Cluster> before = previous.table().clusters();
+    List<Cluster> clusters = new ArrayList<>(before);
+    boolean changed = false;
+    // Only the clusters of these Services: found through an index of them (made once per set of
+    // resolutions), and in the table's cluster list by bisection; 10,000 clusters are not walked.
+    Map<ObjectKey, List<String>> byService = clustersByService(previous.resolutions());
+    for (ObjectKey service : services) {
+      for (String name : byService.getOrDefault(service, List.of())) {
+        BackendResolver.Resolution old = previous.resolutions().get(name);
+        int at = RouteTable.indexByName(before, name, Cluster::name);
+        if (at < 0) {
+          at = indexOf(before, name); // a table out of name order
+        }
+        if (old == null || at < 0) {
+          continue; // not in the table: nothing to refresh
+        }
+        BackendResolver.Resolution fresh = resolver.resolve(old.namespace(), old.service(), old.port());
+        if (!fresh.problems().equals(old.problems())) {
+          return Optional.empty();
+        }
+        // The cluster keeps its name and policies (a route's balancing, say); only endpoints change.
+        Cluster refreshed = before.get(at).withEndpoints(fresh.cluster().endpoints());
+        clusters.set(at, refreshed);
+        changed = true;
+        resolutions.put(name, new BackendResolver.Resolution(old.namespace(), old.service(), old.port(),
+            refreshed, fresh.problems()));
       }
-      if (!services.contains(new ObjectKey(old.namespace(), old.service()))) {
-        clusters.add(cluster);
-        continue;
-      }
-      BackendResolver.Resolution fresh = resolver.resolve(old.namespace(), old.service(), old.port());
-      if (!fresh.problems().equals(old.problems())) {
-        return Optional.empty();
-      }
-      // The cluster keeps its name and policies (a route's balancing, say); only endpoints change.
-      Cluster refreshed = cluster.withEndpoints(fresh.cluster().endpoints());
-      clusters.add(refreshed);
-      resolutions.put(cluster.name(), new BackendResolver.Resolution(old.namespace(), old.service(), old.port(),
-          refreshed, fresh.problems()));
+    }
+    if (!changed) {
+      return Optional.of(previous);
     }
     RouteTable table = RouteTable.following(previous.table(), previous.table().virtualHosts(), clusters,
         previous.table().defaultCertificate());
-    return Optional.of(new TranslationResult(table, previous.status(), resolutions, previous.certificates(),
-        previous.credentials(), previous.settingsProblems()));
+    TranslationResult result = new TranslationResult(table, previous.status(), resolutions.freeze(),
+        previous.certificates(), previous.credentials(), previous.settingsProblems());
+    indexHolds(previous.resolutions(), result.resolutions());
+    return Optional.of(result);
+  }
+
+  /** The resolutions {@link #clustersByService} was made from, and what it made. */
+  private Map<String, BackendResolver.Resolution> clustersByServiceOf;
+  private Map<ObjectKey, List<String>> clustersByService = Map.of();
+
+  /** The clusters resolved from each Service, made again only for other resolutions than last time. */
+  private synchronized Map<ObjectKey, List<String>> clustersByService(
+      Map<String, BackendResolver.Resolution> resolutions) {
+    if (clustersByServiceOf != resolutions) {
+      Map<ObjectKey, List<String>> index = new HashMap<>();
+      resolutions.forEach((name, r) -> index.computeIfAbsent(new ObjectKey(r.namespace(), r.service()),
+          k -> new ArrayList<>(1)).add(name));
+      clustersByService = index;
+      clustersByServiceOf = resolutions;
+    }
+    return clustersByService;
+  }
+
+  /** The same Services resolve to the same clusters after a refresh: the index made for {@code before} holds for {@code after}. */
+  private synchronized void indexHolds(Map<String, BackendResolver.Resolution> before,
+      Map<String, BackendResolver.Resolution> after) {
+    if (clustersByServiceOf == before) {
+      clustersByServiceOf = after;
+    }
+  }
+
+  private static int indexOf(List<Cluster> clusters, String name) {
+    for (int i = 0; i < clusters.size(); i++) {
+      if (clusters.get(i).name().equals(name)) {
+        return i;
+      }
+    }
+    return -1;
   }
 }

@@ -77,6 +77,72 @@ class EndpointFastPathTest {
     assertThat(after.get().table()).isEqualTo(translator.translate(snapshot(slice("10.0.0.2", "10.0.0.3"))).table());
   }
 
+  /** Many Services: the fast path refreshes exactly the changed Service's clusters (each of its ports), again and again. */
+  @Test
+  void amongManyServicesOnlyTheChangedOnesClustersAreRefreshed() {
+    StringBuilder yaml = new StringBuilder();
+    for (int i = 0; i < 40; i++) {
+      yaml.append("""
+          apiVersion: networking.k8s.io/v1
+          kind: Ingress
+          metadata: {name: app-%1$d, namespace: shop}
+          spec:
+            ingressClassName: portcullis
+            rules:
+            - host: app-%1$d.test
+              http:
+                paths:
+                - {path: /, pathType: Prefix, backend: {service: {name: svc-%1$d, port: {number: 80}}}}
+                - {path: /admin, pathType: Prefix, backend: {service: {name: svc-%1$d, port: {number: 81}}}}
+          ---
+          apiVersion: v1
+          kind: Service
+          metadata: {name: svc-%1$d, namespace: shop}
+          spec: {ports: [{name: http, port: 80}, {name: admin, port: 81}]}
+          ---
+          """.formatted(i));
+    }
+    java.util.function.IntFunction<ClusterSnapshot> snapshot = last -> {
+      ClusterSnapshot.Builder b = ClusterSnapshot.builder();
+      ManifestReader reader = new ManifestReader();
+      reader.read(yaml.toString(), "objects").objects().forEach(m -> b.add(m.object()));
+      for (int i = 0; i < 40; i++) {
+        String slice = """
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: svc-%1$d-1, namespace: shop, labels: {kubernetes.io/service-name: svc-%1$d}}
+            addressType: IPv4
+            ports: [{name: http, port: 8080}, {name: admin, port: 9090}]
+            endpoints: [{addresses: ["10.0.%1$d.%2$d"]}]
+            """.formatted(i, i == 7 ? last : 1);
+        reader.read(slice, "slice").objects().forEach(m -> b.add(m.object()));
+      }
+      return b.build();
+    };
+    TranslationResult result = translator.translate(snapshot.apply(1));
+    Set<ObjectKey> seven = Set.of(new ObjectKey("shop", "svc-7"));
+    for (int step = 2; step < 6; step++) {
+      ClusterSnapshot next = snapshot.apply(step);
+      TranslationResult refreshed = translator.refreshEndpoints(result, next, seven).orElseThrow();
+      assertThat(refreshed.table()).as("step " + step)
+          .isEqualTo(new Translator(TranslatorOptions.DEFAULT).translate(next).table());
+      for (int i = 0; i < refreshed.table().clusters().size(); i++) {
+        var c = refreshed.table().clusters().get(i);
+        if (c.name().startsWith("service/shop/svc-7/")) {
+          assertThat(c.endpoints()).extracting(e -> e.address()).containsExactly("10.0.7." + step);
+          assertThat(refreshed.resolutions().get(c.name()).cluster()).isSameAs(c);
+        } else {
+          assertThat(c).as(c.name()).isSameAs(result.table().clusters().get(i));
+        }
+      }
+      assertThat(refreshed.table().clusters()).filteredOn(c -> c.name().startsWith("service/shop/svc-7/")).hasSize(2);
+      result = refreshed;
+    }
+    // A Service no cluster comes from: nothing to refresh.
+    assertThat(translator.refreshEndpoints(result, snapshot.apply(5), Set.of(new ObjectKey("shop", "unused"))))
+        .containsSame(result);
+  }
+
   @Test
   void gainingOrLosingTheLastEndpointNeedsAFullTranslation() {
     TranslationResult none = translator.translate(snapshot(slice()));

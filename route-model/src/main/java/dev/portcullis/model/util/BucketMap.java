@@ -19,8 +19,9 @@ import java.util.function.BiConsumer;
  *
  * <p>A version is written only by whoever made it, and not once a later version was made from it
  * (that one shares its buckets); from then on it is read only, and may be shared between threads
- * once safely published. Keys and values must not be null. Iteration is in no particular order,
- * and what it hands out cannot change the map.
+ * once safely published. {@link #freeze} makes a version refuse writes, for handing it out as an
+ * unchanging map. Keys and values must not be null. Iteration is in no particular order, and what
+ * it hands out cannot change the map.
  */
 public final class BucketMap<K, V> extends AbstractMap<K, V> {
 
@@ -34,6 +35,8 @@ public final class BucketMap<K, V> extends AbstractMap<K, V> {
   /** The buckets this version made its own (the others are an earlier version's, read only). */
   private final boolean[] own;
   private int size;
+  /** Set by {@link #freeze}: this version refuses writes (its later versions, made by {@link #edit}, do not). */
+  private boolean frozen;
 
   @SuppressWarnings("unchecked")
   private BucketMap(int buckets) {
@@ -73,6 +76,25 @@ public final class BucketMap<K, V> extends AbstractMap<K, V> {
     return spread;
   }
 
+  /**
+   * Makes this version refuse every write from now on, so that it can be handed out as an
+   * unchanging map; {@link #edit} still makes a later version that may be written.
+   */
+  public BucketMap<K, V> freeze() {
+    frozen = true;
+    return this;
+  }
+
+  public boolean isFrozen() {
+    return frozen;
+  }
+
+  private void writing() {
+    if (frozen) {
+      throw new UnsupportedOperationException("this version of the map is frozen");
+    }
+  }
+
   private int bucket(Object key) {
     // The high bits (Fibonacci hashing): the bucket's own map spreads its keys by the low ones.
     return (key.hashCode() * 0x9E3779B9) >>> shift;
@@ -92,6 +114,7 @@ public final class BucketMap<K, V> extends AbstractMap<K, V> {
 
   @Override
   public V put(K key, V value) {
+    writing();
     Objects.requireNonNull(value, "value");
     V before = writable(bucket(Objects.requireNonNull(key, "key"))).put(key, value);
     if (before == null) {
@@ -102,6 +125,7 @@ public final class BucketMap<K, V> extends AbstractMap<K, V> {
 
   @Override
   public V remove(Object key) {
+    writing();
     int i = bucket(key);
     if (buckets[i] == null || !buckets[i].containsKey(key)) {
       return null;

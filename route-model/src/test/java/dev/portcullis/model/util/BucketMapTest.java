@@ -72,6 +72,22 @@ class BucketMapTest {
   }
 
   @Test
+  void aFrozenVersionRefusesWritesAndItsLaterVersionsDoNot() {
+    BucketMap<String, String> map = BucketMap.sized(10);
+    map.put("a", "1");
+    BucketMap<String, String> frozen = map.freeze();
+    assertThat(frozen.isFrozen()).isTrue();
+    assertThatThrownBy(() -> frozen.put("b", "2")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> frozen.remove("a")).isInstanceOf(UnsupportedOperationException.class);
+    BucketMap<String, String> later = frozen.edit();
+    assertThat(later.isFrozen()).isFalse();
+    later.put("a", "changed");
+    later.put("b", "2");
+    assertThat(frozen).containsOnly(Map.entry("a", "1"));
+    assertThat(later).containsOnly(Map.entry("a", "changed"), Map.entry("b", "2"));
+  }
+
+  @Test
   void nullKeysAndValuesAreRefused() {
     BucketMap<String, String> map = BucketMap.sized(10);
     assertThatThrownBy(() -> map.put("a", null)).isInstanceOf(NullPointerException.class);
