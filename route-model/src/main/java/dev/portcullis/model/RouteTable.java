@@ -171,21 +171,28 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
    * whatever the order.
    */
   public Cluster cluster(String name) {
+    int at = clusterIndex(name);
+    return at < 0 ? null : clusters.get(at);
+  }
+
+  /** Where the cluster of this name is in {@link #clusters}, or -1: by bisection, else by a walk. */
+  public int clusterIndex(String name) {
     int at = indexByName(clusters, name, Cluster::name);
     if (at >= 0) {
-      return clusters.get(at);
+      return at;
     }
-    for (Cluster c : clusters) {
-      if (c.name().equals(name)) {
-        return c;
+    for (int i = 0; i < clusters.size(); i++) {
+      if (clusters.get(i).name().equals(name)) {
+        return i;
       }
     }
-    return null;
+    return -1;
   }
 
   /**
-   * Where the element of this name is in a list in name order (by bisection), or -1. In a list not
-   * in name order it may miss an element, but an index it returns holds that name.
+   * Where the element of this name is in a list in name order (by bisection), or, as
+   * {@link java.util.Collections#binarySearch} says it, {@code -(insertion point) - 1}: negative.
+   * In a list not in name order it may miss an element, but an index it returns holds that name.
    */
   public static <T> int indexByName(List<T> sorted, String name, java.util.function.Function<T, String> nameOf) {
     int lo = 0;
@@ -202,7 +209,7 @@ public record RouteTable(List<VirtualHost> virtualHosts, List<Cluster> clusters,
         hi = mid - 1;
       }
     }
-    return -1;
+    return -(lo + 1);
   }
 
   /** Clusters in strict name order, looked up by name by bisection (only containsKey is asked). */

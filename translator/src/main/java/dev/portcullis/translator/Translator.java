@@ -657,10 +657,7 @@ public final class Translator {
     for (ObjectKey service : services) {
       for (String name : byService.getOrDefault(service, List.of())) {
         BackendResolver.Resolution old = previous.resolutions().get(name);
-        int at = RouteTable.indexByName(before, name, Cluster::name);
-        if (at < 0) {
-          at = indexOf(before, name); // a table out of name order
-        }
+        int at = previous.table().clusterIndex(name);
         if (old == null || at < 0) {
           continue; // not in the table: nothing to refresh
         }
@@ -710,14 +707,5 @@ public final class Translator {
     if (clustersByServiceOf == before) {
       clustersByServiceOf = after;
     }
-  }
-
-  private static int indexOf(List<Cluster> clusters, String name) {
-    for (int i = 0; i < clusters.size(); i++) {
-      if (clusters.get(i).name().equals(name)) {
-        return i;
-      }
-    }
-    return -1;
   }
 }

@@ -20,6 +20,7 @@ import java.security.cert.X509Certificate;
 import dev.portcullis.model.routing.Router;
 import dev.portcullis.model.util.BucketMap;
 import dev.portcullis.model.util.Identity;
+import dev.portcullis.model.util.NameOrder;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -394,47 +395,34 @@ public final class CompiledTable {
     }
 
     /**
-     * Brings {@link #clusters} (the previous table's runtimes) to this table's clusters: the two
-     * lists are walked side by side (tables list clusters in name order), a cluster that is the
-     * very instance it was is looked at no further, and the others get a runtime of their own
-     * where they are new or not equal. Clusters the walk does not pair are paired by name, so
-     * lists out of name order come out the same.
+     * Brings {@link #clusters} (the previous table's runtimes) to this table's clusters, paired by
+     * name with the previous table's (walked side by side: a cluster that is the very instance it
+     * was is looked at no further); the others get a runtime of their own where they are new or
+     * not equal.
      */
     private void runtimes(RouteTable table, CompiledTable previous) {
       List<Cluster> now = table.clusters();
       List<Cluster> was = previous == null ? List.of() : previous.table.clusters();
-      List<Cluster> unpairedNew = new ArrayList<>();
-      List<Cluster> unpairedOld = new ArrayList<>();
-      int i = 0;
-      int j = 0;
-      while (i < now.size() || j < was.size()) {
-        Cluster c = i < now.size() ? now.get(i) : null;
-        Cluster w = j < was.size() ? was.get(j) : null;
-        int order = c == w ? 0 : c == null ? 1 : w == null ? -1 : c.name().compareTo(w.name());
-        if (order < 0) {
-          unpairedNew.add(now.get(i++));
-        } else if (order > 0) {
-          unpairedOld.add(was.get(j++));
-        } else {
-          if (c != w) {
-            runtime(c);
-          }
-          i++;
-          j++;
-        }
-      }
-      unpairedNew.forEach(this::runtime);
-      if (!unpairedOld.isEmpty()) {
-        // Nothing kept can use a cluster the table lost: the table's routes all name clusters it has.
-        Set<String> names = new java.util.HashSet<>();
-        unpairedNew.forEach(c -> names.add(c.name()));
-        for (Cluster w : unpairedOld) {
-          if (!names.contains(w.name())) {
-            clusters.remove(w.name());
-            droppedClusters.add(w.name());
+      NameOrder.pair(now, was, Cluster::name, new NameOrder.Pairing() {
+        @Override
+        public void paired(int i, int j) {
+          if (now.get(i) != was.get(j)) {
+            runtime(now.get(i));
           }
         }
-      }
+
+        @Override
+        public void added(int i) {
+          runtime(now.get(i));
+        }
+
+        @Override
+        public void gone(int j) {
+          // Nothing kept can use a cluster the table lost: the table's routes all name clusters it has.
+          clusters.remove(was.get(j).name());
+          droppedClusters.add(was.get(j).name());
+        }
+      });
     }
 
     /** The runtime of a cluster of this table: the previous one if the cluster is equal, else a new one. */

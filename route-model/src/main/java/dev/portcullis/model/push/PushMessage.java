@@ -209,8 +209,7 @@ public sealed interface PushMessage {
       }
       if (added.size() <= 16) {
         for (T a : added) {
-          int at = insertionPoint(kept, name.apply(a), name);
-          kept.add(at, a);
+          kept.add(-RouteTable.indexByName(kept, name.apply(a), name) - 1, a); // names not in kept
         }
         return kept;
       }
@@ -227,21 +226,6 @@ public sealed interface PushMessage {
         out.add(kept.get(i++));
       }
       return out;
-    }
-
-    /** Where an element of this name goes in a list in name order that does not hold it. */
-    private static <T> int insertionPoint(List<T> sorted, String n, java.util.function.Function<T, String> name) {
-      int lo = 0;
-      int hi = sorted.size();
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (name.apply(sorted.get(mid)).compareTo(n) < 0) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      return lo;
     }
 
     private static <T> List<T> sortedMerge(List<T> base, List<String> removed, List<T> changed,

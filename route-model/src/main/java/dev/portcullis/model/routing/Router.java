@@ -8,6 +8,7 @@ import dev.portcullis.model.RouteTable;
 import dev.portcullis.model.ValueMatch;
 import dev.portcullis.model.VirtualHost;
 import dev.portcullis.model.util.BucketMap;
+import dev.portcullis.model.util.NameOrder;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -122,10 +123,8 @@ public final class Router<T> {
       }
       return new Router<>(exact, wildcard, catchAll, hosts, compiled);
     }
-    // The new hosts and the previous router's, walked side by side (tables list hosts in name
-    // order): a host that is the very instance it was is looked at no further, and only names
-    // near a change are compared. Hosts the walk does not pair are then paired by name, so that
-    // lists out of name order come out the same (at the cost of hashing their names).
+    // The new hosts and the previous router's, paired by name (walked side by side: a host that is
+    // the very instance it was is looked at no further).
     List<VirtualHost> before = previous.hosts;
     Host<T>[] old = previous.inOrder;
     // The previous hosts reusable must be asked about, by place (found by bisection; a name not
@@ -142,41 +141,22 @@ public final class Router<T> {
         ask[at] = true;
       }
     }
+    boolean everyHost = askAll;
     // The places holding the very compiled host they held, under the same name: the maps have them.
     boolean[] same = new boolean[compiled.length];
-    List<Integer> unpairedNew = new ArrayList<>();
-    List<Integer> unpairedOld = new ArrayList<>();
-    int i = 0;
-    int j = 0;
-    while (i < compiled.length || j < old.length) {
-      VirtualHost vh = i < compiled.length ? hosts.get(i) : null;
-      VirtualHost was = j < old.length ? before.get(j) : null;
-      int c = vh == was ? 0 : vh == null ? 1 : was == null ? -1 : vh.hostname().compareTo(was.hostname());
-      if (c < 0) {
-        unpairedNew.add(i++);
-      } else if (c > 0) {
-        unpairedOld.add(j++);
-      } else {
-        pair(i++, vh, old[j], askAll || ask[j], compiled, same, reusable, changes);
-        j++;
-      }
-    }
-    if (!unpairedNew.isEmpty() && !unpairedOld.isEmpty()) {
-      Map<String, Integer> byName = new HashMap<>();
-      unpairedOld.forEach(k -> byName.put(old[k].virtualHost.hostname(), k));
-      for (int k : unpairedNew) {
-        Integer o = byName.remove(hosts.get(k).hostname());
-        if (o != null) {
-          pair(k, hosts.get(k), old[o], true, compiled, same, reusable, changes);
-        }
-      }
-      unpairedOld = new ArrayList<>(byName.values());
-    }
     List<Host<T>> gone = new ArrayList<>();
-    for (int k : unpairedOld) {
-      gone.add(old[k]);
-      changes.dropped(old[k].virtualHost, old[k].payloadList());
-    }
+    NameOrder.pair(hosts, before, VirtualHost::hostname, new NameOrder.Pairing() {
+      @Override
+      public void paired(int i, int j) {
+        pair(i, hosts.get(i), old[j], everyHost || ask[j], compiled, same, reusable, changes);
+      }
+
+      @Override
+      public void gone(int j) {
+        gone.add(old[j]);
+        changes.dropped(old[j].virtualHost, old[j].payloadList());
+      }
+    });
     // (After an empty router, the empty table's: buckets for this size, not its few.)
     BucketMap<String, Host<T>> exact = previous.exact.isEmpty() ? BucketMap.sized(compiled.length)
         : previous.exact.edit();
@@ -192,7 +172,7 @@ public final class Router<T> {
         exact.remove(vh.hostname());
       }
     }
-    for (i = 0; i < compiled.length; i++) {
+    for (int i = 0; i < compiled.length; i++) {
       if (same[i]) {
         continue;
       }
