@@ -50,6 +50,7 @@ class ScaleTest {
 
       assertThat(s.changesNeverLive()).isZero();
       // Half the changes add a path, half move an application's endpoint to another backend.
+      assertThat(s.liveMs().size() + s.endpointLiveMs().size()).isGreaterThanOrEqualTo(25);
       assertThat(s.liveMs()).hasSizeGreaterThanOrEqualTo(12);
       assertThat(s.endpointLiveMs()).hasSizeGreaterThanOrEqualTo(12);
       assertThat(s.unchangedRequests()).isGreaterThan(100);
