@@ -271,6 +271,13 @@ final class Http1Upstream {
     }
   }
 
+  /** The response head did not come within the time the call was given for it. */
+  static final class HeadTimeoutException extends Exception {
+    HeadTimeoutException(long ms) {
+      super("no response head within " + ms + " ms", null, false, false);
+    }
+  }
+
   /** One connection, and the handler that reads its responses. */
   final class Conn extends ChannelInboundHandlerAdapter {
     private final Pool pool;
@@ -284,6 +291,15 @@ final class Http1Upstream {
 
     /** Reads one decoded message; a field, so that reading allocates no handler per message. */
     private final Handler<Object> reader = this::read;
+    /**
+     * Looks at the current call's deadlines. One task per connection, not one per request: it is
+     * scheduled when a call needs it, left in place when the call ends, and moved only when a
+     * call's deadline comes sooner than it runs (as {@code HeadTimer} does for request heads).
+     */
+    private ScheduledFuture<?> timer;
+    /** When {@link #timer} runs, in {@link System#nanoTime()}. */
+    private long timerAt;
+    private final Runnable check = this::checkDeadlines;
 
     Conn(Pool pool) {
       this.pool = pool;
@@ -298,11 +314,15 @@ final class Http1Upstream {
     /**
      * Sends a request with its whole body (or none) and reports its answer to the listener.
      *
-     * @param body the body, or null for none
+     * @param body          the body, or null for none
+     * @param headTimeoutMs how long the response head may take from now, or 0 for no limit: past
+     *                      it the call fails with {@link HeadTimeoutException}
+     * @param idleTimeoutMs how long the upstream may stay silent, or 0 for no limit: past it the
+     *                      call fails with a {@link TimeoutException}
      */
-    Call send(HttpMethod method, String uri, HeadersMultiMap headers, Buffer body, long idleTimeoutMs,
-        Listener listener) {
-      Call c = new Call(this, listener, idleTimeoutMs);
+    Call send(HttpMethod method, String uri, HeadersMultiMap headers, Buffer body, long headTimeoutMs,
+        long idleTimeoutMs, Listener listener) {
+      Call c = new Call(this, listener, headTimeoutMs, idleTimeoutMs);
       call = c;
       if (!channel.config().isAutoRead()) {
         channel.config().setAutoRead(true);
@@ -401,19 +421,42 @@ final class Http1Upstream {
       inContext(cause, this::broken);
     }
 
-    /** The idle timeout passed for {@code c}: it fails, if this connection still carries it. */
-    void timedOut(Call c, Throwable cause) {
-      inContext(cause, e -> {
-        if (call == c) {
-          broken(e);
+    /** The current call must be looked at by {@code due} (a {@link System#nanoTime()}) at the latest. */
+    void watch(long due) {
+      if (timer != null) {
+        if (due - timerAt >= 0) {
+          return;
         }
-      });
+        timer.cancel(false);
+      }
+      timerAt = due;
+      timer = channel.eventLoop().schedule(check, Math.max(0, due - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private void checkDeadlines() {
+      timer = null;
+      Call c = call;
+      if (c == null || !channel.isActive()) {
+        return; // the next call schedules it again
+      }
+      long now = System.nanoTime();
+      Throwable expired = c.expired(now);
+      if (expired != null) {
+        inContext(expired, this::broken);
+      } else if (c.hasDeadline()) {
+        timerAt = c.nextDeadline();
+        timer = channel.eventLoop().schedule(check, Math.max(0, timerAt - now), TimeUnit.NANOSECONDS);
+      }
     }
 
     /** The channel closed: it no longer counts, and is no longer idle. */
     void closed() {
       pool.open--;
       pool.idle.remove(this);
+      if (timer != null) {
+        timer.cancel(false);
+        timer = null;
+      }
     }
   }
 
@@ -424,8 +467,9 @@ final class Http1Upstream {
   static final class Call implements UpstreamResponse, ReadStream<Buffer> {
     private Conn conn;
     private final Listener listener;
+    private final long headNanos;
     private final long idleNanos;
-    private ScheduledFuture<?> idleTimer;
+    private long sentAt;
     private long lastRead;
 
     private int status;
@@ -458,40 +502,51 @@ final class Http1Upstream {
     private int directWrites;
     private boolean directPaused;
 
-    Call(Conn conn, Listener listener, long idleTimeoutMs) {
+    Call(Conn conn, Listener listener, long headTimeoutMs, long idleTimeoutMs) {
       this.conn = conn;
       this.listener = listener;
+      this.headNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMs);
       this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMs);
     }
 
     void started() {
-      if (idleNanos > 0 && conn != null) {
-        lastRead = System.nanoTime();
-        idleTimer = conn.channel.eventLoop().schedule(this::idleCheck, idleNanos, TimeUnit.NANOSECONDS);
-      }
-    }
-
-    /** Nothing arrived for the idle timeout: the request fails as Vert.x's client's would. */
-    private void idleCheck() {
-      idleTimer = null;
+      sentAt = System.nanoTime();
+      lastRead = sentAt;
       Conn c = conn;
-      if (over || ended || c == null) {
-        return;
+      if (c != null && hasDeadline()) {
+        c.watch(nextDeadline());
       }
-      long quiet = System.nanoTime() - lastRead;
-      if (quiet < idleNanos) {
-        idleTimer = c.channel.eventLoop().schedule(this::idleCheck, idleNanos - quiet, TimeUnit.NANOSECONDS);
-        return;
-      }
-      c.timedOut(this, new TimeoutException("The timeout period of " + TimeUnit.NANOSECONDS.toMillis(idleNanos)
-          + "ms has been exceeded while executing the request"));
     }
 
-    private void cancelIdle() {
-      if (idleTimer != null) {
-        idleTimer.cancel(false);
-        idleTimer = null;
+    /** True while a deadline applies: until the head for the head timeout, until the end for the idle one. */
+    boolean hasDeadline() {
+      return !over && !ended && ((headNanos > 0 && !headSeen) || idleNanos > 0);
+    }
+
+    /** The soonest deadline, when {@link #hasDeadline()}. */
+    long nextDeadline() {
+      long idleAt = lastRead + idleNanos;
+      if (headNanos > 0 && !headSeen) {
+        long headAt = sentAt + headNanos;
+        return idleNanos > 0 && idleAt - headAt < 0 ? idleAt : headAt;
       }
+      return idleAt;
+    }
+
+    /** Why the call fails at {@code now}, if a deadline passed; else null. */
+    Throwable expired(long now) {
+      if (over || ended) {
+        return null;
+      }
+      if (headNanos > 0 && !headSeen && now - sentAt >= headNanos) {
+        return new HeadTimeoutException(TimeUnit.NANOSECONDS.toMillis(headNanos));
+      }
+      if (idleNanos > 0 && now - lastRead >= idleNanos) {
+        // As Vert.x's client words it.
+        return new TimeoutException("The timeout period of " + TimeUnit.NANOSECONDS.toMillis(idleNanos)
+            + "ms has been exceeded while executing the request");
+      }
+      return null;
     }
 
     void head(HttpResponse response) {
@@ -543,7 +598,6 @@ final class Http1Upstream {
     }
 
     void ended(HttpHeaders trailing) {
-      cancelIdle();
       conn = null;
       trailers = trailing instanceof MultiMap map && !trailing.isEmpty() ? map : null;
       ended = true;
@@ -654,7 +708,6 @@ final class Http1Upstream {
     }
 
     void failed(Throwable cause) {
-      cancelIdle();
       conn = null;
       if (over) {
         return;
@@ -677,7 +730,6 @@ final class Http1Upstream {
         return;
       }
       over = true;
-      cancelIdle();
       pending = null;
       releaseDirect();
       Conn c = conn;

@@ -1106,9 +1106,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         if (body != null) {
           headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
         }
-        startAttemptTimer(id);
         upstreamEnded = true;
-        fastCall = conn.send(request.method(), upstreamUri, headers, body, route.timeouts().idleMs(),
+        // The connection watches the attempt's limit itself: no timer is made per request.
+        fastCall = conn.send(request.method(), upstreamUri, headers, body, attemptLimitMs(), route.timeouts().idleMs(),
             new Http1Upstream.Listener() {
               @Override
               public void head(Http1Upstream.Call call) {
@@ -1119,7 +1119,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
 
               @Override
               public void failed(Throwable cause) {
-                Exchange.this.failed(id, cause, false);
+                if (cause instanceof Http1Upstream.HeadTimeoutException) {
+                  attemptTimedOut(id);
+                } else {
+                  Exchange.this.failed(id, cause, false);
+                }
               }
             });
       }
@@ -1134,8 +1138,13 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       answer(400, ErrorResponses.BAD_REQUEST);
     }
 
+    /** How long an attempt may wait for the response head, or 0 for no limit. */
+    private long attemptLimitMs() {
+      return retries.perTryTimeoutMs() > 0 ? retries.perTryTimeoutMs() : route.timeouts().backendRequestMs();
+    }
+
     private void startAttemptTimer(int id) {
-      long limit = retries.perTryTimeoutMs() > 0 ? retries.perTryTimeoutMs() : route.timeouts().backendRequestMs();
+      long limit = attemptLimitMs();
       if (limit > 0) {
         attemptTimer = vertx.setTimer(limit, t -> {
           attemptTimer = -1;

@@ -101,6 +101,11 @@ class Http1UpstreamTest {
   /** One exchange on the client's event loop; {@code pauseMs} holds the body back that long first. */
   Result exchange(Http1Upstream up, int port, HttpMethod method, String path, long idleMs, long pauseMs)
       throws Exception {
+    return exchange(up, port, method, path, 0, idleMs, pauseMs);
+  }
+
+  Result exchange(Http1Upstream up, int port, HttpMethod method, String path, long headMs, long idleMs, long pauseMs)
+      throws Exception {
     CompletableFuture<Result> done = new CompletableFuture<>();
     context.runOnContext(v -> {
       boolean taken = up.acquire("127.0.0.1", port, 2_000, (conn, failure) -> {
@@ -110,7 +115,7 @@ class Http1UpstreamTest {
         }
         HeadersMultiMap headers = HeadersMultiMap.httpHeaders();
         headers.set("host", "test.example");
-        conn.send(method, path, headers, null, idleMs, new Http1Upstream.Listener() {
+        conn.send(method, path, headers, null, headMs, idleMs, new Http1Upstream.Listener() {
           @Override
           public void head(Http1Upstream.Call call) {
             Buffer body = Buffer.buffer();
@@ -234,6 +239,35 @@ class Http1UpstreamTest {
     assertThatThrownBy(() -> exchange(up, backend.actualPort(), HttpMethod.GET, "/slow", 200, 0))
         .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TimeoutException.class);
     assertThat(openAfterClosing(up, backend.actualPort())).isZero();
+  }
+
+  @Test
+  void noHeadWithinTheHeadTimeoutFailsTheRequestAndClosesTheConnection() throws Exception {
+    Http1Upstream up = client(8);
+    assertThatThrownBy(() -> exchange(up, backend.actualPort(), HttpMethod.GET, "/slow", 200, 0, 0))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(Http1Upstream.HeadTimeoutException.class);
+    assertThat(openAfterClosing(up, backend.actualPort())).isZero();
+  }
+
+  @Test
+  void aHeadTimeoutLimitsOnlyTheWaitForTheHead() throws Exception {
+    Http1Upstream up = client(8);
+    // The body is held back for longer than the head timeout: the call still succeeds.
+    Result r = exchange(up, backend.actualPort(), HttpMethod.GET, "/big", 200, 0, 600);
+    assertThat(r.body().length()).isEqualTo(BIG);
+    assertThat(exchange(up, backend.actualPort(), HttpMethod.GET, "/", 200, 0, 0).conn()).isSameAs(r.conn());
+  }
+
+  @Test
+  void aShortDeadlineAfterALongOneOnTheSameConnectionStillFallsDue() throws Exception {
+    Http1Upstream up = client(1);
+    // Leaves the connection's deadline task due in a minute.
+    Result first = exchange(up, backend.actualPort(), HttpMethod.GET, "/", 60_000, 60_000, 0);
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> exchange(up, backend.actualPort(), HttpMethod.GET, "/slow", 0, 300, 0))
+        .isInstanceOf(ExecutionException.class).hasCauseInstanceOf(TimeoutException.class);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5_000);
+    assertThat(first.status()).isEqualTo(200);
   }
 
   @Test
