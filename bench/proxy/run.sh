@@ -7,12 +7,20 @@
 #   ROUNDS=7 DURATION=15 bench/proxy/run.sh
 #   SCENARIOS="small:50 16k:200 cached:50" bench/proxy/run.sh
 #   ACCESS_LOG=stdout bench/proxy/run.sh   # Portcullis with its default JSON access log (off otherwise)
+#   FLOOR=1 bench/proxy/run.sh         # also the JVM floor: FloorProxy pipe and http (see below)
 #
 # For every round it prints requests/s, p50 and p99 latency, and the CPU time the proxy process
 # spent per request (utime + stime from /proc/PID/stat, all of its threads: for the JVM that
-# includes GC and JIT), then the ratio Portcullis/nginx, and the median ratio over the rounds.
-# Results also land in bench/proxy/out/. Traffic goes only to 127.0.0.1; every process this script
-# starts is stopped when it ends.
+# includes GC and JIT; also split into user and system time), then the ratio of every other proxy
+# to nginx, and the median ratio over the rounds.
+#
+# With FLOOR=1 two more JVM processes take part, from bench/jmh's FloorProxy (build it first:
+# ./mvnw -pl bench/jmh -am package -DskipTests): "pipe" relays bytes between paired connections
+# with Netty and nothing else, "nettyhttp" adds only Netty's HTTP/1.1 codecs. They are what a JVM
+# proxy built on Netty cannot go below, without and with parsing HTTP.
+#
+# Results also land in bench/proxy/out/. Traffic goes only to 127.0.0.1; every process this
+# script starts is stopped when it ends.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -67,26 +75,55 @@ pids+=("$portcullis_pid")
 for _ in $(seq 1 300); do curl -fsS -o /dev/null http://127.0.0.1:19901/readyz 2>/dev/null && break; sleep 1; done
 curl -fsS -o /dev/null http://127.0.0.1:19002/small || { echo "portcullis does not serve; see $out/portcullis.log" >&2; exit 1; }
 
-port_of() { case "$1" in nginx) echo 19001 ;; portcullis) echo 19002 ;; haproxy) echo 19003 ;; esac; }
+floor_pids=()
+if [[ "${FLOOR:-0}" != 0 ]]; then
+  jar="$root/bench/jmh/target/bench-0.1.0-SNAPSHOT.jar"
+  [[ -f "$jar" ]] || { echo "FLOOR=1 needs $jar: ./mvnw -pl bench/jmh -am package -DskipTests" >&2; exit 1; }
+  # shellcheck disable=SC2086
+  java ${JAVA_OPTS:--XX:+UseParallelGC} -cp "$jar:$root/bench/jmh/target/lib/*" dev.portcullis.bench.FloorProxy pipe 19004 19000 \
+    > "$out/floor-pipe.log" 2>&1 &
+  floor_pids+=($!); pids+=($!)
+  # shellcheck disable=SC2086
+  java ${JAVA_OPTS:--XX:+UseParallelGC} -cp "$jar:$root/bench/jmh/target/lib/*" dev.portcullis.bench.FloorProxy http 19005 19000 \
+    > "$out/floor-http.log" 2>&1 &
+  floor_pids+=($!); pids+=($!)
+  for _ in $(seq 1 50); do
+    curl -fsS -o /dev/null http://127.0.0.1:19004/small 2>/dev/null && curl -fsS -o /dev/null http://127.0.0.1:19005/small 2>/dev/null && break
+    sleep 0.2
+  done
+  proxies="$proxies pipe nettyhttp"
+fi
+
+port_of() { case "$1" in nginx) echo 19001 ;; portcullis) echo 19002 ;; haproxy) echo 19003 ;; pipe) echo 19004 ;; nettyhttp) echo 19005 ;; esac; }
 pids_of() {  # the processes whose CPU time counts: every process of that proxy
   case "$1" in
     nginx) local m; m="$(cat "$work/nginx.pid")"; echo "$m $(pgrep -P "$m" | tr '\n' ' ')" ;;
     portcullis) echo "$portcullis_pid" ;;
     haproxy) local m; m="$(cat "$work/haproxy.pid")"; echo "$m $(pgrep -P "$m" | tr '\n' ' ')" ;;
+    pipe) echo "${floor_pids[0]}" ;;
+    nettyhttp) echo "${floor_pids[1]}" ;;
   esac
 }
-ticks() { local t=0 p; for p in $1; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+# utime and stime of the processes, in clock ticks
+ticks() {
+  local u=0 s=0 p a b
+  for p in $1; do
+    read -r a b < <(awk '{print $14, $15}' "/proc/$p/stat" 2>/dev/null || echo 0 0)
+    u=$((u + a)); s=$((s + b))
+  done
+  echo "$u $s"
+}
 hz="$(getconf CLK_TCK)"
 path_of() { case "$1" in small) echo /small ;; 16k) echo /16k ;; cached) echo /cached/small ;; esac; }
 
-# One wrk run; prints: rps p50_us p99_us cpu_us_per_request non2xx
+# One wrk run; prints: rps p50_us p99_us cpu_us_per_request non2xx user_us_per_request sys_us_per_request
 measure() {
-  local proxy="$1" body="$2" conns="$3" seconds="$4" ps before after report
+  local proxy="$1" body="$2" conns="$3" seconds="$4" ps u0 s0 u1 s1 report
   ps="$(pids_of "$proxy")"
-  before="$(ticks "$ps")"
+  read -r u0 s0 <<<"$(ticks "$ps")"
   report="$(wrk -t1 -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$(port_of "$proxy")$(path_of "$body")")"
-  after="$(ticks "$ps")"
-  awk -v cpu=$((after - before)) -v hz="$hz" '
+  read -r u1 s1 <<<"$(ticks "$ps")"
+  awk -v usr=$((u1 - u0)) -v sys=$((s1 - s0)) -v hz="$hz" '
     function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1000000; return v }
     /requests in/ { n = $1 }
     /Requests\/sec/ { rps = $2 }
@@ -94,7 +131,8 @@ measure() {
     /^ +99%/ { p99 = us($2) }
     /Non-2xx/ { bad = $NF }
     /Socket errors/ { bad = bad "+sock" }
-    END { printf "%.0f %.0f %.0f %.1f %s\n", rps, p50, p99, (n > 0 ? cpu / hz * 1000000 / n : 0), (bad == "" ? 0 : bad) }
+    function per(t) { return n > 0 ? t / hz * 1000000 / n : 0 }
+    END { printf "%.0f %.0f %.0f %.1f %s %.1f %.1f\n", rps, p50, p99, per(usr + sys), (bad == "" ? 0 : bad), per(usr), per(sys) }
   ' <<<"$report"
 }
 
@@ -103,7 +141,13 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]
 echo "warming up ($WARMUP s per body)..." >&2
 for body in small 16k cached; do
   measure portcullis "$body" 50 "$WARMUP" >/dev/null
-  for p in $proxies; do [[ $p == portcullis ]] || measure "$p" "$body" 50 3 >/dev/null; done
+  for p in $proxies; do
+    case "$p" in
+      portcullis) ;;
+      pipe|nettyhttp) [[ $body == cached ]] || measure "$p" "$body" 50 $((WARMUP / 2)) >/dev/null ;;
+      *) measure "$p" "$body" 50 3 >/dev/null ;;
+    esac
+  done
 done
 
 result="$out/results.txt"
@@ -111,29 +155,40 @@ result="$out/results.txt"
   echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(nginx -v 2>&1 | sed 's/.*: //'), $(java -version 2>&1 | head -1)"
   echo "# rounds=$ROUNDS duration=${DURATION}s event-loops=$EVENT_LOOPS java-opts='${JAVA_OPTS:-launcher default}'"
 } > "$result"
-printf '%-8s %-6s %-5s %-10s %9s %8s %8s %9s %7s\n' scenario conns round proxy 'req/s' 'p50 us' 'p99 us' 'cpu us/r' 'non-2xx' | tee -a "$result"
+printf '%-8s %-6s %-5s %-10s %9s %8s %8s %9s %7s %9s %9s\n' scenario conns round proxy 'req/s' 'p50 us' 'p99 us' 'cpu us/r' 'non-2xx' \
+  'user us/r' 'sys us/r' | tee -a "$result"
 for sc in $SCENARIOS; do
   body="${sc%%:*}"; conns="${sc##*:}"
-  : > "$work/rps-ratios"; : > "$work/cpu-ratios"; : > "$work/p99-ratios"
+  others="$(echo "$proxies" | tr ' ' '\n' | grep -v '^nginx$' | tr '\n' ' ')"
+  # The floor proxies do not cache: a cache-hit round is nginx, Portcullis (and HAProxy, forwarding).
+  [[ $body == cached ]] && others="$(echo "$others" | tr ' ' '\n' | grep -vE '^(pipe|nettyhttp)$' | tr '\n' ' ')"
+  for p in $others; do : > "$work/$p-rps"; : > "$work/$p-cpu"; : > "$work/$p-p99"; done
   for round in $(seq 1 "$ROUNDS"); do
     declare -A r=()
     # Alternate who goes first, so neither always runs on a machine the other just heated.
-    order="$proxies"; (( round % 2 == 0 )) && order="$(echo "$proxies" | tr ' ' '\n' | tac | tr '\n' ' ')"
+    order="nginx $others"; (( round % 2 == 0 )) && order="$(echo "nginx $others" | tr ' ' '\n' | tac | tr '\n' ' ')"
     for p in $order; do
       r[$p]="$(measure "$p" "$body" "$conns" "$DURATION")"
-      read -r rps p50 p99 cpu bad <<<"${r[$p]}"
-      printf '%-8s %-6s %-5s %-10s %9s %8s %8s %9s %7s\n' "$body" "$conns" "$round" "$p" "$rps" "$p50" "$p99" "$cpu" "$bad" | tee -a "$result"
+      read -r rps p50 p99 cpu bad usr sys <<<"${r[$p]}"
+      printf '%-8s %-6s %-5s %-10s %9s %8s %8s %9s %7s %9s %9s\n' "$body" "$conns" "$round" "$p" "$rps" "$p50" "$p99" "$cpu" "$bad" \
+        "$usr" "$sys" | tee -a "$result"
     done
     read -r n_rps _ n_p99 n_cpu _ <<<"${r[nginx]}"
-    read -r p_rps _ p_p99 p_cpu _ <<<"${r[portcullis]}"
-    awk -v a="$p_rps" -v b="$n_rps" 'BEGIN { printf "%.3f\n", a / b }' >> "$work/rps-ratios"
-    awk -v a="$p_cpu" -v b="$n_cpu" 'BEGIN { printf "%.3f\n", a / b }' >> "$work/cpu-ratios"
-    awk -v a="$p_p99" -v b="$n_p99" 'BEGIN { printf "%.3f\n", a / b }' >> "$work/p99-ratios"
+    for p in $others; do
+      read -r o_rps _ o_p99 o_cpu _ <<<"${r[$p]}"
+      awk -v a="$o_rps" -v b="$n_rps" 'BEGIN { printf "%.3f\n", a / b }' >> "$work/$p-rps"
+      awk -v a="$o_cpu" -v b="$n_cpu" 'BEGIN { printf "%.3f\n", a / b }' >> "$work/$p-cpu"
+      awk -v a="$o_p99" -v b="$n_p99" 'BEGIN { printf "%.3f\n", a / b }' >> "$work/$p-p99"
+    done
     unset r
   done
-  printf '%-8s %-6s portcullis/nginx per round: req/s %s | cpu/req %s | p99 %s\n' "$body" "$conns" \
-    "$(paste -sd' ' "$work/rps-ratios")" "$(paste -sd' ' "$work/cpu-ratios")" "$(paste -sd' ' "$work/p99-ratios")" | tee -a "$result"
-  printf '%-8s %-6s MEDIAN portcullis/nginx: req/s %s  cpu/req %s  p99 %s\n' "$body" "$conns" \
-    "$(median < "$work/rps-ratios")" "$(median < "$work/cpu-ratios")" "$(median < "$work/p99-ratios")" | tee -a "$result"
+  for p in $others; do
+    printf '%-8s %-6s %s/nginx per round: req/s %s | cpu/req %s | p99 %s\n' "$body" "$conns" "$p" \
+      "$(paste -sd' ' "$work/$p-rps")" "$(paste -sd' ' "$work/$p-cpu")" "$(paste -sd' ' "$work/$p-p99")" | tee -a "$result"
+  done
+  for p in $others; do
+    printf '%-8s %-6s MEDIAN %s/nginx: req/s %s  cpu/req %s  p99 %s\n' "$body" "$conns" "$p" \
+      "$(median < "$work/$p-rps")" "$(median < "$work/$p-cpu")" "$(median < "$work/$p-p99")" | tee -a "$result"
+  done
 done
 echo "results: $result" >&2
