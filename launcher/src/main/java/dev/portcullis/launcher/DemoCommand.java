@@ -3,6 +3,7 @@ package dev.portcullis.launcher;
 import dev.portcullis.dataplane.cli.DataPlaneCommand;
 import dev.portcullis.dataplane.echo.EchoBackend;
 import dev.portcullis.operator.cli.TranslatorFlags;
+import dev.portcullis.operator.source.FileSource;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -66,7 +67,7 @@ public final class DemoCommand implements Callable<Integer> {
       System.err.println("demo: not a folder: " + served);
       return 2;
     }
-    LocalMode local = LocalMode.start(LocalCommand.settings(served, serve, translator));
+    LocalMode local = LocalMode.start(LocalCommand.settings(served, serve, translator, FileSource.SETTLE_MS));
     LocalCommand.announce(local, serve);
     String base = "http://" + (serve.bind.equals("0.0.0.0") ? "127.0.0.1" : serve.bind) + ":" + local.httpPort();
     System.out.println();

@@ -1,13 +1,17 @@
 package dev.portcullis.launcher;
 
 import dev.portcullis.dataplane.cli.DataPlaneCommand;
+import dev.portcullis.dataplane.cli.DurationConverter;
+import dev.portcullis.operator.source.FileSource;
 import dev.portcullis.operator.cli.TranslatorFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -41,21 +45,32 @@ public final class LocalCommand implements Callable<Integer> {
   @Mixin
   TranslatorFlags translator = new TranslatorFlags();
 
+  @Option(names = "--settle", paramLabel = "DURATION", converter = DurationConverter.class, defaultValue = "15ms",
+      description = "How long a changed file must stay unchanged before it is read, 1ms to 10s (default: "
+          + "${DEFAULT-VALUE}). Raise it when files are written slowly: a document at a time, or over a network file "
+          + "system. A file read half-written keeps its last good objects when it does not parse; one cut between two "
+          + "documents parses, and drops the objects of the rest until they land.")
+  Duration settle;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isDirectory(dir)) {
       throw new CommandLine.ParameterException(spec.commandLine(), "DIR must be a folder: " + dir);
     }
-    LocalMode local = LocalMode.start(settings(dir, serve, translator));
+    if (settle.toMillis() < 1 || settle.toMillis() > FileSource.MAX_SETTLE_MS) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--settle must be 1ms to 10s, not " + settle.toMillis() + "ms");
+    }
+    LocalMode local = LocalMode.start(settings(dir, serve, translator, settle.toMillis()));
     announce(local, serve);
     DataPlaneCommand.awaitShutdown(() -> local.drainAndClose(serve.drainPeriod, serve.drainTimeout));
     return 0;
   }
 
-  static LocalMode.Settings settings(Path dir, ServeFlags serve, TranslatorFlags translator) {
+  static LocalMode.Settings settings(Path dir, ServeFlags serve, TranslatorFlags translator, long settleMs) {
     return new LocalMode.Settings(dir, serve.bind, serve.adminBind, serve.httpPort, serve.adminPort, serve.routePort,
         serve.eventLoops, translator.options(true), serve.cacheMemory, serve.adminToken(), serve.tls(),
-        serve.listener.limits(), serve.observability.settings());
+        serve.listener.limits(), serve.observability.settings(), settleMs);
   }
 
   static void announce(LocalMode local, ServeFlags serve) {

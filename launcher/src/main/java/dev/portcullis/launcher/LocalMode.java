@@ -64,10 +64,18 @@ public final class LocalMode implements AutoCloseable {
    * @param eventLoops data-plane event loops (0: one per core)
    * @param options    translator settings
    * @param observability the access log and span export (null: none)
+   * @param settleMs   how long a changed file must stay unchanged before it is read
    */
   public record Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
       TranslatorOptions options, long cacheBytes, String adminToken, TlsSettings tls, ListenerLimits limits,
-      ObservabilitySettings observability) {
+      ObservabilitySettings observability, long settleMs) {
+
+    public Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
+        TranslatorOptions options, long cacheBytes, String adminToken, TlsSettings tls, ListenerLimits limits,
+        ObservabilitySettings observability) {
+      this(dir, bind, adminBind, httpPort, adminPort, routePort, eventLoops, options, cacheBytes, adminToken, tls, limits,
+          observability, FileSource.SETTLE_MS);
+    }
 
     public Settings(Path dir, String bind, String adminBind, int httpPort, int adminPort, int routePort, int eventLoops,
         TranslatorOptions options) {
@@ -135,7 +143,7 @@ public final class LocalMode implements AutoCloseable {
     source = new FileSource(s.dir(), new ManifestReader(), load -> {
       reporter.loaded(load);
       loop.submit(load.snapshot());
-    });
+    }, s.settleMs());
     LOG.info("local mode: serving {}", source.root());
     source.start();
 

@@ -66,6 +66,10 @@ class CliIT {
         "--access-log-format", "xml");
     assertThat(bad.exit()).as(bad.err()).isEqualTo(2);
     assertThat(bad.err()).contains("--access-log-format must be json or text");
+    assertThat(run("local", "--help").out()).contains("--settle=DURATION");
+    Run unsettled = run("local", "examples/quickstart", "--settle", "0ms");
+    assertThat(unsettled.exit()).as(unsettled.err()).isEqualTo(2);
+    assertThat(unsettled.err()).contains("--settle must be 1ms to 10s, not 0ms");
     Run version = run("--version");
     assertThat(version.out()).startsWith("portcullis 0.");
     Run unknown = run("no-such-command");

@@ -47,12 +47,16 @@ public final class FileSource implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FileSource.class);
   static final long POLL_MS = 250;
   /**
-   * A changed file must stay unchanged this long before it is read, so half-written files are not
-   * (an editor, {@code kubectl} or {@code cp} writes a file in one go, well within it; a file
-   * emptied first, as a shell's {@code >} does, must stay empty for {@link #EMPTY_MS}). Every
-   * change waits this long: it is most of the time from a save to the route being served.
+   * By default a changed file must stay unchanged this long before it is read, so half-written
+   * files are not (an editor, {@code kubectl} or {@code cp} writes a file in one go, well within
+   * it; a file emptied first, as a shell's {@code >} does, must stay empty for {@link #EMPTY_MS}).
+   * Every change waits this long: it is most of the time from a save to the route being served.
+   * A writer that pauses longer mid-file (a slow network file system, a script writing document
+   * by document) needs a longer settle ({@code portcullis local --settle}).
    */
-  static final long SETTLE_MS = 15;
+  public static final long SETTLE_MS = 15;
+  /** The longest settle that may be asked for: beyond it a change would no longer be served "at once". */
+  public static final long MAX_SETTLE_MS = 10_000;
   /** How long after a watch event the files are first looked at. */
   static final long FIRST_LOOK_MS = 2;
   public static final long MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -91,6 +95,7 @@ public final class FileSource implements AutoCloseable {
   private final Path root;
   private final ManifestReader reader;
   private final Consumer<Load> listener;
+  private final long settleMs;
   private final Map<ObjectId, HasMetadata> lastGoodByObject = new HashMap<>();
   /** Per object: the hash of its content other than metadata, and its generation, as the API server keeps it. */
   private final Map<ObjectId, long[]> generations = new HashMap<>();
@@ -119,9 +124,21 @@ public final class FileSource implements AutoCloseable {
   private volatile boolean closed;
 
   public FileSource(Path root, ManifestReader reader, Consumer<Load> listener) {
+    this(root, reader, listener, SETTLE_MS);
+  }
+
+  /**
+   * @param settleMs how long a changed file must stay unchanged before it is read, 1 to
+   *                 {@link #MAX_SETTLE_MS}
+   */
+  public FileSource(Path root, ManifestReader reader, Consumer<Load> listener, long settleMs) {
+    if (settleMs < 1 || settleMs > MAX_SETTLE_MS) {
+      throw new IllegalArgumentException("settle must be 1 to " + MAX_SETTLE_MS + " ms, not " + settleMs);
+    }
     this.root = root.toAbsolutePath().normalize();
     this.reader = reader;
     this.listener = listener;
+    this.settleMs = settleMs;
   }
 
   public Path root() {
@@ -167,14 +184,14 @@ public final class FileSource implements AutoCloseable {
         // Wait for the files to settle, so that a file caught half-written is not read.
         Map<Path, Stamp> settled;
         do {
-          Thread.sleep(SETTLE_MS);
+          Thread.sleep(settleMs);
           settled = now;
           now = event ? look() : scan();
         } while (!now.equals(settled) && !closed);
         Load load = load(now);
         if (load == TORN) {
           // A file changed while it was read (an editor saving in place): read it again shortly.
-          Thread.sleep(SETTLE_MS);
+          Thread.sleep(settleMs);
           continue;
         }
         stamps = now;

@@ -303,4 +303,39 @@ class FileSourceTest {
       assertThat(last.get().origin("Service default/s4")).isEqualTo("apps.yaml#5");
     }
   }
+  /**
+   * A writer that pauses mid-file for longer than the default settle: with a settle longer than
+   * its pauses, no load ever holds the file cut between two documents.
+   */
+  @Test
+  void aLongerSettleWaitsOutAWriterThatPausesBetweenDocuments(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("apps.yaml");
+    Files.writeString(file, service("a"));
+    java.util.List<Integer> sizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicReference<FileSource.Load> last = new AtomicReference<>();
+    try (FileSource source = new FileSource(dir, new ManifestReader(), l -> {
+      sizes.add(l.snapshot().services().size());
+      last.set(l);
+    }, 400).start()) {
+      try (java.io.Writer w = Files.newBufferedWriter(file)) {
+        for (String name : java.util.List.of("b", "c", "d")) {
+          w.write(service(name) + "---\n");
+          w.flush();
+          Thread.sleep(60); // four times the default settle
+        }
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> last.get().snapshot().services().size() == 3);
+      Thread.sleep(600);
+      assertThat(sizes).as("services per load: only the first and the whole new file").containsExactly(1, 3);
+      assertThat(last.get().snapshot().services()).extracting(s -> s.getMetadata().getName()).containsExactly("b", "c", "d");
+    }
+  }
+
+  @Test
+  void aSettleOutOfRangeIsRefused(@TempDir Path dir) {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new FileSource(dir, new ManifestReader(), l -> { }, 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("settle must be 1 to 10000 ms, not 0");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new FileSource(dir, new ManifestReader(), l -> { }, 10_001))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not 10001");
+  }
 }
