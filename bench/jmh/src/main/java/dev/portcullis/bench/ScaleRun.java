@@ -253,6 +253,12 @@ public final class ScaleRun {
     stop.set(true);
     Future.join(loops).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     load.close();
+    if (EACH) {
+      for (double[] r : results) {
+        System.out.printf("change written at %6.2f s (%s): %s%n", r[1], r[2] > 0 ? "endpoint" : "path",
+            r[0] < 0 ? "never live" : String.format("%.1f ms", r[0]));
+      }
+    }
     List<Double> settled = new ArrayList<>();
     List<Double> endpointLive = new ArrayList<>();
     List<Double> endpointSettled = new ArrayList<>();
@@ -277,6 +283,9 @@ public final class ScaleRun {
     return new Serving(startMs, heap, live, neverLive, requests.get(), failures.get(), churnSeconds, warmMs, heapAfter,
         settled, endpointLive, endpointSettled);
   }
+
+  /** Whether each change's time to go live is printed too ({@code -Dscale.each=true}). */
+  static final boolean EACH = Boolean.getBoolean("scale.each");
 
   /** Whether the churn starts with every unchanged route requested once ({@code -Dscale.warm=false}: not). */
   static final boolean WARM = Boolean.parseBoolean(System.getProperty("scale.warm", "true"));
