@@ -218,7 +218,12 @@ public final class DataPlane implements AutoCloseable, ConfigClient.SnapshotSink
           });
         })
         .onFailure(e -> observability.tableRejected(snapshot.version(),
-            e instanceof dev.portcullis.model.ModelException ? e.getMessage() : e.toString()));
+            e instanceof dev.portcullis.model.ModelException ? e.getMessage() : e.toString()))
+        // The meters of what went are removed once the table serves: it does not wait for them.
+        .onComplete(ar -> vertx.executeBlocking(() -> {
+          observability.sweepMeters();
+          return null;
+        }, false));
   }
 
   @Override

@@ -296,15 +296,15 @@ public final class Observability implements AutoCloseable {
   // ---- route tables ------------------------------------------------------------------------------
 
   /**
-   * A table is about to be swapped in (called on a worker thread, before the swap): the meters of
-   * routes and clusters it no longer has go, the certificates' expiry rows follow the new store,
-   * and the rate limits' counters follow the new limits. Done before the swap, a route of the new
-   * table can never lose its meters to a late clean-up; a route only the old table has may be
-   * counted again by a request in flight, and goes with the next table.
+   * A table is about to be swapped in (called on a worker thread, before the swap): the routes it
+   * compiled anew get the meters their names have, the certificates' expiry rows follow the new
+   * store, and the rate limits' counters follow the new limits. What it no longer has is noted for
+   * {@link #sweepMeters}, which removes those meters after the swap: a table's apply does not wait
+   * for meters made since the last one to be looked at (after a burst of first requests to many
+   * routes, tens of thousands).
    *
    * <p>The work is about what changed since the last table: the hosts that are not the same
-   * instance, the names that lost their last route, the meters made since; never a scan of every
-   * meter or every route.
+   * instance, the names that lost their last route; never a scan of every meter or every route.
    */
   public synchronized void tableApplying(CompiledTable next, CertificateStore certificates) {
     CompiledTable last = lastTable;
@@ -342,30 +342,11 @@ public final class Observability implements AutoCloseable {
       }
     }
     lastTable = next;
-
-    // Meters made since the last table may be of routes that were gone already (requests in flight).
-    dropped.addAll(byRoute.drainRecent());
-    for (String name : dropped) {
-      if (!routeNames.containsKey(name)) {
-        byRoute.removeAll(name, registry);
-        routeMeters.remove(name);
-      }
-    }
-    clusters.addAll(byCluster.drainRecent());
-    for (String cluster : clusters) {
-      if (next.cluster(cluster) == null) {
-        byCluster.removeAll(cluster, registry);
-      }
-    }
+    sweptNames.addAll(dropped);
+    sweptClusters.addAll(clusters);
+    sweptScopes.addAll(limiters.keySet());
     Map<String, List<RateLimiter>> byScopeOf = new HashMap<>();
     next.rateLimiters().forEach((id, limiter) -> byScopeOf.computeIfAbsent(id.scope(), k -> new ArrayList<>()).add(limiter));
-    Set<String> scopes = new HashSet<>(limiters.keySet());
-    scopes.addAll(byScope.drainRecent());
-    for (String scope : scopes) {
-      if (!byScopeOf.containsKey(scope)) {
-        byScope.removeAll(scope, registry);
-      }
-    }
     // Resolved here, off the event loop: a route's requests after the swap find its meters on it.
     // Routes of hosts that are the same instance as before are the same objects, meters and all.
     for (String host : changedHosts) {
@@ -386,6 +367,46 @@ public final class Observability implements AutoCloseable {
           material, Observability::secondsLeft)));
       certificateExpiry.register(rows, true);
     }
+  }
+
+  /** Route names, clusters and rate-limit scopes that may have lost their meters' reason to be: for {@link #sweepMeters}. */
+  private final Set<String> sweptNames = new HashSet<>();
+  private final Set<String> sweptClusters = new HashSet<>();
+  private final Set<String> sweptScopes = new HashSet<>();
+
+  /**
+   * Removes the meters of what the last table given to {@link #tableApplying} no longer has: the
+   * route names that lost their last route, its clusters and rate-limit scopes that went, and
+   * whatever got meters since the last sweep and is not in it (a request in flight on an older
+   * table counts into a route that was gone already). Called on a worker thread after the swap.
+   * A route of a later table can never lose its meters to it: the names, clusters and scopes are
+   * looked up in the tables as they are when it runs, and tables wait for it to finish.
+   */
+  public synchronized void sweepMeters() {
+    CompiledTable table = lastTable;
+    sweptNames.addAll(byRoute.drainRecent());
+    for (String name : sweptNames) {
+      if (!routeNames.containsKey(name)) {
+        byRoute.removeAll(name, registry);
+        routeMeters.remove(name);
+      }
+    }
+    sweptNames.clear();
+    sweptClusters.addAll(byCluster.drainRecent());
+    for (String cluster : sweptClusters) {
+      if (table == null || table.cluster(cluster) == null) {
+        byCluster.removeAll(cluster, registry);
+      }
+    }
+    sweptClusters.clear();
+    sweptScopes.addAll(byScope.drainRecent());
+    Map<String, List<RateLimiter>> now = limiters;
+    for (String scope : sweptScopes) {
+      if (!now.containsKey(scope)) {
+        byScope.removeAll(scope, registry);
+      }
+    }
+    sweptScopes.clear();
   }
 
   /** Counts the names of a host's routes, fallback included, in or out; names that reach none go to {@code dropped}. */

@@ -76,12 +76,13 @@ class TableMetersTest {
     return new RouteTable(hosts, cs);
   }
 
-  /** Compiles against the table served, applies as the data plane does: tableApplying, then the swap. */
+  /** Compiles against the table served, applies as the data plane does: tableApplying, the swap, then the sweep. */
   CompiledTable apply(RouteTable table) {
     CompiledTable next = CompiledTable.compile(current.version() + 1, "c", table, current);
     observability.tableApplying(next, null);
     current = next;
     observability.tableApplied(next);
+    observability.sweepMeters();
     return next;
   }
 
@@ -198,6 +199,7 @@ class TableMetersTest {
     // A table is prepared (its meters' clean-up done) but never swapped in: host 0 was not in it.
     CompiledTable refused = CompiledTable.compile(9, "c", table(hosts.subList(1, 5), 5), first);
     observability.tableApplying(refused, null);
+    observability.sweepMeters(); // the data plane sweeps whether the swap happened or not
     assertThat(requests("app-0/a")).isZero();
     // The next table is compiled against the one still served, and keeps host 0's compiled routes;
     // those must not keep counting into meters the registry no longer has.
@@ -206,8 +208,38 @@ class TableMetersTest {
     assertThat(route).isSameAs(first.router().route(host(0), "/a"));
     observability.tableApplying(next, null);
     current = next;
+    observability.sweepMeters();
     serve(route);
     assertThat(requests("app-0/a")).isEqualTo(1);
     assertOnlyMetersOf(next);
+  }
+  /**
+   * The sweep runs after the swap, and can run late: after a table that brings a dropped route
+   * back. That route keeps its meters and counts; what neither table has goes.
+   */
+  @Test
+  void aLateSweepNeverTakesTheMetersOfARouteALaterTableHas() {
+    List<VirtualHost> hosts = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      hosts.add(hostOf(i));
+    }
+    CompiledTable first = apply(table(hosts, 5));
+    serve(first.router().route(host(0), "/a"));
+    serve(first.router().route(host(4), "/a"));
+    // Hosts 0 and 4 go: prepared and swapped in, not yet swept.
+    CompiledTable without = CompiledTable.compile(2, "c", table(hosts.subList(1, 4), 5), first);
+    observability.tableApplying(without, null);
+    current = without;
+    assertThat(requests("app-0/a")).as("not swept yet").isEqualTo(1);
+    // Host 0 comes back before the sweep ran.
+    CompiledTable back = CompiledTable.compile(3, "c", table(hosts.subList(0, 4), 5), without);
+    observability.tableApplying(back, null);
+    current = back;
+    observability.sweepMeters();
+    assertThat(requests("app-0/a")).isEqualTo(1);
+    assertThat(requests("app-4/a")).isZero();
+    serve(back.router().route(host(0), "/a"));
+    assertThat(requests("app-0/a")).isEqualTo(2);
+    assertOnlyMetersOf(back);
   }
 }
