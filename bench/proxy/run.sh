@@ -138,14 +138,17 @@ measure() {
 
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-echo "warming up ($WARMUP s per body)..." >&2
-for body in small 16k cached; do
-  measure portcullis "$body" 50 "$WARMUP" >/dev/null
+# Every scenario is warmed at its own body and connection count: the JIT compiles for what it
+# has seen, and a JVM warmed at 50 connections still recompiles during its first rounds at 200.
+echo "warming up ($WARMUP s per scenario)..." >&2
+for sc in $SCENARIOS; do
+  body="${sc%%:*}"; conns="${sc##*:}"
+  measure portcullis "$body" "$conns" "$WARMUP" >/dev/null
   for p in $proxies; do
     case "$p" in
       portcullis) ;;
-      pipe|nettyhttp) [[ $body == cached ]] || measure "$p" "$body" 50 $((WARMUP / 2)) >/dev/null ;;
-      *) measure "$p" "$body" 50 3 >/dev/null ;;
+      pipe|nettyhttp) [[ $body == cached ]] || measure "$p" "$body" "$conns" $((WARMUP / 2)) >/dev/null ;;
+      *) measure "$p" "$body" "$conns" 3 >/dev/null ;;
     esac
   done
 done

@@ -34,42 +34,75 @@ import io.netty.util.ReferenceCountUtil;
  * </ul>
  *
  * <p>Usage: {@code FloorProxy pipe|http LISTEN_PORT UPSTREAM_PORT}; it listens on 127.0.0.1 and
- * forwards to 127.0.0.1 until it is killed.
+ * forwards to 127.0.0.1 until it is killed. {@code FloorProxyTest} checks that both modes relay
+ * keep-alive exchanges whole.
  */
-public final class FloorProxy {
+public final class FloorProxy implements AutoCloseable {
 
-  private FloorProxy() {}
+  private final EventLoopGroup acceptor;
+  private final EventLoopGroup loop;
+  private final Channel server;
+
+  private FloorProxy(EventLoopGroup acceptor, EventLoopGroup loop, Channel server) {
+    this.acceptor = acceptor;
+    this.loop = loop;
+    this.server = server;
+  }
 
   public static void main(String[] args) throws InterruptedException {
     if (args.length != 3 || !(args[0].equals("pipe") || args[0].equals("http"))) {
       System.err.println("usage: FloorProxy pipe|http LISTEN_PORT UPSTREAM_PORT");
       System.exit(2);
     }
+    FloorProxy proxy = start(args[0].equals("http"), Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+    System.out.println("floor proxy (" + args[0] + ") on 127.0.0.1:" + proxy.port() + " -> 127.0.0.1:" + args[2]);
+    proxy.server.closeFuture().sync();
+  }
+
+  /**
+   * Listens on 127.0.0.1 ({@code listen} 0: any free port) and forwards to 127.0.0.1:{@code upstreamPort}.
+   *
+   * @param http true for Netty's HTTP codecs on both sides, false for bytes only
+   */
+  public static FloorProxy start(boolean http, int listen, int upstreamPort) throws InterruptedException {
     if (!Epoll.isAvailable()) {
       throw new IllegalStateException("native epoll is not available", Epoll.unavailabilityCause());
     }
-    boolean http = args[0].equals("http");
-    int listen = Integer.parseInt(args[1]);
-    int upstreamPort = Integer.parseInt(args[2]);
     EventLoopGroup acceptor = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    Channel server = new ServerBootstrap()
-        .group(acceptor, loop)
-        .channel(EpollServerSocketChannel.class)
-        .childOption(ChannelOption.TCP_NODELAY, true)
-        .childOption(ChannelOption.AUTO_READ, false)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel ch) {
-            if (http) {
-              ch.pipeline().addLast(new HttpServerCodec());
+    try {
+      Channel server = new ServerBootstrap()
+          .group(acceptor, loop)
+          .channel(EpollServerSocketChannel.class)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.AUTO_READ, false)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              if (http) {
+                ch.pipeline().addLast(new HttpServerCodec());
+              }
+              ch.pipeline().addLast(new Client(upstreamPort, http));
             }
-            ch.pipeline().addLast(new Client(upstreamPort, http));
-          }
-        })
-        .bind("127.0.0.1", listen).sync().channel();
-    System.out.println("floor proxy (" + args[0] + ") on 127.0.0.1:" + listen + " -> 127.0.0.1:" + upstreamPort);
-    server.closeFuture().sync();
+          })
+          .bind("127.0.0.1", listen).sync().channel();
+      return new FloorProxy(acceptor, loop, server);
+    } catch (InterruptedException | RuntimeException e) {
+      acceptor.shutdownGracefully();
+      loop.shutdownGracefully();
+      throw e;
+    }
+  }
+
+  public int port() {
+    return ((java.net.InetSocketAddress) server.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    server.close().syncUninterruptibly();
+    acceptor.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+    loop.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
   }
 
   /** The client side: opens the upstream connection, then relays both ways. */
