@@ -91,6 +91,10 @@ if [[ "${FLOOR:-0}" != 0 ]]; then
     curl -fsS -o /dev/null http://127.0.0.1:19004/small 2>/dev/null && curl -fsS -o /dev/null http://127.0.0.1:19005/small 2>/dev/null && break
     sleep 0.2
   done
+  for port in 19004 19005; do
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/small" \
+      || { echo "the floor proxy on port $port does not serve; see $out/floor-*.log" >&2; exit 1; }
+  done
   proxies="$proxies pipe nettyhttp"
 fi
 
