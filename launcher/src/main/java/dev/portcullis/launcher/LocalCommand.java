@@ -2,8 +2,8 @@ package dev.portcullis.launcher;
 
 import dev.portcullis.dataplane.cli.DataPlaneCommand;
 import dev.portcullis.dataplane.cli.DurationConverter;
-import dev.portcullis.operator.source.FileSource;
 import dev.portcullis.operator.cli.TranslatorFlags;
+import dev.portcullis.operator.source.FileSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,8 +11,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
