@@ -134,7 +134,9 @@ public final class FloorProxy implements AutoCloseable {
           })
           .connect("127.0.0.1", upstreamPort)
           .addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess()) {
+            if (f.isSuccess() && !client.isActive()) {
+              f.channel().close(); // the client left while it connected
+            } else if (f.isSuccess()) {
               upstream = f.channel();
               client.read();
             } else {
