@@ -387,7 +387,7 @@ public final class ListenerGuard {
       if (pipeline.get("httpDecoder") instanceof HttpRequestDecoder
           && !(pipeline.get("httpDecoder") instanceof StrictRequestDecoder)) {
         pipeline.replace("httpDecoder", "httpDecoder", new StrictRequestDecoder(options, limits, timer));
-        pipeline.addAfter("httpEncoder", "portcullis-observer", new ResponseObserver(timer));
+        pipeline.addAfter("httpEncoder", "portcullis-observer", new ResponseObserver(timer, limits.h2MaxContinuations()));
         return true;
       }
       return pipeline.get("httpDecoder") != null;

@@ -1,5 +1,6 @@
 package dev.portcullis.dataplane.listener;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 
@@ -18,7 +20,9 @@ import io.netty.util.ReferenceCountUtil;
  * queues pipelined requests and would serve the next one after a close response (so a request
  * pipelined behind one the proxy refused would reach a backend); this handler drops every request
  * decoded after a closing one, and marks the connection so that the proxy drops any Vert.x had
- * already queued. It also stops the head timer once a 101 turns the connection into a tunnel.
+ * already queued. It also stops the head timer once a 101 turns the connection into a tunnel, and
+ * when that 101 made it HTTP/2 ({@code Upgrade: h2c}) fits the CONTINUATION guard in front of
+ * the HTTP/2 handler, as a connection with prior knowledge has it.
  */
 final class ResponseObserver extends ChannelDuplexHandler {
 
@@ -26,16 +30,28 @@ final class ResponseObserver extends ChannelDuplexHandler {
   static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("portcullis.closing");
 
   private final HeadTimer timer;
+  private final int maxContinuations;
+  /** Raw bytes have passed: the HTTP/1 decoder is gone (an upgrade), and the guard was looked at. */
+  private boolean upgraded;
   private boolean dropping;
   /** A request said close: every request after it is dropped. */
   private boolean closeAfterRequest;
 
-  ResponseObserver(HeadTimer timer) {
+  ResponseObserver(HeadTimer timer, int maxContinuations) {
     this.timer = timer;
+    this.maxContinuations = maxContinuations;
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (msg instanceof ByteBuf && !upgraded) {
+      // The first bytes no HTTP/1 decoder read: after an h2c upgrade, the client's preface. The
+      // guard goes right behind this handler, so that it reads them and everything after.
+      upgraded = true;
+      if (ctx.pipeline().get(Http2ConnectionHandler.class) != null) {
+        ctx.pipeline().addAfter(ctx.name(), "portcullis-continuations", new ContinuationGuard(maxContinuations));
+      }
+    }
     if (msg instanceof HttpRequest request) {
       if (closeAfterRequest || ctx.channel().attr(CLOSING).get() != null) {
         dropping = true;

@@ -45,10 +45,19 @@ class Http2LimitsTest extends LiveProxy {
     final DataInputStream in;
 
     Frames(int port) throws IOException {
-      socket = new Socket("127.0.0.1", port);
+      this(new Socket("127.0.0.1", port));
+    }
+
+    private Frames(Socket socket) throws IOException {
+      this(socket, socket.getOutputStream(), new DataInputStream(socket.getInputStream()));
       socket.setSoTimeout(10_000);
-      out = socket.getOutputStream();
-      in = new DataInputStream(socket.getInputStream());
+    }
+
+    /** HTTP/2 on a connection already open (after an upgrade, say): the preface and SETTINGS first. */
+    Frames(Socket socket, OutputStream out, DataInputStream in) throws IOException {
+      this.socket = socket;
+      this.out = out;
+      this.in = in;
       out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
       frame(SETTINGS, (byte) 0, 0, new byte[0]);
     }
@@ -182,6 +191,69 @@ class Http2LimitsTest extends LiveProxy {
         // Zero-length fragments: no header bytes pile up, but the block never ends.
         for (int i = 0; i < 100_000; i++) {
           f.frame(CONTINUATION, (byte) 0, 1, new byte[0]);
+        }
+        f.out.flush();
+      } catch (SocketException e) {
+        cut = true;
+      }
+      assertThat(cut || f.closedOrGoneAway(5000)).isTrue();
+    }
+  }
+
+  /** An HTTP/1.1 request that upgrades the connection to h2c; returns the frames that follow the 101. */
+  static Frames upgraded(Socket socket) throws IOException {
+    socket.setSoTimeout(10_000);
+    OutputStream out = socket.getOutputStream();
+    DataInputStream in = new DataInputStream(socket.getInputStream());
+    out.write(("GET / HTTP/1.1\r\nHost: h.test\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+        + "HTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      head.append((char) in.readUnsignedByte());
+    }
+    assertThat(head.toString()).startsWith("HTTP/1.1 101");
+    return new Frames(socket, out, in);
+  }
+
+  @Test
+  void anH2cUpgradeServesTheUpgradedRequestAndTheNextOnes() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", dataPlane.httpPort())) {
+      Frames f = upgraded(socket);
+      f.frame(HEADERS, (byte) (END_HEADERS | END_STREAM), 3, Frames.request("/"));
+      f.out.flush();
+      Map<Integer, Integer> bodyBytes = new HashMap<>();
+      java.util.Set<Integer> ended = new java.util.HashSet<>();
+      for (int i = 0; i < 60 && ended.size() < 2; i++) {
+        Frames.Frame frame = f.read();
+        if (frame.type() == DATA) {
+          bodyBytes.merge(frame.stream(), frame.payload().length, Integer::sum);
+        }
+        if ((frame.type() == DATA || frame.type() == HEADERS) && (frame.flags() & END_STREAM) != 0) {
+          ended.add(frame.stream());
+        }
+      }
+      // Both answered whole: the upgraded request (stream 1) and one sent over HTTP/2 after it.
+      assertThat(ended).containsExactlyInAnyOrder(1, 3);
+      assertThat(bodyBytes.get(1)).isPositive();
+      assertThat(bodyBytes.get(3)).isPositive();
+    }
+  }
+
+  /**
+   * The same flood on a connection that became HTTP/2 by an HTTP/1.1 {@code Upgrade: h2c}: the
+   * guard is fitted once the upgrade has swapped the pipeline, and reads from the preface on.
+   */
+  @Test
+  void emptyContinuationFramesAfterAnH2cUpgradeCloseTheConnection() throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", dataPlane.httpPort())) {
+      Frames f = upgraded(socket);
+      f.frame(HEADERS, (byte) 0, 3, Frames.request("/"));
+      f.out.flush();
+      boolean cut = false;
+      try {
+        for (int i = 0; i < 100_000; i++) {
+          f.frame(CONTINUATION, (byte) 0, 3, new byte[0]);
         }
         f.out.flush();
       } catch (SocketException e) {
