@@ -79,14 +79,12 @@ floor_pids=()
 if [[ "${FLOOR:-0}" != 0 ]]; then
   jar="$root/bench/jmh/target/bench-0.1.0-SNAPSHOT.jar"
   [[ -f "$jar" ]] || { echo "FLOOR=1 needs $jar: ./mvnw -pl bench/jmh -am package -DskipTests" >&2; exit 1; }
-  # shellcheck disable=SC2086
-  java ${JAVA_OPTS:--XX:+UseParallelGC} -cp "$jar:$root/bench/jmh/target/lib/*" dev.portcullis.bench.FloorProxy pipe 19004 19000 \
-    > "$out/floor-pipe.log" 2>&1 &
-  floor_pids+=($!); pids+=($!)
-  # shellcheck disable=SC2086
-  java ${JAVA_OPTS:--XX:+UseParallelGC} -cp "$jar:$root/bench/jmh/target/lib/*" dev.portcullis.bench.FloorProxy http 19005 19000 \
-    > "$out/floor-http.log" 2>&1 &
-  floor_pids+=($!); pids+=($!)
+  for mode_port in pipe:19004 http:19005; do
+    # shellcheck disable=SC2086
+    java ${JAVA_OPTS:--XX:+UseParallelGC} -cp "$jar:$root/bench/jmh/target/lib/*" dev.portcullis.bench.FloorProxy \
+      "${mode_port%%:*}" "${mode_port##*:}" 19000 > "$out/floor-${mode_port%%:*}.log" 2>&1 &
+    floor_pids+=($!); pids+=($!)
+  done
   for _ in $(seq 1 50); do
     curl -fsS -o /dev/null http://127.0.0.1:19004/small 2>/dev/null && curl -fsS -o /dev/null http://127.0.0.1:19005/small 2>/dev/null && break
     sleep 0.2

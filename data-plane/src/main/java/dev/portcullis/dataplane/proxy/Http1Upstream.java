@@ -439,13 +439,11 @@ final class Http1Upstream {
       if (c == null || !channel.isActive()) {
         return; // the next call schedules it again
       }
-      long now = System.nanoTime();
-      Throwable expired = c.expired(now);
+      Throwable expired = c.expired(System.nanoTime());
       if (expired != null) {
         inContext(expired, this::broken);
       } else if (c.hasDeadline()) {
-        timerAt = c.nextDeadline();
-        timer = channel.eventLoop().schedule(check, Math.max(0, timerAt - now), TimeUnit.NANOSECONDS);
+        watch(c.nextDeadline());
       }
     }
 

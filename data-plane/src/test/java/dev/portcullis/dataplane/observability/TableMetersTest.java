@@ -68,6 +68,15 @@ class TableMetersTest {
         route("app-" + i + "/b", "/b", "c" + i, null)), fallback);
   }
 
+  /** Hosts 0 to {@code n - 1}, in a list that may be changed. */
+  static List<VirtualHost> hostsOf(int n) {
+    List<VirtualHost> hosts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      hosts.add(hostOf(i));
+    }
+    return hosts;
+  }
+
   static RouteTable table(List<VirtualHost> hosts, int clusters) {
     List<Cluster> cs = new ArrayList<>();
     for (int i = 0; i < clusters; i++) {
@@ -128,10 +137,7 @@ class TableMetersTest {
 
   @Test
   void metersFollowDeltaPushes() {
-    List<VirtualHost> hosts = new ArrayList<>();
-    for (int i = 0; i < 30; i++) {
-      hosts.add(hostOf(i));
-    }
+    List<VirtualHost> hosts = hostsOf(30);
     CompiledTable first = apply(table(hosts, 30));
     for (int i = 0; i < 10; i++) {
       serve(first.router().route(host(i), "/a"));
@@ -190,10 +196,7 @@ class TableMetersTest {
 
   @Test
   void aTableNotTheOneServedBeforeIsComparedWithTheLastOneApplied() {
-    List<VirtualHost> hosts = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      hosts.add(hostOf(i));
-    }
+    List<VirtualHost> hosts = hostsOf(5);
     CompiledTable first = apply(table(hosts, 5));
     serve(first.router().route(host(0), "/a"));
     // A table is prepared (its meters' clean-up done) but never swapped in: host 0 was not in it.
@@ -219,10 +222,7 @@ class TableMetersTest {
    */
   @Test
   void aLateSweepNeverTakesTheMetersOfARouteALaterTableHas() {
-    List<VirtualHost> hosts = new ArrayList<>();
-    for (int i = 0; i < 5; i++) {
-      hosts.add(hostOf(i));
-    }
+    List<VirtualHost> hosts = hostsOf(5);
     CompiledTable first = apply(table(hosts, 5));
     serve(first.router().route(host(0), "/a"));
     serve(first.router().route(host(4), "/a"));

@@ -184,20 +184,26 @@ class Http2LimitsTest extends LiveProxy {
     try (Frames f = new Frames(dataPlane.httpPort())) {
       f.out.flush();
       assertThat(f.read().type()).isEqualTo(SETTINGS);
-      f.frame(HEADERS, (byte) 0, 1, Frames.request("/"));
-      f.out.flush();
-      boolean cut = false;
-      try {
-        // Zero-length fragments: no header bytes pile up, but the block never ends.
-        for (int i = 0; i < 100_000; i++) {
-          f.frame(CONTINUATION, (byte) 0, 1, new byte[0]);
-        }
-        f.out.flush();
-      } catch (SocketException e) {
-        cut = true;
-      }
-      assertThat(cut || f.closedOrGoneAway(5000)).isTrue();
+      assertThat(closesOnEmptyContinuations(f, 1)).isTrue();
     }
+  }
+
+  /**
+   * Opens a header block on {@code stream} and sends zero-length CONTINUATION fragments that never
+   * end it: no header bytes pile up, but the block never ends. True if the proxy cut the connection.
+   */
+  static boolean closesOnEmptyContinuations(Frames f, int stream) throws IOException {
+    f.frame(HEADERS, (byte) 0, stream, Frames.request("/"));
+    f.out.flush();
+    try {
+      for (int i = 0; i < 100_000; i++) {
+        f.frame(CONTINUATION, (byte) 0, stream, new byte[0]);
+      }
+      f.out.flush();
+    } catch (SocketException e) {
+      return true;
+    }
+    return f.closedOrGoneAway(5000);
   }
 
   /** An HTTP/1.1 request that upgrades the connection to h2c; returns the frames that follow the 101. */
@@ -247,19 +253,8 @@ class Http2LimitsTest extends LiveProxy {
   @Test
   void emptyContinuationFramesAfterAnH2cUpgradeCloseTheConnection() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", dataPlane.httpPort())) {
-      Frames f = upgraded(socket);
-      f.frame(HEADERS, (byte) 0, 3, Frames.request("/"));
-      f.out.flush();
-      boolean cut = false;
-      try {
-        for (int i = 0; i < 100_000; i++) {
-          f.frame(CONTINUATION, (byte) 0, 3, new byte[0]);
-        }
-        f.out.flush();
-      } catch (SocketException e) {
-        cut = true;
-      }
-      assertThat(cut || f.closedOrGoneAway(5000)).isTrue();
+      // Stream 1 is the upgraded request: the flood opens stream 3.
+      assertThat(closesOnEmptyContinuations(upgraded(socket), 3)).isTrue();
     }
   }
 
