@@ -250,6 +250,7 @@ public final class ListenerGuard {
 
     /** Fits the protocol guards once Vert.x has put its protocol handlers in place. */
     void setUp(ChannelPipeline pipeline) {
+      IdleGuard.replace(pipeline);
       ProtocolSetup setup = new ProtocolSetup(limits, options);
       ChannelHandlerContext detector = pipeline.context(Http1xOrH2CHandler.class);
       ChannelHandlerContext tls = pipeline.context(SslHandler.class);
