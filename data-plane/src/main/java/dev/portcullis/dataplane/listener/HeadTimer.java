@@ -1,5 +1,7 @@
 package dev.portcullis.dataplane.listener;
 
+import dev.portcullis.dataplane.CoarseTime;
+
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,8 @@ final class HeadTimer implements Http1Framing.Events, Runnable {
     if (off || deadline != 0) {
       return;
     }
-    deadline = System.nanoTime() + timeoutNanos;
+    // Coarse: the deadline may fall up to a tick early (run() compares it with the exact clock).
+    deadline = CoarseTime.nanos() + timeoutNanos;
     if (deadline == 0) {
       deadline = 1;
     }

@@ -52,7 +52,8 @@ import java.util.function.ToDoubleFunction;
  */
 public final class Observability implements AutoCloseable {
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT,
+      new io.prometheus.metrics.model.registry.PrometheusRegistry(), CoarseClock.INSTANCE);
   private final Supplier<CompiledTable> table;
   private final TrustedProxies trusted;
   private final AccessLog accessLog;

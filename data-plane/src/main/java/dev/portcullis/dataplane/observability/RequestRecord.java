@@ -104,14 +104,14 @@ public final class RequestRecord implements Handler<Void> {
     this.cluster = cluster;
   }
 
-  /** An attempt starts on an endpoint the balancer picked (the first, or a retry). */
-  public void attempt(EndpointState endpoint) {
+  /** An attempt starts on an endpoint the balancer picked (the first, or a retry), at {@code startNanos}. */
+  public void attempt(EndpointState endpoint, long startNanos) {
     if (finished) {
       return;
     }
     attempts++;
     this.endpoint = endpoint;
-    attemptStart = System.nanoTime();
+    attemptStart = startNanos;
     attemptOpen = true;
     ClusterMeters meters = observability.clusterMeters(cluster);
     if (meters != null) {

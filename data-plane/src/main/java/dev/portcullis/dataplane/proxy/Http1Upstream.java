@@ -1,5 +1,7 @@
 package dev.portcullis.dataplane.proxy;
 
+import dev.portcullis.dataplane.CoarseTime;
+
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -154,7 +156,8 @@ final class Http1Upstream {
         sweeper = loop.scheduleAtFixedRate(this::sweep, 1, 1, TimeUnit.SECONDS);
       }
     }
-    long now = System.nanoTime();
+    // Coarse: a pooled connection is at most a tick older than it looks, against a 4 s keep-alive.
+    long now = CoarseTime.nanos();
     Conn idle;
     while ((idle = pool.idle.pollFirst()) != null) {
       if (idle.channel.isActive() && now - idle.idleSince < KEEP_ALIVE_NANOS) {
@@ -340,7 +343,7 @@ final class Http1Upstream {
     /** Gives an unused connection back (its attempt ended before sending anything). */
     void release() {
       if (call == null && channel.isActive() && !closed) {
-        idleSince = System.nanoTime();
+        idleSince = CoarseTime.nanos();
         pool.idle.addFirst(this);
       } else {
         channel.close();
@@ -390,7 +393,7 @@ final class Http1Upstream {
               // Paused by the last client: an idle connection must still see the upstream close it.
               channel.config().setAutoRead(true);
             }
-            idleSince = System.nanoTime();
+            idleSince = CoarseTime.nanos();
             pool.idle.addFirst(this);
           } else {
             channel.close();
@@ -548,7 +551,8 @@ final class Http1Upstream {
     }
 
     void head(HttpResponse response) {
-      lastRead = System.nanoTime();
+      // Coarse: the idle timeout may fire up to a tick early; the head timeout counts from the exact sentAt.
+      lastRead = CoarseTime.nanos();
       headSeen = true;
       status = response.status().code();
       reason = response.status().reasonPhrase();
@@ -564,7 +568,7 @@ final class Http1Upstream {
         content.release();
         return;
       }
-      lastRead = System.nanoTime();
+      lastRead = CoarseTime.nanos();
       if (direct != null) {
         if (directPaused || (directPending != null && !directPending.isEmpty())) {
           if (directPending == null) {

@@ -1038,7 +1038,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       cluster.started(e);
       attemptOpen = true;
       attemptStart = System.nanoTime();
-      record.attempt(e);
+      record.attempt(e, attemptStart);
       Cluster.Protocol protocol = cluster.cluster().effectiveProtocol();
       if (fast != null && !websocket && !streamedBody && !protocol.http2() && !protocol.tls() && fast.usable()
           && fast.acquire(e.endpoint().address(), e.endpoint().port(), cluster.cluster().connectTimeoutMs(),

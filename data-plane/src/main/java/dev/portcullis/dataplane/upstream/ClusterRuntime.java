@@ -1,5 +1,7 @@
 package dev.portcullis.dataplane.upstream;
 
+import dev.portcullis.dataplane.CoarseTime;
+
 import dev.portcullis.model.Cluster;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -180,7 +182,8 @@ public final class ClusterRuntime {
     if (all.length == 0) {
       return null;
     }
-    long now = System.nanoTime();
+    // Coarse: ejections and their ends are counted in seconds; a tick late is nothing.
+    long now = CoarseTime.nanos();
     if (now - recomputeAt >= 0 || healthVersion != EndpointState.HEALTH_VERSION.get()) {
       recompute(now);
     }
@@ -289,7 +292,7 @@ public final class ClusterRuntime {
    */
   public void finished(EndpointState e, Outcome outcome, int status, long latencyNanos) {
     e.active.decrementAndGet();
-    long now = System.nanoTime();
+    long now = CoarseTime.nanos();
     if (latencyNanos > 0) {
       e.latency(latencyNanos, now);
     }
