@@ -384,8 +384,10 @@ final class Http1Upstream {
           }
           return;
         }
-        c.content(content.content());
-        if (msg instanceof LastHttpContent last) {
+        if (!(msg instanceof LastHttpContent)) {
+          c.content(content.content());
+        } else {
+          LastHttpContent last = (LastHttpContent) msg;
           call = null;
           boolean reuse = c.keepAlive && !closed;
           if (reuse) {
@@ -398,7 +400,7 @@ final class Http1Upstream {
           } else {
             channel.close();
           }
-          c.ended(last.trailingHeaders());
+          c.last(last.content(), last.trailingHeaders());
         }
       }
     }
@@ -502,6 +504,8 @@ final class Http1Upstream {
     /** Writes not yet completed; the body is sent once the last completed after the end. */
     private int directWrites;
     private boolean directPaused;
+    /** {@link #sendTo} ended the response with the last chunk. */
+    private boolean endedDirect;
 
     Call(Conn conn, Listener listener, long headTimeoutMs, long idleTimeoutMs) {
       this.conn = conn;
@@ -599,6 +603,26 @@ final class Http1Upstream {
       }
     }
 
+    /**
+     * The body's last chunk (often all of it, read with the head). When the body goes straight to
+     * a response, nothing waits to be written and no trailers came, the response is ended with it: one write through the server's pipeline instead of a write and
+     * an end.
+     */
+    void last(ByteBuf content, HttpHeaders trailing) {
+      // The connection is back in its pool (or closed) already: whatever happens to this chunk,
+      // it must not stop that connection's reads.
+      conn = null;
+      if (direct != null && !over && !directPaused && trailing.isEmpty()
+          && (directPending == null || directPending.isEmpty())) {
+        trailers = null;
+        ended = true;
+        endDirect(content);
+        return;
+      }
+      content(content);
+      ended(trailing);
+    }
+
     void ended(HttpHeaders trailing) {
       conn = null;
       trailers = trailing instanceof MultiMap map && !trailing.isEmpty() ? map : null;
@@ -613,8 +637,10 @@ final class Http1Upstream {
     /**
      * Sends the body to the client's response as it arrives, without copying it: each pooled
      * buffer is written as it is and released once written. Pauses reading while the response's
-     * write queue is full. Completes once the whole body is written (the response is not ended:
-     * trailers may follow), fails when the upstream fails or a write does; a reset stops it.
+     * write queue is full. Completes once the whole body is written, fails when the upstream
+     * fails or a write does; a reset stops it. The body's last chunk ends the response when no
+     * trailers follow ({@link #endedResponse()} says so once the future completes); else the
+     * response is left open for them.
      */
     io.vertx.core.Future<Void> sendTo(io.vertx.core.http.HttpServerResponse response) {
       io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
@@ -634,6 +660,43 @@ final class Http1Upstream {
         directMaybeDone();
       }
       return done.future();
+    }
+
+    /** True when this call ended the response it sent the body to (see {@link #sendTo}). */
+    boolean endedResponse() {
+      return endedDirect;
+    }
+
+    private void endDirect(ByteBuf content) {
+      io.vertx.core.Future<Void> written;
+      boolean body = content.isReadable();
+      try {
+        if (body) {
+          written = direct.end(BufferInternal.buffer(content));
+        } else {
+          content.release();
+          written = direct.end();
+        }
+      } catch (RuntimeException e) { // the response was ended or closed under us
+        if (body) {
+          content.release();
+        }
+        failDirect(e);
+        return;
+      }
+      endedDirect = true;
+      directWrites++;
+      written.onComplete(ar -> {
+        if (body) {
+          content.release();
+        }
+        directWrites--;
+        if (ar.failed()) {
+          failDirect(ar.cause());
+        } else {
+          directMaybeDone();
+        }
+      });
     }
 
     private void writeDirect(ByteBuf content) {

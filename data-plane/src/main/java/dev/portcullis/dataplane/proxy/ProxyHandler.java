@@ -1421,9 +1421,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
                   teeRef[0].body(), System.currentTimeMillis()));
       teeRef[0] = tee;
       Future<Void> body;
-      if (tee == null && upstreamResponse instanceof Http1Upstream.Call call) {
-        // Straight to the client: the pooled buffers the body was read into are written as they are.
-        body = call.sendTo(response);
+      Http1Upstream.Call direct = tee == null && upstreamResponse instanceof Http1Upstream.Call call ? call : null;
+      if (direct != null) {
+        // Straight to the client: the pooled buffers the body was read into are written as they
+        // are, and the last one ends the response when no trailers follow.
+        body = direct.sendTo(response);
       } else {
         Pipe<Buffer> pipe = upstreamResponse.pipe();
         pipe.endOnFailure(false);
@@ -1435,19 +1437,26 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
           cacheGate.store(cache, request, status, upstreamResponse.statusMessage(), toStore, tee.body(),
               System.currentTimeMillis());
         }
-        if (ar.succeeded() && !response.ended() && !response.closed()) {
-          MultiMap trailers = upstreamResponse.trailers();
-          if (trailers != null && !trailers.isEmpty()) {
-            // gRPC's status travels in trailers.
-            response.trailers().addAll(trailers);
-          }
+        boolean endedWithBody = ar.succeeded() && direct != null && direct.endedResponse();
+        if (endedWithBody || (ar.succeeded() && !response.ended() && !response.closed())) {
           boolean close = request.version() == HttpVersion.HTTP_1_0 && response.isChunked();
-          response.end().onComplete(v -> {
+          Runnable closeIfDone = () -> {
             if (close || "close".equalsIgnoreCase(response.headers().get(HttpHeaders.CONNECTION))) {
               // Vert.x would keep an HTTP/1.0 keep-alive connection open: the body's end is the close.
               request.connection().close();
             }
-          });
+          };
+          if (endedWithBody) {
+            // Its end is written already.
+            closeIfDone.run();
+          } else {
+            MultiMap trailers = upstreamResponse.trailers();
+            if (trailers != null && !trailers.isEmpty()) {
+              // gRPC's status travels in trailers.
+              response.trailers().addAll(trailers);
+            }
+            response.end().onComplete(v -> closeIfDone.run());
+          }
           endAttempt(Outcome.RESPONSE, status, latency);
           finish();
           return;
