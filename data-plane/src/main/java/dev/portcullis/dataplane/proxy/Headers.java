@@ -93,8 +93,25 @@ final class Headers {
     headers.remove("x-aspnetmvc-version");
   }
 
+  /**
+   * True if {@code name} is {@code lower} in any case, for a {@code lower} of lower-case letters,
+   * digits and dashes (the callers switch on the length first). Cheaper than
+   * {@link String#equalsIgnoreCase}, which folds every character by Unicode's rules: setting bit
+   * 0x20 makes an ASCII capital its small letter and leaves digits and dashes as they are; the
+   * one other character it maps onto one of those (a CR onto the dash) cannot be in a header name.
+   */
   private static boolean eq(String name, String lower) {
-    return name.equalsIgnoreCase(lower);
+    if (name.length() != lower.length()) {
+      return false;
+    }
+    for (int i = 0; i < lower.length(); i++) {
+      char c = name.charAt(i);
+      char l = lower.charAt(i);
+      if (c != l && (c | 0x20) != l) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

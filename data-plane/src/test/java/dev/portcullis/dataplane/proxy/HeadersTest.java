@@ -31,6 +31,14 @@ class HeadersTest {
       "Authorization, false, false",
       "Cookie, false, false",
       "Set-Cookie, false, false",
+      // Any case matches, and only the letters' case: a name one character off is another header.
+      "CONNECTION, true, true",
+      "tRaNsFeR-eNcOdInG, true, true",
+      "SSL-Client-Subject-DN, true, false",
+      "Connectiom, false, false",
+      "X-Forwarded-Fox, false, false",
+      "Keep_Alive, false, false",
+      "X-Forwarded.Host, false, false",
   })
   void hopByHop(String name, boolean request, boolean response) {
     assertThat(Headers.skipOnRequest(name)).isEqualTo(request);
