@@ -1,7 +1,6 @@
 package dev.portcullis.dataplane.listener;
 
 import dev.portcullis.dataplane.CoarseTime;
-
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;

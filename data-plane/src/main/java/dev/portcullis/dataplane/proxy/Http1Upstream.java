@@ -1,7 +1,6 @@
 package dev.portcullis.dataplane.proxy;
 
 import dev.portcullis.dataplane.CoarseTime;
-
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -384,10 +383,7 @@ final class Http1Upstream {
           }
           return;
         }
-        if (!(msg instanceof LastHttpContent)) {
-          c.content(content.content());
-        } else {
-          LastHttpContent last = (LastHttpContent) msg;
+        if (msg instanceof LastHttpContent last) {
           call = null;
           boolean reuse = c.keepAlive && !closed;
           if (reuse) {
@@ -401,6 +397,8 @@ final class Http1Upstream {
             channel.close();
           }
           c.last(last.content(), last.trailingHeaders());
+        } else {
+          c.content(content.content());
         }
       }
     }
@@ -605,8 +603,8 @@ final class Http1Upstream {
 
     /**
      * The body's last chunk (often all of it, read with the head). When the body goes straight to
-     * a response, nothing waits to be written and no trailers came, the response is ended with it: one write through the server's pipeline instead of a write and
-     * an end.
+     * a response, nothing waits to be written and no trailers came, the response is ended with
+     * it: one write through the server's pipeline instead of a write and an end.
      */
     void last(ByteBuf content, HttpHeaders trailing) {
       // The connection is back in its pool (or closed) already: whatever happens to this chunk,
@@ -669,34 +667,23 @@ final class Http1Upstream {
 
     private void endDirect(ByteBuf content) {
       io.vertx.core.Future<Void> written;
-      boolean body = content.isReadable();
+      ByteBuf held = content.isReadable() ? content : null;
       try {
-        if (body) {
-          written = direct.end(BufferInternal.buffer(content));
+        if (held != null) {
+          written = direct.end(BufferInternal.buffer(held));
         } else {
           content.release();
           written = direct.end();
         }
       } catch (RuntimeException e) { // the response was ended or closed under us
-        if (body) {
-          content.release();
+        if (held != null) {
+          held.release();
         }
         failDirect(e);
         return;
       }
       endedDirect = true;
-      directWrites++;
-      written.onComplete(ar -> {
-        if (body) {
-          content.release();
-        }
-        directWrites--;
-        if (ar.failed()) {
-          failDirect(ar.cause());
-        } else {
-          directMaybeDone();
-        }
-      });
+      track(written, held);
     }
 
     private void writeDirect(ByteBuf content) {
@@ -708,9 +695,19 @@ final class Http1Upstream {
         failDirect(e);
         return;
       }
+      track(written, content);
+      if (direct.writeQueueFull()) {
+        directPaused = true;
+      }
+    }
+
+    /** Counts a write to the response until it completes, then releases its buffer (if any). */
+    private void track(io.vertx.core.Future<Void> written, ByteBuf held) {
       directWrites++;
       written.onComplete(ar -> {
-        content.release();
+        if (held != null) {
+          held.release();
+        }
         directWrites--;
         if (ar.failed()) {
           failDirect(ar.cause());
@@ -718,9 +715,6 @@ final class Http1Upstream {
           directMaybeDone();
         }
       });
-      if (direct.writeQueueFull()) {
-        directPaused = true;
-      }
     }
 
     /** Writes what waited while the response's queue was full, then reads on. */

@@ -1,7 +1,6 @@
 package dev.portcullis.dataplane.upstream;
 
 import dev.portcullis.dataplane.CoarseTime;
-
 import dev.portcullis.model.Cluster;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.PemTrustOptions;

@@ -1,5 +1,6 @@
 package dev.portcullis.dataplane.upstream;
 
+import dev.portcullis.dataplane.CoarseTime;
 import dev.portcullis.model.Endpoint;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,8 +29,12 @@ public final class EndpointState {
   volatile boolean checkedHealthy = true;
   final AtomicInteger checkSuccesses = new AtomicInteger();
   final AtomicInteger checkFailures = new AtomicInteger();
-  /** Passive health: ejected until this System.nanoTime(), and how many times so far. */
-  volatile long ejectedUntil = System.nanoTime();
+  /**
+   * Passive health: ejected until this System.nanoTime(), and how many times so far. It starts at
+   * the coarse clock's time, which no later reading of either clock precedes: the balancer reads
+   * the coarse one, and a new endpoint must not look ejected to it for a tick.
+   */
+  volatile long ejectedUntil = CoarseTime.nanos();
   final AtomicInteger ejections = new AtomicInteger();
   /** Since when the endpoint's ejection record was last shortened (or its last ejection ended). */
   volatile long forgivenAt = System.nanoTime();

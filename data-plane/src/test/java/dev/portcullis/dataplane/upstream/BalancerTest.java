@@ -132,4 +132,20 @@ class BalancerTest {
     }
     assertThat(seen).containsExactlyInAnyOrder(runtime.endpoints()[1], runtime.endpoints()[2]);
   }
+
+  @Test
+  void aNewEndpointIsAvailableAtOnceToTheCoarseClockTheBalancerReads() {
+    // The balancer reads a clock up to 10 ms behind the real one; an endpoint made just now must
+    // not look ejected to it, nor send its cluster into panic.
+    for (int i = 0; i < 100; i++) {
+      EndpointState fresh = new EndpointState(new Endpoint("10.0.1." + (i % 250 + 1), 80));
+      assertThat(fresh.available(dev.portcullis.dataplane.CoarseTime.nanos())).isTrue();
+      assertThat(fresh.ejected(dev.portcullis.dataplane.CoarseTime.nanos())).isFalse();
+    }
+    dev.portcullis.model.Cluster c = new dev.portcullis.model.Cluster("c", List.of(new Endpoint("10.0.0.9", 80)),
+        dev.portcullis.model.BalancerPolicy.ROUND_ROBIN, 1000, null);
+    ClusterRuntime runtime = new ClusterRuntime(c);
+    assertThat(runtime.pick(null)).isSameAs(runtime.endpoints()[0]);
+    assertThat(runtime.panicking()).isFalse();
+  }
 }
