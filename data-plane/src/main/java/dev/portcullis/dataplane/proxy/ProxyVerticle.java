@@ -160,6 +160,10 @@ public final class ProxyVerticle extends VerticleBase {
         .setDecompressionSupported(false)
         // 100 Continue is sent once the request is routed and admitted (see ProxyHandler).
         .setHandle100ContinueAutomatically(false)
+        // WebSockets are tunnelled to the upstream, which negotiates their extensions itself:
+        // Vert.x's own compression handshakers would only put a handler in front of every request.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
         .setIdleTimeout(75)
         .setIdleTimeoutUnit(TimeUnit.SECONDS));

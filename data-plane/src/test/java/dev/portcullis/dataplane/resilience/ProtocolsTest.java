@@ -217,6 +217,40 @@ class ProtocolsTest extends LiveProxy {
   }
 
   @Test
+  void theUpstreamNegotiatesAWebSocketsExtensionsAndTheProxyPassesItsAnswerAsItIs() throws Exception {
+    Upstream[] u = upstreams("ws");
+    serve("ws.test", cluster("wsx", BalancerPolicy.ROUND_ROBIN, u), null, Timeouts.DEFAULT);
+    // A browser offers compression on every WebSocket. The proxy tunnels the connection, so the
+    // upstream alone decides, and the proxy adds nothing to what it answers.
+    String offer = "GET /chat HTTP/1.1\r\nHost: ws.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+        + "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits, x-webkit-deflate-frame\r\n\r\n";
+    String direct;
+    String proxied;
+    try (Socket s = new Socket("127.0.0.1", u[0].port())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(offer.getBytes(StandardCharsets.US_ASCII));
+      direct = readUntil(s.getInputStream(), "\r\n\r\n");
+    }
+    try (Socket s = new Socket("127.0.0.1", dataPlane.httpPort())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(offer.getBytes(StandardCharsets.US_ASCII));
+      proxied = readUntil(s.getInputStream(), "\r\n\r\n");
+    }
+    assertThat(direct).startsWith("HTTP/1.1 101");
+    assertThat(proxied).startsWith("HTTP/1.1 101");
+    // The test upstream (Vert.x with its defaults) accepts permessage-deflate.
+    assertThat(extensions(direct)).hasSize(1).allMatch(l -> l.contains("permessage-deflate"));
+    assertThat(extensions(proxied)).isEqualTo(extensions(direct));
+  }
+
+  /** The Sec-WebSocket-Extensions lines of a response head, lower-cased. */
+  static List<String> extensions(String head) {
+    return head.lines().map(l -> l.toLowerCase(java.util.Locale.ROOT))
+        .filter(l -> l.startsWith("sec-websocket-extensions:")).toList();
+  }
+
+  @Test
   void expectContinueIsAnsweredOnlyForRoutedRequests() throws Exception {
     Upstream[] u = upstreams("up");
     serve("continue.test", cluster("continue", BalancerPolicy.ROUND_ROBIN, u), null, Timeouts.DEFAULT);
