@@ -27,6 +27,12 @@ public final class ListenerFlags {
           + "first byte of a next request; else the connection is closed (default: ${DEFAULT-VALUE}; 0s: off).")
   Duration requestHeaderTimeout;
 
+  @Option(names = "--client-idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      defaultValue = "${env:PORTCULLIS_CLIENT_IDLE_TIMEOUT:-75s}",
+      description = "A client connection that neither sends nor receives a byte for this long is closed, checked "
+          + "every quarter of it (nginx's keepalive_timeout; default: ${DEFAULT-VALUE}, at least 1s).")
+  Duration clientIdleTimeout;
+
   @Option(names = "--max-request-headers", paramLabel = "N", defaultValue = "${env:PORTCULLIS_MAX_REQUEST_HEADERS:-100}",
       description = "Header fields in one request; more get 431 (default: ${DEFAULT-VALUE}).")
   int maxHeaders;
@@ -83,6 +89,10 @@ public final class ListenerFlags {
     if (maxHeaderSize > Integer.MAX_VALUE || maxUriLength > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("--max-request-header-size and --max-uri-length must be under 2 GiB");
     }
+    if (clientIdleTimeout.toMillis() < 1000 || clientIdleTimeout.toMillis() > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("--client-idle-timeout must be at least 1s and at most 24d, not "
+          + clientIdleTimeout.toMillis() + "ms");
+    }
     return ListenerLimits.DEFAULT.withConnections(maxConnections, maxConnectionsPerIp)
         .withHeaderTimeoutMs(requestHeaderTimeout.toMillis())
         .withHeaders(maxHeaders, (int) maxHeaderSize, (int) maxUriLength)
@@ -91,7 +101,8 @@ public final class ListenerFlags {
             ListenerLimits.DEFAULT_H2_MAX_CONTINUATIONS)
         .withTrustedProxies(dev.portcullis.dataplane.proxy.TrustedProxies.of(trustedProxies))
         .withProxyProtocol(listener("http"), listener("https"))
-        .withPassUpstreamIdentity(passUpstreamIdentity);
+        .withPassUpstreamIdentity(passUpstreamIdentity)
+        .withIdleTimeoutMs(clientIdleTimeout.toMillis());
   }
 
   private boolean listener(String name) {

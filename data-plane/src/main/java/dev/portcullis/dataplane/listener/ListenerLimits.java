@@ -27,11 +27,14 @@ import dev.portcullis.dataplane.proxy.TrustedProxies;
  * @param proxyProtocolHttps     the HTTPS listener does
  * @param passUpstreamIdentity   pass upstreams' Server, X-Powered-By and X-AspNet(Mvc)-Version to clients
  *                               (by default they are removed)
+ * @param idleTimeoutMs          a client connection that neither reads nor writes for this long is closed
+ *                               (checked every quarter of it, so after up to 1.25 times as long; nginx's
+ *                               {@code keepalive_timeout})
  */
 public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long headerTimeoutMs, int maxHeaders,
     int maxHeaderSize, int maxUriLength, long maxRequestBodySize, int h2MaxConcurrentStreams,
     int h2MaxResetsPerWindow, int h2ResetWindowSeconds, int h2MaxContinuations, TrustedProxies trustedProxies,
-    boolean proxyProtocolHttp, boolean proxyProtocolHttps, boolean passUpstreamIdentity) {
+    boolean proxyProtocolHttp, boolean proxyProtocolHttps, boolean passUpstreamIdentity, long idleTimeoutMs) {
 
   public static final int DEFAULT_MAX_CONNECTIONS = 32_768;
   public static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 1_024;
@@ -44,12 +47,13 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
   public static final int DEFAULT_H2_MAX_RESETS_PER_WINDOW = 200;
   public static final int DEFAULT_H2_RESET_WINDOW_SECONDS = 30;
   public static final int DEFAULT_H2_MAX_CONTINUATIONS = 32;
+  public static final long DEFAULT_IDLE_TIMEOUT_MS = 75_000;
 
   public static final ListenerLimits DEFAULT = new ListenerLimits(DEFAULT_MAX_CONNECTIONS,
       DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_SIZE,
       DEFAULT_MAX_URI_LENGTH, DEFAULT_MAX_REQUEST_BODY_SIZE, DEFAULT_H2_MAX_CONCURRENT_STREAMS,
       DEFAULT_H2_MAX_RESETS_PER_WINDOW, DEFAULT_H2_RESET_WINDOW_SECONDS, DEFAULT_H2_MAX_CONTINUATIONS,
-      TrustedProxies.NONE, false, false, false);
+      TrustedProxies.NONE, false, false, false, DEFAULT_IDLE_TIMEOUT_MS);
 
   public ListenerLimits {
     trustedProxies = trustedProxies == null ? TrustedProxies.NONE : trustedProxies;
@@ -64,6 +68,11 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
     positive(h2MaxResetsPerWindow, "HTTP/2 max resets per window");
     positive(h2ResetWindowSeconds, "HTTP/2 reset window");
     positive(h2MaxContinuations, "HTTP/2 max CONTINUATION frames");
+    if (idleTimeoutMs < 1000 || idleTimeoutMs > Integer.MAX_VALUE) {
+      // Off is not offered: every open connection holds a slot of --max-connections.
+      throw new IllegalArgumentException("idle timeout must be at least 1s and at most 24d, not " + idleTimeoutMs
+          + " ms");
+    }
   }
 
   /** The longest request line the HTTP/1 decoder reads: the target plus method and version. */
@@ -74,25 +83,25 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
   public ListenerLimits withConnections(int max, int perIp) {
     return new ListenerLimits(max, perIp, headerTimeoutMs, maxHeaders, maxHeaderSize, maxUriLength,
         maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations,
-        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity, idleTimeoutMs);
   }
 
   public ListenerLimits withHeaderTimeoutMs(long ms) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, ms, maxHeaders, maxHeaderSize, maxUriLength,
         maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations,
-        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity, idleTimeoutMs);
   }
 
   public ListenerLimits withHeaders(int count, int size, int uriLength) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, count, size, uriLength,
         maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations,
-        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity, idleTimeoutMs);
   }
 
   public ListenerLimits withMaxRequestBodySize(long bytes) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
         maxUriLength, bytes, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds, h2MaxContinuations,
-        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity, idleTimeoutMs);
   }
 
   public ListenerLimits withHttp2(int maxConcurrentStreams, int maxResetsPerWindow, int resetWindowSeconds,
@@ -100,25 +109,31 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
         maxUriLength, maxRequestBodySize, maxConcurrentStreams, maxResetsPerWindow, resetWindowSeconds,
         maxContinuations,
-        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
+        trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity, idleTimeoutMs);
   }
 
   public ListenerLimits withTrustedProxies(TrustedProxies trusted) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
         maxUriLength, maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds,
-        h2MaxContinuations, trusted, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity);
+        h2MaxContinuations, trusted, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity, idleTimeoutMs);
   }
 
   public ListenerLimits withProxyProtocol(boolean http, boolean https) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
         maxUriLength, maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds,
-        h2MaxContinuations, trustedProxies, http, https, passUpstreamIdentity);
+        h2MaxContinuations, trustedProxies, http, https, passUpstreamIdentity, idleTimeoutMs);
   }
 
   public ListenerLimits withPassUpstreamIdentity(boolean pass) {
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
         maxUriLength, maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds,
-        h2MaxContinuations, trustedProxies, proxyProtocolHttp, proxyProtocolHttps, pass);
+        h2MaxContinuations, trustedProxies, proxyProtocolHttp, proxyProtocolHttps, pass, idleTimeoutMs);
+  }
+
+  public ListenerLimits withIdleTimeoutMs(long ms) {
+    return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
+        maxUriLength, maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds,
+        h2MaxContinuations, trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity, ms);
   }
 
   private static void nonNegative(long v, String what) {

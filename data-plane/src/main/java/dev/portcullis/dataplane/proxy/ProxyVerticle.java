@@ -165,8 +165,8 @@ public final class ProxyVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
-        .setIdleTimeout(75)
-        .setIdleTimeoutUnit(TimeUnit.SECONDS));
+        .setIdleTimeout((int) guard.limits().idleTimeoutMs())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
   }
 
   public int actualPort() {
