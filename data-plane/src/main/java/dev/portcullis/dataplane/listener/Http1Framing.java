@@ -99,6 +99,29 @@ final class Http1Framing implements ByteProcessor {
     return inBody;
   }
 
+  /**
+   * Body bytes that may be passed over without reading them one by one: the rest of a
+   * Content-Length body, or of a chunk's data. The grammar says nothing about those bytes, only
+   * about how many there are. {@link #process} stops (returns false without a violation) on the
+   * byte that enters such a stretch, so that the caller can {@link #skip} it.
+   */
+  long skippable() {
+    return state == State.BODY || state == State.CHUNK_DATA ? remaining : 0;
+  }
+
+  /** Passes over {@code n} body bytes, at most {@link #skippable()}. */
+  void skip(long n) {
+    inBody = true;
+    remaining -= n;
+    if (remaining == 0) {
+      if (state == State.BODY) {
+        nextMessage();
+      } else {
+        state = State.CHUNK_DATA_CR;
+      }
+    }
+  }
+
   @Override
   public boolean process(byte b) {
     int c = b & 0xff;
@@ -220,7 +243,8 @@ final class Http1Framing implements ByteProcessor {
         if (c != '\n') {
           return fail(400, "bare CR");
         }
-        return endHead();
+        // A body to pass over stops the scan too (see skippable()).
+        return endHead() && state != State.BODY && state != State.CHUNK_DATA;
       }
       case BODY -> {
         inBody = true;
@@ -259,7 +283,12 @@ final class Http1Framing implements ByteProcessor {
         if (c != '\n') {
           return fail(400, "bare CR");
         }
-        state = remaining == 0 ? State.TRAILER_START : State.CHUNK_DATA;
+        if (remaining == 0) {
+          state = State.TRAILER_START;
+        } else {
+          state = State.CHUNK_DATA;
+          return false; // the chunk's data is passed over (see skippable())
+        }
       }
       case CHUNK_DATA -> {
         if (--remaining == 0) {
