@@ -65,7 +65,10 @@ final class Http1Framing implements ByteProcessor {
   private int headers;
   /** The header being read, when it is one that frames the body: 'l' Content-Length, 't' Transfer-Encoding. */
   private char framing;
-  private final StringBuilder name = new StringBuilder();
+  /** The header name being read: its length, and whether it may still be Content-Length or Transfer-Encoding. */
+  private int nameLength;
+  private boolean mayBeLength;
+  private boolean mayBeEncoding;
   private final StringBuilder value = new StringBuilder();
   private int contentLengths;
   private long contentLength;
@@ -99,29 +102,6 @@ final class Http1Framing implements ByteProcessor {
     return inBody;
   }
 
-  /**
-   * Body bytes that may be passed over without reading them one by one: the rest of a
-   * Content-Length body, or of a chunk's data. The grammar says nothing about those bytes, only
-   * about how many there are. {@link #process} stops (returns false without a violation) on the
-   * byte that enters such a stretch, so that the caller can {@link #skip} it.
-   */
-  long skippable() {
-    return state == State.BODY || state == State.CHUNK_DATA ? remaining : 0;
-  }
-
-  /** Passes over {@code n} body bytes, at most {@link #skippable()}. */
-  void skip(long n) {
-    inBody = true;
-    remaining -= n;
-    if (remaining == 0) {
-      if (state == State.BODY) {
-        nextMessage();
-      } else {
-        state = State.CHUNK_DATA_CR;
-      }
-    }
-  }
-
   @Override
   public boolean process(byte b) {
     int c = b & 0xff;
@@ -153,6 +133,7 @@ final class Http1Framing implements ByteProcessor {
         if (c == ' ') {
           state = State.TARGET;
           length = 0;
+          return false; // the target is read in bulk (see scan())
         } else if (!TCHAR[c]) {
           return fail(400, "invalid character in the method");
         }
@@ -205,8 +186,10 @@ final class Http1Framing implements ByteProcessor {
           if (++headers > maxHeaders) {
             return fail(431, "more than " + maxHeaders + " header fields");
           }
-          name.setLength(0);
-          name.append((char) (c | 0x20));
+          nameLength = 0;
+          mayBeLength = true;
+          mayBeEncoding = true;
+          nameChar(c);
           state = State.HEADER_NAME;
         } else {
           return fail(400, "invalid character in a header name");
@@ -214,16 +197,14 @@ final class Http1Framing implements ByteProcessor {
       }
       case HEADER_NAME -> {
         if (c == ':') {
-          framing = name.length() == 14 && name.toString().equals("content-length") ? 'l'
-              : name.length() == 17 && name.toString().equals("transfer-encoding") ? 't' : 0;
+          framing = mayBeLength && nameLength == CONTENT_LENGTH.length ? 'l'
+              : mayBeEncoding && nameLength == TRANSFER_ENCODING.length ? 't' : 0;
           value.setLength(0);
           state = State.HEADER_VALUE;
+          // Any other header's value is read in bulk (see scan()).
+          return framing != 0;
         } else if (TCHAR[c]) {
-          if (name.length() < 32) {
-            name.append((char) (c | 0x20));
-          } else {
-            name.append('x');
-          }
+          nameChar(c);
         } else {
           return fail(400, "invalid character in a header name");
         }
@@ -243,7 +224,7 @@ final class Http1Framing implements ByteProcessor {
         if (c != '\n') {
           return fail(400, "bare CR");
         }
-        // A body to pass over stops the scan too (see skippable()).
+        // A body to pass over stops the byte-by-byte reading too (see scan()).
         return endHead() && state != State.BODY && state != State.CHUNK_DATA;
       }
       case BODY -> {
@@ -287,7 +268,7 @@ final class Http1Framing implements ByteProcessor {
           state = State.TRAILER_START;
         } else {
           state = State.CHUNK_DATA;
-          return false; // the chunk's data is passed over (see skippable())
+          return false; // the chunk's data is passed over (see scan())
         }
       }
       case CHUNK_DATA -> {
@@ -320,6 +301,7 @@ final class Http1Framing implements ByteProcessor {
         if (c == ':') {
           framing = 0;
           state = State.TRAILER_VALUE;
+          return false; // read in bulk (see scan())
         } else if (!TCHAR[c]) {
           return fail(400, "invalid character in a trailer name");
         }
@@ -341,6 +323,101 @@ final class Http1Framing implements ByteProcessor {
       }
     }
     return true;
+  }
+
+  private static final byte[] CONTENT_LENGTH = {'c', 'o', 'n', 't', 'e', 'n', 't', '-', 'l', 'e', 'n', 'g', 't', 'h'};
+  private static final byte[] TRANSFER_ENCODING = {'t', 'r', 'a', 'n', 's', 'f', 'e', 'r', '-', 'e', 'n', 'c', 'o', 'd',
+      'i', 'n', 'g'};
+
+  /**
+   * One more character of a header name (a token character): still a candidate for the two names
+   * that frame a body? Setting bit 0x20 makes an ASCII capital its small letter, and maps no other
+   * token character onto a letter or the dash.
+   */
+  private void nameChar(int c) {
+    int lower = c | 0x20;
+    int i = nameLength++;
+    mayBeLength = mayBeLength && i < CONTENT_LENGTH.length && CONTENT_LENGTH[i] == lower;
+    mayBeEncoding = mayBeEncoding && i < TRANSFER_ENCODING.length && TRANSFER_ENCODING[i] == lower;
+  }
+
+  /** Bytes a request target may hold: visible ASCII. */
+  private static final ByteProcessor TARGET_RUN = b -> b > 0x20 && b < 0x7f;
+  /** Bytes a header value may hold: visible characters (obs-text too), spaces and tabs. */
+  private static final ByteProcessor VALUE_RUN = b -> b == '\t' || (b >= 0x20 || b < 0) && b != 0x7f;
+
+  /**
+   * Reads bytes {@code from} to {@code to} of {@code in}. Where the grammar only limits which
+   * bytes may come (a request target, a header value) or only how many (a Content-Length body, a
+   * chunk's data), runs of them are read in one tight loop or counted in one step rather than
+   * going through the state machine one by one; everything else goes through {@link #process}.
+   *
+   * @return the index of the byte that broke the grammar (see {@link #violation()}), or -1 when
+   *         all of them were read
+   */
+  int scan(io.netty.buffer.ByteBuf in, int from, int to) {
+    int i = from;
+    while (i < to) {
+      int end;
+      switch (state) {
+        case BODY, CHUNK_DATA -> {
+          int n = (int) Math.min(remaining, to - i);
+          skip(n);
+          i += n;
+          continue;
+        }
+        case TARGET -> {
+          end = in.forEachByte(i, to - i, TARGET_RUN);
+          int run = (end < 0 ? to : end) - i;
+          if (length + run > maxUriLength) {
+            int over = i + (maxUriLength - length);
+            fail(414, "request target longer than " + maxUriLength + " bytes");
+            return over;
+          }
+          length += run;
+          if (end < 0) {
+            return -1;
+          }
+          // A space ends the target; anything else is refused by process().
+          if (!process(in.getByte(end))) {
+            return end;
+          }
+        }
+        case HEADER_VALUE, TRAILER_VALUE -> {
+          if (framing != 0) {
+            end = in.forEachByte(i, to - i, this);
+          } else {
+            end = in.forEachByte(i, to - i, VALUE_RUN);
+            if (end >= 0 && !process(in.getByte(end))) {
+              return end;
+            }
+          }
+        }
+        default -> end = in.forEachByte(i, to - i, this);
+      }
+      if (end < 0) {
+        return -1;
+      }
+      if (violation != null) {
+        return end;
+      }
+      // process() stopped on the byte that starts a run (or read the byte that ended one).
+      i = end + 1;
+    }
+    return -1;
+  }
+
+  /** Passes over {@code n} body bytes, at most the rest of the body or of the chunk's data. */
+  private void skip(long n) {
+    inBody = true;
+    remaining -= n;
+    if (remaining == 0) {
+      if (state == State.BODY) {
+        nextMessage();
+      } else {
+        state = State.CHUNK_DATA_CR;
+      }
+    }
   }
 
   private void resetHead() {

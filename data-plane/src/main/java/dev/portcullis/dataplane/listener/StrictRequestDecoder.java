@@ -42,24 +42,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     }
     int from = in.readerIndex() + scanned;
     int to = in.writerIndex();
-    int stop = -1;
-    while (from < to) {
-      long skippable = framing.skippable();
-      if (skippable > 0) {
-        // Body bytes: only their count matters, so they are passed over, not read one by one.
-        int n = (int) Math.min(skippable, to - from);
-        framing.skip(n);
-        from += n;
-        continue;
-      }
-      stop = in.forEachByte(from, to - from, framing);
-      if (stop < 0 || framing.violation() != null) {
-        break;
-      }
-      // The scan stopped where a body to pass over begins; that byte is read.
-      from = stop + 1;
-      stop = -1;
-    }
+    int stop = from < to ? framing.scan(in, from, to) : -1;
     if (stop < 0) {
       scanned = to - in.readerIndex();
       int before = in.readerIndex();

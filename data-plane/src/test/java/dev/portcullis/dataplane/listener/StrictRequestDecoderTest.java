@@ -17,9 +17,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The strict decoder passes over body bytes in bulk (only their count matters to the framing):
- * bodies split at every awkward place still decode byte for byte, the request after them is
- * found where it begins, and a chunk that runs past its size is still refused.
+ * The strict decoder reads request targets and header values in tight loops and passes over
+ * body bytes in bulk (only their count matters to the framing): heads and bodies split at every
+ * awkward place decode as they do whole, the request after a body is found where it begins, and
+ * every byte the grammar forbids is still refused where it stands.
  */
 class StrictRequestDecoderTest {
 
@@ -36,7 +37,8 @@ class StrictRequestDecoderTest {
   /** What the decoder made of the input, as text: each head's target, each body, and any failure. */
   private static List<String> decode(byte[]... pieces) {
     EmbeddedChannel channel = new EmbeddedChannel(
-        new StrictRequestDecoder(new HttpServerOptions(), ListenerLimits.DEFAULT, NONE));
+        new StrictRequestDecoder(new ListenerGuard(ListenerLimits.DEFAULT).apply(new HttpServerOptions()),
+            ListenerLimits.DEFAULT, NONE));
     List<String> out = new ArrayList<>();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (byte[] piece : pieces) {
@@ -45,7 +47,12 @@ class StrictRequestDecoderTest {
       while ((msg = channel.readInbound()) != null) {
         try {
           if (msg instanceof HttpRequest request) {
-            out.add(request.decoderResult().isSuccess() ? "request " + request.uri() : "invalid request");
+            out.add(request.decoderResult().isSuccess() ? "request " + request.uri()
+                : request.decoderResult().cause() instanceof RequestViolation v ? "refused " + v.status() + " " + v.getMessage()
+                : "invalid request");
+            if (request.decoderResult().isFailure()) {
+              continue; // a refused request comes as one full message: its content is nothing more
+            }
           }
           if (msg instanceof HttpContent content) {
             if (content.decoderResult().isFailure()) {
@@ -112,6 +119,73 @@ class StrictRequestDecoderTest {
     byte[] fake = ascii("\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
     System.arraycopy(fake, 0, b, n / 2, Math.min(fake.length, n - n / 2));
     return b;
+  }
+
+  static final String BROWSER_HEAD = "GET /shop/items?category=shoes&sort=price&page=3 HTTP/1.1\r\n"
+      + "Host: www.example-shop.com\r\n"
+      + "User-Agent: Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131\r\n"
+      + "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+      + "Cookie: session=3f9a8b7c6d5e4f3a; cart=eyJpdGVtcyI6WzEyMzQ1XX0;\ttheme=dark\r\n"
+      + "X-Latin1: caf\u00e9 \u00fcber\r\n"
+      + "Sec-Ch-Ua: \"Chromium\";v=\"131\", \"Not_A Brand\";v=\"24\"\r\n\r\n";
+
+  @Test
+  void aBrowsersHeadReadsTheSameWholeByteByByteAndInAnyPieces() {
+    byte[] input = concat(ascii(BROWSER_HEAD), ascii(BROWSER_HEAD.replace("/shop/items", "/second")));
+    List<String> whole = decode(input);
+    assertThat(whole).containsExactly("request /shop/items?category=shoes&sort=price&page=3",
+        "body 0 " + digest(new byte[0]), "request /second?category=shoes&sort=price&page=3", "body 0 " + digest(new byte[0]));
+    byte[][] bytewise = new byte[input.length][];
+    for (int i = 0; i < input.length; i++) {
+      bytewise[i] = new byte[] {input[i]};
+    }
+    assertThat(decode(bytewise)).isEqualTo(whole);
+    assertThat(decode(cut(input, 7, 30, 31, 200, 333, 334, BROWSER_HEAD.length() - 2, BROWSER_HEAD.length() + 3)))
+        .isEqualTo(whole);
+  }
+
+  @Test
+  void aForbiddenByteInAHeaderValueIsRefusedWhereverTheValueIsCut() {
+    for (String bad : List.of("\u0000", "\u0001", "\u007f", "\n", "\u001f")) {
+      byte[] input = ascii("GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + "v".repeat(300) + bad + "tail\r\n\r\n");
+      int at = input.length - 9;
+      for (byte[][] pieces : List.of(new byte[][] {input}, cut(input, at - 1), cut(input, at), cut(input, at + 1))) {
+        assertThat(decode(pieces)).as("byte %x", (int) bad.charAt(0))
+            .containsExactly("refused 400 invalid character in a header value");
+      }
+    }
+  }
+
+  @Test
+  void theTargetIsHeldToItsLengthAndToVisibleAscii() {
+    int max = ListenerLimits.DEFAULT.maxUriLength();
+    String longest = "/" + "a".repeat(max - 1);
+    String request = "GET " + longest + " HTTP/1.1\r\nHost: h\r\n\r\n";
+    assertThat(decode(cut(ascii(request), 5, max))).first().isEqualTo("request " + longest);
+    byte[] over = ascii("GET " + longest + "b HTTP/1.1\r\nHost: h\r\n\r\n");
+    assertThat(decode(over)).containsExactly("refused 414 request target longer than " + max + " bytes");
+    assertThat(decode(cut(over, 4 + max - 3, 4 + max))).containsExactly(
+        "refused 414 request target longer than " + max + " bytes");
+    for (String bad : List.of("\u007f", "\u0080", "\t", "\u00ff")) {
+      assertThat(decode(cut(ascii("GET /a" + bad + "b HTTP/1.1\r\nHost: h\r\n\r\n"), 5)))
+          .containsExactly("refused 400 invalid character in the request target");
+    }
+    assertThat(decode(ascii("GET  / HTTP/1.1\r\nHost: h\r\n\r\n"))).containsExactly("refused 400 empty request target");
+  }
+
+  @Test
+  void onlyTheExactNamesFrameTheBodyInAnyCase() {
+    // Any case of Content-Length frames the body; a name one character off is just another header.
+    assertThat(decode(ascii("POST /a HTTP/1.1\r\nHost: h\r\nCoNtEnT-LeNgTh: 3\r\n\r\nabc"))).containsExactly(
+        "request /a", "body 3 " + digest(ascii("abc")));
+    assertThat(decode(ascii("POST /a HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")))
+        .containsExactly("request /a", "body 3 " + digest(ascii("abc")));
+    for (String lookalike : List.of("Content-Lengthx", "Content-Lengt", "Content_Length", "XContent-Length",
+        "Transfer-Encodin", "Transfer-Encodings")) {
+      assertThat(decode(ascii("GET /a HTTP/1.1\r\nHost: h\r\n" + lookalike + ": 5\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n")))
+          .as(lookalike).containsExactly("request /a", "body 0 " + digest(new byte[0]), "request /b",
+              "body 0 " + digest(new byte[0]));
+    }
   }
 
   @Test
