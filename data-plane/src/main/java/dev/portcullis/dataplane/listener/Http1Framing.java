@@ -199,7 +199,9 @@ final class Http1Framing implements ByteProcessor {
         if (c == ':') {
           framing = mayBeLength && nameLength == CONTENT_LENGTH.length ? 'l'
               : mayBeEncoding && nameLength == TRANSFER_ENCODING.length ? 't' : 0;
-          value.setLength(0);
+          if (framing != 0) {
+            value.setLength(0);
+          }
           state = State.HEADER_VALUE;
           // Any other header's value is read in bulk (see scan()).
           return framing != 0;

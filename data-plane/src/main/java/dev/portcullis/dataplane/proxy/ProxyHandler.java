@@ -142,7 +142,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       ErrorResponses.send(request, 414, ErrorResponses.URI_TOO_LONG);
       return;
     }
-    if (request.headers().size() > limits.maxHeaders()) {
+    // (Vert.x's size() gathers the distinct names in a sorted set: only HTTP/2 needs it.)
+    if (request.version() == HttpVersion.HTTP_2 && request.headers().size() > limits.maxHeaders()) {
       ErrorResponses.send(request, 431, ErrorResponses.HEADERS_TOO_LARGE);
       return;
     }
