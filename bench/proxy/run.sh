@@ -6,6 +6,7 @@
 #   bench/proxy/run.sh                 # installs nginx and wrk from Debian when missing
 #   ROUNDS=7 DURATION=15 bench/proxy/run.sh
 #   SCENARIOS="small:50 16k:200 cached:50" bench/proxy/run.sh
+#   SCENARIOS="browser:50" bench/proxy/run.sh   # 100 B answers to a browser's 1 KiB request head
 #   ACCESS_LOG=stdout bench/proxy/run.sh   # Portcullis with its default JSON access log (off otherwise)
 #   FLOOR=1 bench/proxy/run.sh         # also the JVM floor: FloorProxy pipe and http (see below)
 #
@@ -28,7 +29,7 @@ out="$here/out"
 ROUNDS="${ROUNDS:-5}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-30}"
-SCENARIOS="${SCENARIOS:-small:50 small:200 16k:50 16k:200 cached:50}"
+SCENARIOS="${SCENARIOS:-small:50 small:200 16k:50 16k:200 browser:50 cached:50}"
 EVENT_LOOPS="${EVENT_LOOPS:-1}"
 JAVA_OPTS="${PORTCULLIS_JAVA_OPTS:-}"
 
@@ -116,14 +117,17 @@ ticks() {
   echo "$u $s"
 }
 hz="$(getconf CLK_TCK)"
-path_of() { case "$1" in small) echo /small ;; 16k) echo /16k ;; cached) echo /cached/small ;; esac; }
+path_of() { case "$1" in small|browser) echo /small ;; 16k) echo /16k ;; cached) echo /cached/small ;; esac; }
+# The browser scenario sends a browser's 1 KiB head (browser.lua) instead of wrk's few bytes.
+script_of() { case "$1" in browser) echo "-s $here/browser.lua" ;; esac; }
 
 # One wrk run; prints: rps p50_us p99_us cpu_us_per_request non2xx user_us_per_request sys_us_per_request
 measure() {
   local proxy="$1" body="$2" conns="$3" seconds="$4" ps u0 s0 u1 s1 report
   ps="$(pids_of "$proxy")"
   read -r u0 s0 <<<"$(ticks "$ps")"
-  report="$(wrk -t1 -c"$conns" -d"${seconds}s" --latency "http://127.0.0.1:$(port_of "$proxy")$(path_of "$body")")"
+  # shellcheck disable=SC2046
+  report="$(wrk -t1 -c"$conns" -d"${seconds}s" --latency $(script_of "$body") "http://127.0.0.1:$(port_of "$proxy")$(path_of "$body")")"
   read -r u1 s1 <<<"$(ticks "$ps")"
   awk -v usr=$((u1 - u0)) -v sys=$((s1 - s0)) -v hz="$hz" '
     function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1000000; return v }
