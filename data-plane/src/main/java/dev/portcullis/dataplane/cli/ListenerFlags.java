@@ -89,7 +89,8 @@ public final class ListenerFlags {
     if (maxHeaderSize > Integer.MAX_VALUE || maxUriLength > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("--max-request-header-size and --max-uri-length must be under 2 GiB");
     }
-    if (clientIdleTimeout.toMillis() < 1000 || clientIdleTimeout.toMillis() > Integer.MAX_VALUE) {
+    // Checked here as well as by ListenerLimits, so that the message names the flag.
+    if (!ListenerLimits.idleTimeoutInRange(clientIdleTimeout.toMillis())) {
       throw new IllegalArgumentException("--client-idle-timeout must be at least 1s and at most 24d, not "
           + clientIdleTimeout.toMillis() + "ms");
     }

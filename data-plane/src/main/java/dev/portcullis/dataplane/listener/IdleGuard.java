@@ -53,16 +53,14 @@ final class IdleGuard extends ChannelDuplexHandler implements Runnable {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    if (ctx.channel().isActive() || ctx.channel().isRegistered()) {
+    if (ctx.channel().isRegistered()) {
       schedule();
     }
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) throws Exception {
-    if (task == null) {
-      schedule();
-    }
+    schedule();
     super.channelActive(ctx);
   }
 

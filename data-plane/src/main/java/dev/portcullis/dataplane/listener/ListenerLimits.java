@@ -48,6 +48,9 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
   public static final int DEFAULT_H2_RESET_WINDOW_SECONDS = 30;
   public static final int DEFAULT_H2_MAX_CONTINUATIONS = 32;
   public static final long DEFAULT_IDLE_TIMEOUT_MS = 75_000;
+  /** The idle timeout's range. Off is not offered: every open connection holds a slot of the connection limit. */
+  public static final long MIN_IDLE_TIMEOUT_MS = 1_000;
+  public static final long MAX_IDLE_TIMEOUT_MS = Integer.MAX_VALUE;
 
   public static final ListenerLimits DEFAULT = new ListenerLimits(DEFAULT_MAX_CONNECTIONS,
       DEFAULT_MAX_CONNECTIONS_PER_IP, DEFAULT_HEADER_TIMEOUT_MS, DEFAULT_MAX_HEADERS, DEFAULT_MAX_HEADER_SIZE,
@@ -68,8 +71,7 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
     positive(h2MaxResetsPerWindow, "HTTP/2 max resets per window");
     positive(h2ResetWindowSeconds, "HTTP/2 reset window");
     positive(h2MaxContinuations, "HTTP/2 max CONTINUATION frames");
-    if (idleTimeoutMs < 1000 || idleTimeoutMs > Integer.MAX_VALUE) {
-      // Off is not offered: every open connection holds a slot of --max-connections.
+    if (!idleTimeoutInRange(idleTimeoutMs)) {
       throw new IllegalArgumentException("idle timeout must be at least 1s and at most 24d, not " + idleTimeoutMs
           + " ms");
     }
@@ -134,6 +136,11 @@ public record ListenerLimits(int maxConnections, int maxConnectionsPerIp, long h
     return new ListenerLimits(maxConnections, maxConnectionsPerIp, headerTimeoutMs, maxHeaders, maxHeaderSize,
         maxUriLength, maxRequestBodySize, h2MaxConcurrentStreams, h2MaxResetsPerWindow, h2ResetWindowSeconds,
         h2MaxContinuations, trustedProxies, proxyProtocolHttp, proxyProtocolHttps, passUpstreamIdentity, ms);
+  }
+
+  /** True if {@code ms} is a valid idle timeout: between {@link #MIN_IDLE_TIMEOUT_MS} and {@link #MAX_IDLE_TIMEOUT_MS}. */
+  public static boolean idleTimeoutInRange(long ms) {
+    return ms >= MIN_IDLE_TIMEOUT_MS && ms <= MAX_IDLE_TIMEOUT_MS;
   }
 
   private static void nonNegative(long v, String what) {
