@@ -3,13 +3,21 @@ package dev.portcullis.dataplane.listener;
 import io.netty.util.ByteProcessor;
 
 /**
- * A strict reader of HTTP/1.1 request framing (RFC 9112), fed every byte a client sends before
- * Netty's decoder parses it. Netty's decoder is lenient where a backend may not be: it unfolds
- * obsolete line folding, accepts several spaces in the request line, skips leading whitespace,
- * drops Content-Length beside chunked, and reads a chunk size only up to the first character
- * that is not a hex digit. Any of those lets the proxy and the server behind it see different
- * request boundaries. This reader follows the same bytes with the grammar alone, and stops at
- * the first byte that breaks it: a request is then refused whole instead of being repaired.
+ * A strict reader of HTTP/1.1 request framing (RFC 9112): the parser of {@link
+ * StrictRequestDecoder}, fed every byte a client sends. Netty's own decoder is lenient where a
+ * backend may not be: it unfolds obsolete line folding, accepts several spaces in the request
+ * line, skips leading whitespace, drops Content-Length beside chunked, and reads a chunk size
+ * only up to the first character that is not a hex digit. Any of those lets the proxy and the
+ * server behind it see different request boundaries. This reader follows the bytes with the
+ * grammar alone, and stops at the first byte that breaks it: a request is then refused whole
+ * instead of being repaired.
+ *
+ * <p>While it reads a head (or a chunked body's trailer section) it notes where the method, the
+ * target and each field's name and value lie, as offsets from the first byte of the section, so
+ * that the decoder builds the request from those bytes without reading them again. The decoder
+ * keeps a section's bytes in its buffer until the section ends. {@link #scan} also stops where
+ * the decoder has something to pass on: a head that ended, body bytes, the start of a trailer
+ * section, the end of a chunked body ({@link #event()}).
  *
  * <p>What it accepts: a request line of a token, one space, visible ASCII, one space, and
  * {@code HTTP/1.1} or {@code HTTP/1.0}; header lines of a token, a colon and a value of visible
@@ -17,6 +25,9 @@ import io.netty.util.ByteProcessor;
  * one Transfer-Encoding that is exactly {@code chunked} (in HTTP/1.1, without Content-Length);
  * chunk sizes of at most 15 hex digits, with extensions, CRLF after each chunk's data; trailers
  * as headers. Up to four empty lines before a request line are skipped (RFC 9112 section 2.2).
+ * Limits: the target's length (414), the number of header fields and their bytes (431, and the
+ * same for trailers), a method of at most {@value #MAX_METHOD_LENGTH} bytes and chunk extensions
+ * of at most {@value #MAX_CHUNK_EXTENSION} (400). So the bytes a head keeps buffered are bounded.
  *
  * <p>Not thread-safe: one per connection, on its event loop.
  */
@@ -28,6 +39,24 @@ final class Http1Framing implements ByteProcessor {
 
     void headEnded();
   }
+
+  /** Why {@link #scan} stopped before the end of its bytes (or NONE: it read them all, or failed). */
+  enum Event {
+    NONE,
+    /** A request head ended: its fields are noted; a body follows when {@link #bodyFollows()}. */
+    HEAD,
+    /** Body bytes start here: at most {@link #remaining()} of them; say how many were taken with {@link #skip}. */
+    DATA,
+    /** A chunked body's last chunk was read: its trailer section starts here. */
+    TRAILERS,
+    /** A chunked body ended with its trailer section (noted as fields, if any). */
+    END
+  }
+
+  /** The longest method this reader takes (Netty's decoder allowed about this much beside the target). */
+  static final int MAX_METHOD_LENGTH = 1024;
+  /** The longest chunk extension this reader takes (Netty's decoder took a chunk line of up to 4 KiB). */
+  static final int MAX_CHUNK_EXTENSION = 4096;
 
   private enum State {
     HEAD_START, HEAD_START_LF, METHOD, TARGET, VERSION, REQUEST_LINE_LF, LINE_START, HEADER_NAME, HEADER_VALUE,
@@ -54,8 +83,27 @@ final class Http1Framing implements ByteProcessor {
 
   private final int maxHeaders;
   private final int maxUriLength;
+  private final int maxHeaderSize;
   private final Events events;
   private State state = State.HEAD_START;
+  private Event event = Event.NONE;
+  /**
+   * Where the bytes of the section being read begin (the buffer index of its first byte), and the
+   * index of the byte {@link #process} reads: offsets are noted relative to the first.
+   */
+  private int base;
+  private int cursor;
+  /** The request line's method and target, as offsets from the head's first byte. */
+  private int methodStart;
+  private int methodEnd;
+  private int targetStart;
+  private int targetEnd;
+  /** Where the header (or trailer) lines begin, as an offset: their size is counted from there. */
+  private int fieldsStart;
+  /** For each field: the offsets of its name's first byte, of its colon, and of the CR ending its line. */
+  private int[] spans = new int[3 * 16];
+  private int fieldCount;
+  private int extension;
   private RequestViolation violation;
   private boolean inHead;
   private int emptyLines;
@@ -81,10 +129,71 @@ final class Http1Framing implements ByteProcessor {
   /** True once a body byte was read: a violation then cuts a request that has already started. */
   private boolean inBody;
 
-  Http1Framing(int maxHeaders, int maxUriLength, Events events) {
+  Http1Framing(int maxHeaders, int maxUriLength, int maxHeaderSize, Events events) {
     this.maxHeaders = maxHeaders;
     this.maxUriLength = maxUriLength;
+    this.maxHeaderSize = maxHeaderSize;
     this.events = events;
+  }
+
+  /** Why the last {@link #scan} stopped. */
+  Event event() {
+    return event;
+  }
+
+  /**
+   * True inside a head or a trailer section: its bytes must stay where they are until it ends,
+   * since its fields are noted as offsets into them.
+   */
+  boolean holding() {
+    return (state.compareTo(State.METHOD) >= 0 && state.compareTo(State.HEAD_END_LF) <= 0)
+        || (state.compareTo(State.TRAILER_START) >= 0 && state.compareTo(State.TRAILER_END_LF) <= 0);
+  }
+
+  /** After a head: true when a body follows it (Content-Length above zero, or chunked). */
+  boolean bodyFollows() {
+    return state == State.BODY || state == State.CHUNK_SIZE;
+  }
+
+  /** In a body: how many more bytes of it (or of the current chunk's data) there are. */
+  long remaining() {
+    return remaining;
+  }
+
+  int methodStart() {
+    return methodStart;
+  }
+
+  int methodEnd() {
+    return methodEnd;
+  }
+
+  int targetStart() {
+    return targetStart;
+  }
+
+  int targetEnd() {
+    return targetEnd;
+  }
+
+  /** How many fields the section just read holds. */
+  int fields() {
+    return fieldCount;
+  }
+
+  /** Offset of field {@code i}'s name. */
+  int nameStart(int i) {
+    return spans[3 * i];
+  }
+
+  /** Offset of field {@code i}'s colon: its name ends there, its value (with optional white space) follows. */
+  int colon(int i) {
+    return spans[3 * i + 1];
+  }
+
+  /** Offset of the CR that ends field {@code i}'s line. */
+  int lineEnd(int i) {
+    return spans[3 * i + 2];
   }
 
   /** The violation that stopped the reader, or null. */
@@ -105,6 +214,7 @@ final class Http1Framing implements ByteProcessor {
   @Override
   public boolean process(byte b) {
     int c = b & 0xff;
+    int at = cursor++;
     switch (state) {
       case HEAD_START -> {
         if (!inHead) {
@@ -118,6 +228,7 @@ final class Http1Framing implements ByteProcessor {
           state = State.HEAD_START_LF;
         } else if (TCHAR[c]) {
           resetHead();
+          methodStart = at - base;
           state = State.METHOD;
         } else {
           return fail(400, "the request line does not start with a method");
@@ -131,11 +242,15 @@ final class Http1Framing implements ByteProcessor {
       }
       case METHOD -> {
         if (c == ' ') {
+          methodEnd = at - base;
+          targetStart = methodEnd + 1;
           state = State.TARGET;
           length = 0;
           return false; // the target is read in bulk (see scan())
         } else if (!TCHAR[c]) {
           return fail(400, "invalid character in the method");
+        } else if (at - base - methodStart >= MAX_METHOD_LENGTH) {
+          return fail(400, "method longer than " + MAX_METHOD_LENGTH + " bytes");
         }
       }
       case TARGET -> {
@@ -143,6 +258,7 @@ final class Http1Framing implements ByteProcessor {
           if (length == 0) {
             return fail(400, "empty request target");
           }
+          targetEnd = at - base;
           state = State.VERSION;
           length = 0;
         } else if (c <= 0x20 || c >= 0x7f) {
@@ -172,8 +288,10 @@ final class Http1Framing implements ByteProcessor {
         if (c != '\n') {
           return fail(400, "bare CR");
         }
-        if (state == State.HEADER_LF && !endHeader()) {
-          return false;
+        if (state == State.HEADER_LF) {
+          endHeader();
+        } else {
+          fieldsStart = at + 1 - base;
         }
         state = State.LINE_START;
       }
@@ -186,6 +304,7 @@ final class Http1Framing implements ByteProcessor {
           if (++headers > maxHeaders) {
             return fail(431, "more than " + maxHeaders + " header fields");
           }
+          startField(at);
           nameLength = 0;
           mayBeLength = true;
           mayBeEncoding = true;
@@ -196,7 +315,11 @@ final class Http1Framing implements ByteProcessor {
         }
       }
       case HEADER_NAME -> {
+        if (at - base - fieldsStart >= maxHeaderSize) {
+          return fail(431, "header fields longer than " + maxHeaderSize + " bytes");
+        }
         if (c == ':') {
+          spans[3 * fieldCount + 1] = at - base;
           framing = mayBeLength && nameLength == CONTENT_LENGTH.length ? 'l'
               : mayBeEncoding && nameLength == TRANSFER_ENCODING.length ? 't' : 0;
           if (framing != 0) {
@@ -213,7 +336,11 @@ final class Http1Framing implements ByteProcessor {
       }
       case HEADER_VALUE, TRAILER_VALUE -> {
         if (c == '\r') {
+          spans[3 * fieldCount++ + 2] = at - base;
           state = state == State.HEADER_VALUE ? State.HEADER_LF : State.TRAILER_LF;
+        } else if (at - base - fieldsStart >= maxHeaderSize) {
+          return fail(431, (state == State.HEADER_VALUE ? "header" : "trailer") + " fields longer than "
+              + maxHeaderSize + " bytes");
         } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
           return fail(400, "invalid character in a header value");
         } else if (framing != 0 && state == State.HEADER_VALUE && value.length() < 64) {
@@ -226,15 +353,12 @@ final class Http1Framing implements ByteProcessor {
         if (c != '\n') {
           return fail(400, "bare CR");
         }
-        // A body to pass over stops the byte-by-byte reading too (see scan()).
-        return endHead() && state != State.BODY && state != State.CHUNK_DATA;
-      }
-      case BODY -> {
-        inBody = true;
-        if (--remaining == 0) {
-          nextMessage();
+        if (endHead()) {
+          event = Event.HEAD;
         }
+        return false;
       }
+      case BODY, CHUNK_DATA -> throw new IllegalStateException("body bytes are taken by skip()");
       case CHUNK_SIZE -> {
         inBody = true;
         int d = Character.digit(c, 16);
@@ -248,6 +372,7 @@ final class Http1Framing implements ByteProcessor {
           }
           remaining = remaining * 16 + d;
         } else if (digits > 0 && c == ';') {
+          extension = 0;
           state = State.CHUNK_EXT;
         } else if (digits > 0 && c == '\r') {
           state = State.CHUNK_SIZE_LF;
@@ -260,6 +385,8 @@ final class Http1Framing implements ByteProcessor {
           state = State.CHUNK_SIZE_LF;
         } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
           return fail(400, "invalid character in a chunk extension");
+        } else if (++extension > MAX_CHUNK_EXTENSION) {
+          return fail(400, "chunk extension longer than " + MAX_CHUNK_EXTENSION + " bytes");
         }
       }
       case CHUNK_SIZE_LF -> {
@@ -268,15 +395,16 @@ final class Http1Framing implements ByteProcessor {
         }
         if (remaining == 0) {
           state = State.TRAILER_START;
+          // The trailer section is read as a section of its own: its offsets count from its first byte.
+          fieldCount = 0;
+          fieldsStart = 0;
+          headers = 0;
+          event = Event.TRAILERS;
         } else {
           state = State.CHUNK_DATA;
-          return false; // the chunk's data is passed over (see scan())
+          event = Event.DATA;
         }
-      }
-      case CHUNK_DATA -> {
-        if (--remaining == 0) {
-          state = State.CHUNK_DATA_CR;
-        }
+        return false;
       }
       case CHUNK_DATA_CR -> {
         if (c != '\r') {
@@ -294,13 +422,21 @@ final class Http1Framing implements ByteProcessor {
         if (c == '\r') {
           state = State.TRAILER_END_LF;
         } else if (TCHAR[c]) {
+          if (++headers > maxHeaders) {
+            return fail(431, "more than " + maxHeaders + " trailer fields");
+          }
+          startField(at);
           state = State.TRAILER_NAME;
         } else {
           return fail(400, "invalid trailer field");
         }
       }
       case TRAILER_NAME -> {
+        if (at - base - fieldsStart >= maxHeaderSize) {
+          return fail(431, "trailer fields longer than " + maxHeaderSize + " bytes");
+        }
         if (c == ':') {
+          spans[3 * fieldCount + 1] = at - base;
           framing = 0;
           state = State.TRAILER_VALUE;
           return false; // read in bulk (see scan())
@@ -319,6 +455,8 @@ final class Http1Framing implements ByteProcessor {
           return fail(400, "bare CR");
         }
         nextMessage();
+        event = Event.END;
+        return false;
       }
       case FAILED -> {
         return false;
@@ -350,23 +488,30 @@ final class Http1Framing implements ByteProcessor {
 
   /**
    * Reads bytes {@code from} to {@code to} of {@code in}. Where the grammar only limits which
-   * bytes may come (a request target, a header value) or only how many (a Content-Length body, a
-   * chunk's data), runs of them are read in one tight loop or counted in one step rather than
-   * going through the state machine one by one; everything else goes through {@link #process}.
+   * bytes may come (a request target, a header value), runs of them are read in one tight loop
+   * rather than going through the state machine one by one; everything else goes through {@link
+   * #process}. Body bytes are not read here at all: the scan stops where they start ({@link
+   * Event#DATA}), and the caller takes them and says how many with {@link #skip}.
    *
-   * @return the index of the byte that broke the grammar (see {@link #violation()}), or -1 when
-   *         all of them were read
+   * @param base the index of the first byte of the section being read (a head, or a trailer
+   *             section): fields are noted as offsets from it. Bytes from {@code base} on stay in
+   *             the buffer, unchanged, until the section ends; the caller may move them, with
+   *             {@code base}, between calls.
+   * @return where the scan stopped: the index of the byte that broke the grammar (see {@link
+   *         #violation()}), the index after the byte that ended a head, a trailer section or a
+   *         chunked body, or the index of the first body byte (see {@link #event()}); -1 when
+   *         all of the bytes were read and none of those came
    */
-  int scan(io.netty.buffer.ByteBuf in, int from, int to) {
+  int scan(io.netty.buffer.ByteBuf in, int from, int to, int base) {
+    this.base = base;
+    event = Event.NONE;
     int i = from;
     while (i < to) {
       int end;
       switch (state) {
         case BODY, CHUNK_DATA -> {
-          int n = (int) Math.min(remaining, to - i);
-          skip(n);
-          i += n;
-          continue;
+          event = Event.DATA;
+          return i;
         }
         case TARGET -> {
           end = in.forEachByte(i, to - i, TARGET_RUN);
@@ -381,21 +526,33 @@ final class Http1Framing implements ByteProcessor {
             return -1;
           }
           // A space ends the target; anything else is refused by process().
+          cursor = end;
           if (!process(in.getByte(end))) {
             return end;
           }
         }
         case HEADER_VALUE, TRAILER_VALUE -> {
           if (framing != 0) {
+            cursor = i;
             end = in.forEachByte(i, to - i, this);
           } else {
             end = in.forEachByte(i, to - i, VALUE_RUN);
+            int over = base + fieldsStart + maxHeaderSize;
+            if ((end < 0 ? to : end) > over) {
+              fail(431, (state == State.HEADER_VALUE ? "header" : "trailer") + " fields longer than "
+                  + maxHeaderSize + " bytes");
+              return over;
+            }
+            cursor = end;
             if (end >= 0 && !process(in.getByte(end))) {
               return end;
             }
           }
         }
-        default -> end = in.forEachByte(i, to - i, this);
+        default -> {
+          cursor = i;
+          end = in.forEachByte(i, to - i, this);
+        }
       }
       if (end < 0) {
         return -1;
@@ -403,26 +560,43 @@ final class Http1Framing implements ByteProcessor {
       if (violation != null) {
         return end;
       }
+      if (event != Event.NONE) {
+        return end + 1;
+      }
       // process() stopped on the byte that starts a run (or read the byte that ended one).
       i = end + 1;
     }
     return -1;
   }
 
-  /** Passes over {@code n} body bytes, at most the rest of the body or of the chunk's data. */
-  private void skip(long n) {
+  /**
+   * Takes {@code n} body bytes, at most {@link #remaining()}.
+   *
+   * @return true when they ended a Content-Length body (the next request may follow)
+   */
+  boolean skip(long n) {
     inBody = true;
     remaining -= n;
     if (remaining == 0) {
       if (state == State.BODY) {
         nextMessage();
-      } else {
-        state = State.CHUNK_DATA_CR;
+        return true;
       }
+      state = State.CHUNK_DATA_CR;
     }
+    return false;
+  }
+
+  /** A field line starts at {@code at}: note where, with room for its colon and line end. */
+  private void startField(int at) {
+    if (3 * fieldCount + 3 > spans.length) {
+      spans = java.util.Arrays.copyOf(spans, spans.length * 2);
+    }
+    spans[3 * fieldCount] = at - base;
   }
 
   private void resetHead() {
+    fieldCount = 0;
     length = 0;
     http10 = false;
     headers = 0;
@@ -435,7 +609,7 @@ final class Http1Framing implements ByteProcessor {
   }
 
   /** A header line ended: remember what frames the body. */
-  private boolean endHeader() {
+  private void endHeader() {
     if (framing == 'l') {
       contentLengths++;
       String v = value.toString().strip();
@@ -449,7 +623,6 @@ final class Http1Framing implements ByteProcessor {
       chunkedOnly = value.toString().strip().equalsIgnoreCase("chunked");
     }
     framing = 0;
-    return true;
   }
 
   private boolean endHead() {

@@ -9,8 +9,6 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -115,8 +113,9 @@ public final class ListenerGuard {
    * HTTP/1 heads to time.
    */
   static void configure(HttpConnection connection, HttpServerOptions options, ListenerLimits limits) {
-    if (connection instanceof ConnectionBase base && !(base.channel().pipeline().get("httpDecoder")
-        instanceof HttpRequestDecoder)) {
+    Object decoder = connection instanceof ConnectionBase base ? base.channel().pipeline().get("httpDecoder") : null;
+    if (connection instanceof ConnectionBase base && !(decoder instanceof StrictRequestDecoder
+        || decoder instanceof HttpRequestDecoder)) {
       HeadTimer timer = base.channel().attr(TIMER).get();
       if (timer != null) {
         timer.stop();
@@ -135,12 +134,6 @@ public final class ListenerGuard {
     if (cause instanceof RequestViolation v) {
       status = v.status();
       body = v.getMessage();
-    } else if (cause instanceof TooLongHttpLineException) {
-      status = 414;
-      body = "request line too long";
-    } else if (cause instanceof TooLongHttpHeaderException) {
-      status = 431;
-      body = "request header fields too large";
     } else {
       status = 400;
       body = "bad request";
@@ -387,7 +380,7 @@ public final class ListenerGuard {
       }
       if (pipeline.get("httpDecoder") instanceof HttpRequestDecoder
           && !(pipeline.get("httpDecoder") instanceof StrictRequestDecoder)) {
-        pipeline.replace("httpDecoder", "httpDecoder", new StrictRequestDecoder(options, limits, timer));
+        pipeline.replace("httpDecoder", "httpDecoder", new StrictRequestDecoder(limits, timer));
         pipeline.addAfter("httpEncoder", "portcullis-observer", new ResponseObserver(timer, limits.h2MaxContinuations()));
         return true;
       }

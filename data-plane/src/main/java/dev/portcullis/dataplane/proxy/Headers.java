@@ -1,6 +1,9 @@
 package dev.portcullis.dataplane.proxy;
 
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import java.util.Iterator;
 import java.util.Map;
 
 /** Which headers a proxy must not pass on (RFC 9110 section 7.6.1), checked without allocating. */
@@ -8,8 +11,8 @@ final class Headers {
   private Headers() {}
 
   /** Hop-by-hop and proxy-owned request headers: never forwarded as received. */
-  static boolean skipOnRequest(String name) {
-    if (name.isEmpty() || name.charAt(0) == ':') {
+  static boolean skipOnRequest(CharSequence name) {
+    if (name.length() == 0 || name.charAt(0) == ':') {
       return true;
     }
     switch (name.length()) {
@@ -44,8 +47,8 @@ final class Headers {
   }
 
   /** Hop-by-hop response headers. */
-  static boolean skipOnResponse(String name) {
-    if (name.isEmpty() || name.charAt(0) == ':') {
+  static boolean skipOnResponse(CharSequence name) {
+    if (name.length() == 0 || name.charAt(0) == ':') {
       return true;
     }
     switch (name.length()) {
@@ -70,7 +73,7 @@ final class Headers {
    * Response headers that name the upstream's software and version (and so which exploits to
    * try): not passed to clients unless the data plane is told to.
    */
-  static boolean identifying(String name) {
+  static boolean identifying(CharSequence name) {
     switch (name.length()) {
       case 6:
         return eq(name, "server");
@@ -100,7 +103,7 @@ final class Headers {
    * 0x20 makes an ASCII capital its small letter and leaves digits and dashes as they are; the
    * one other character it maps onto one of those (a CR onto the dash) cannot be in a header name.
    */
-  private static boolean eq(String name, String lower) {
+  private static boolean eq(CharSequence name, String lower) {
     if (name.length() != lower.length()) {
       return false;
     }
@@ -122,23 +125,39 @@ final class Headers {
     copy(from, to, request, !request);
   }
 
-  /** As {@link #copy(MultiMap, MultiMap, boolean)}, leaving out {@link #identifying} headers when {@code hide}. */
+  /**
+   * As {@link #copy(MultiMap, MultiMap, boolean)}, leaving out {@link #identifying} headers when
+   * {@code hide}. From Vert.x's own map the names and values are copied as they are held (the
+   * request decoder's are views of the bytes read, and are written out again as bytes), not as
+   * strings made for the copy.
+   */
   static void copy(MultiMap from, MultiMap to, boolean request, boolean hide) {
     String connection = from.get("connection");
+    if (from instanceof HeadersMultiMap map) {
+      for (Iterator<Map.Entry<CharSequence, CharSequence>> it = map.iteratorCharSequence(); it.hasNext(); ) {
+        Map.Entry<CharSequence, CharSequence> h = it.next();
+        CharSequence name = h.getKey();
+        if (!skip(name, connection, request, hide)) {
+          to.add(name, h.getValue());
+        }
+      }
+      return;
+    }
     for (Map.Entry<String, String> h : from) {
       String name = h.getKey();
-      if (request ? skipOnRequest(name) : skipOnResponse(name) || (hide && identifying(name))) {
-        continue;
+      if (!skip(name, connection, request, hide)) {
+        to.add(name, h.getValue());
       }
-      if (connection != null && listed(connection, name)) {
-        continue;
-      }
-      to.add(name, h.getValue());
     }
   }
 
+  private static boolean skip(CharSequence name, String connection, boolean request, boolean hide) {
+    return (request ? skipOnRequest(name) : skipOnResponse(name) || (hide && identifying(name)))
+        || (connection != null && listed(connection, name));
+  }
+
   /** True if the comma-separated {@code Connection} value names {@code header}. */
-  static boolean listed(String connection, String header) {
+  static boolean listed(String connection, CharSequence header) {
     int i = 0;
     int n = connection.length();
     while (i < n) {
@@ -152,11 +171,23 @@ final class Headers {
       while (e > s && connection.charAt(e - 1) == ' ') {
         e--;
       }
-      if (e - s == header.length() && connection.regionMatches(true, s, header, 0, header.length())) {
+      if (e - s == header.length() && sameIgnoringCase(connection, s, header)) {
         return true;
       }
       i = end + 1;
     }
     return false;
+  }
+
+  /** True if {@code header} is at {@code from} in {@code s}, in any ASCII case (its length checked by the caller). */
+  private static boolean sameIgnoringCase(String s, int from, CharSequence header) {
+    for (int i = 0; i < header.length(); i++) {
+      char a = s.charAt(from + i);
+      char b = header.charAt(i);
+      if (a != b && AsciiString.toLowerCase(a) != AsciiString.toLowerCase(b)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.http.HttpServerOptions;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -37,8 +36,7 @@ class StrictRequestDecoderTest {
   /** What the decoder made of the input, as text: each head's target, each body, and any failure. */
   private static List<String> decode(byte[]... pieces) {
     EmbeddedChannel channel = new EmbeddedChannel(
-        new StrictRequestDecoder(new ListenerGuard(ListenerLimits.DEFAULT).apply(new HttpServerOptions()),
-            ListenerLimits.DEFAULT, NONE));
+        new StrictRequestDecoder(ListenerLimits.DEFAULT, NONE));
     List<String> out = new ArrayList<>();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (byte[] piece : pieces) {
@@ -245,5 +243,107 @@ class StrictRequestDecoderTest {
         + "GET /real HTTP/1.1\r\nHost: h\r\n\r\n");
     assertThat(decode(cut(input, 52, 60))).containsExactly("request /p", "body " + body.length() + " "
         + digest(ascii(body)), "request /real", "body 0 " + digest(new byte[0]));
+  }
+
+  /** The requests decoded from the input, whole (their bodies left out). */
+  private static List<HttpRequest> requests(byte[]... pieces) {
+    EmbeddedChannel channel = new EmbeddedChannel(new StrictRequestDecoder(ListenerLimits.DEFAULT, NONE));
+    List<HttpRequest> out = new ArrayList<>();
+    for (byte[] piece : pieces) {
+      channel.writeInbound(Unpooled.wrappedBuffer(piece));
+      Object msg;
+      while ((msg = channel.readInbound()) != null) {
+        if (msg instanceof HttpRequest request) {
+          out.add(request);
+        }
+        ReferenceCountUtil.release(msg);
+      }
+    }
+    channel.finishAndReleaseAll();
+    return out;
+  }
+
+  @Test
+  void fieldsAreBuiltFromTheBytesReadWithoutTheWhiteSpaceAroundValuesAndNamesAsSent() {
+    byte[] input = ascii("PATCH /p?q=1 HTTP/1.0\r\nhost:h.example\r\nX-Pad: \t a  b \t\r\nX-Empty:\r\n"
+        + "x-two: 1\r\nX-Two: 2\r\nX-Latin1: caf\u00e9\r\nUser-Agent: ua/1\r\n\r\n");
+    for (byte[][] pieces : List.of(new byte[][] {input}, cut(input, 3, 20, 33, 34, 50, input.length - 3))) {
+      List<HttpRequest> requests = requests(pieces);
+      assertThat(requests).hasSize(1);
+      HttpRequest r = requests.get(0);
+      assertThat(r.decoderResult().isSuccess()).isTrue();
+      assertThat(r.method().name()).isEqualTo("PATCH");
+      assertThat(r.uri()).isEqualTo("/p?q=1");
+      assertThat(r.protocolVersion()).isEqualTo(io.netty.handler.codec.http.HttpVersion.HTTP_1_0);
+      assertThat(r.headers().get("Host")).isEqualTo("h.example");
+      assertThat(r.headers().get("x-pad")).isEqualTo("a  b");
+      assertThat(r.headers().get("x-empty")).isEqualTo("");
+      assertThat(r.headers().getAll("X-TWO")).containsExactly("1", "2");
+      // Each byte of obs-text stays the byte it was (ISO-8859-1 is one char per byte).
+      assertThat(r.headers().get("x-latin1")).isEqualTo("caf\u00e9");
+      // Names keep the case they were sent in: the upstream gets them as they came.
+      List<String> names = new ArrayList<>();
+      r.headers().iteratorCharSequence().forEachRemaining(e -> names.add(e.getKey().toString()));
+      assertThat(names).containsExactly("host", "X-Pad", "X-Empty", "x-two", "X-Two", "X-Latin1", "User-Agent");
+    }
+    assertThat(requests(ascii("GET / HTTP/1.1\r\nHost: h\r\n\r\n")).get(0).method())
+        .isSameAs(io.netty.handler.codec.http.HttpMethod.GET);
+    assertThat(requests(ascii("BREW /pot HTTP/1.1\r\nHost: h\r\n\r\n")).get(0).method().name()).isEqualTo("BREW");
+  }
+
+  @Test
+  void whatAHeadMayHoldInTheBufferIsBounded() {
+    int size = ListenerLimits.DEFAULT.maxHeaderSize();
+    String filler = "X-Fill: " + "f".repeat(1000) + "\r\n";
+    String under = "GET / HTTP/1.1\r\nHost: h\r\n" + filler.repeat(size / filler.length() - 1) + "\r\n";
+    assertThat(decode(ascii(under))).first().isEqualTo("request /");
+    byte[] over = ascii("GET / HTTP/1.1\r\nHost: h\r\n" + filler.repeat(size / filler.length() + 1) + "\r\n");
+    for (byte[][] pieces : List.of(new byte[][] {over}, cut(over, 100, 20_000, size))) {
+      assertThat(decode(pieces)).containsExactly("refused 431 header fields longer than " + size + " bytes");
+    }
+    // One long name, never ended by a colon.
+    assertThat(decode(ascii("GET / HTTP/1.1\r\nX" + "n".repeat(size + 10)))).containsExactly(
+        "refused 431 header fields longer than " + size + " bytes");
+    assertThat(decode(ascii("G".repeat(Http1Framing.MAX_METHOD_LENGTH + 1) + " / HTTP/1.1\r\n"))).containsExactly(
+        "refused 400 method longer than " + Http1Framing.MAX_METHOD_LENGTH + " bytes");
+  }
+
+  @Test
+  void trailersAndChunkExtensionsAreBoundedToo() {
+    String head = "POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+    List<String> longExtension = decode(ascii(head + "3;" + "e".repeat(Http1Framing.MAX_CHUNK_EXTENSION + 1) + "\r\nabc\r\n"));
+    assertThat(longExtension).containsExactly("request /c",
+        "failed: chunk extension longer than " + Http1Framing.MAX_CHUNK_EXTENSION + " bytes");
+    int size = ListenerLimits.DEFAULT.maxHeaderSize();
+    List<String> longTrailers = decode(ascii(head + "3\r\nabc\r\n0\r\nX-T: " + "t".repeat(size) + "\r\n\r\n"));
+    assertThat(longTrailers).containsExactly("request /c", "failed: trailer fields longer than " + size + " bytes");
+    // The body bytes before the refusal were passed on; the request never ends well.
+    assertThat(decode(ascii(head + "3\r\nabc\r\n0\r\nX-A: 1\r\nX-B:2\r\n\r\n"))).containsExactly("request /c",
+        "body 3 " + digest(ascii("abc")) + " trailers [X-A, X-B]");
+  }
+
+  @Test
+  void theDecoderStopsAfterEachRequestSoAHandlerThatTakesTheConnectionOverGetsTheRestAsSent() {
+    // As Vert.x does on an upgrade: the decoder is removed once the request is whole.
+    List<Object> after = new ArrayList<>();
+    EmbeddedChannel channel = new EmbeddedChannel();
+    channel.pipeline().addLast("httpDecoder", new StrictRequestDecoder(ListenerLimits.DEFAULT, NONE));
+    channel.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+        after.add(msg instanceof ByteBuf b ? "bytes " + b.toString(StandardCharsets.ISO_8859_1) : msg);
+        ReferenceCountUtil.release(msg);
+        if (msg instanceof LastHttpContent && ctx.pipeline().get("httpDecoder") != null) {
+          ctx.pipeline().remove("httpDecoder");
+        }
+      }
+    });
+    channel.writeInbound(Unpooled.wrappedBuffer(ascii("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n"
+        + "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\u0081\u0000")));
+    assertThat(after).hasSize(3);
+    assertThat(after.get(0)).isInstanceOf(HttpRequest.class);
+    assertThat(after.get(1)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+    assertThat(after.get(2)).isEqualTo("bytes PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\u0081\u0000");
+    channel.finishAndReleaseAll();
   }
 }

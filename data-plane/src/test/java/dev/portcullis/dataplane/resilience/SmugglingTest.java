@@ -26,6 +26,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -252,6 +253,21 @@ class SmugglingTest extends LiveProxy {
       assertThat(backend.requests).hasSize(1);
       assertThat(backend.requests.get(0).target()).isEqualTo(c.upstreamTarget());
     }
+  }
+
+  @Test
+  void headerFieldsReachTheBackendByteForByteWithoutTheWhiteSpaceAroundValues() throws Exception {
+    String reply = raw("GET /fields HTTP/1.1\r\n" + H + "x-lower: 1\r\nX-Pad: \t a  b \t\r\nX-Empty:\r\n"
+        + "X-Latin1: caf\u00e9 \u00fcber\r\nX-Two: 1\r\nX-Two: 2\r\nKeep-Alive: timeout=5\r\nConnection: close, X-Hop\r\n"
+        + "X-Hop: gone\r\n\r\n");
+    assertThat(reply).startsWith("HTTP/1.1 200");
+    assertThat(backend.requests).hasSize(1);
+    List<String> sent = backend.requests.get(0).headers();
+    // Names as the client wrote them; obs-text bytes as they were (not replaced); hop-by-hop ones dropped.
+    assertThat(sent).contains("x-lower: 1", "X-Pad: a  b", "X-Empty: ", "X-Latin1: caf\u00e9 \u00fcber", "X-Two: 1",
+        "X-Two: 2");
+    assertThat(sent).noneMatch(h -> h.regionMatches(true, 0, "keep-alive:", 0, 11)
+        || h.regionMatches(true, 0, "x-hop:", 0, 6));
   }
 
   /** Sends raw bytes on a new connection and reads until the proxy closes it or 3 s pass. */
