@@ -2,6 +2,7 @@ package dev.portcullis.dataplane.auth;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.impl.HttpUtils;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,22 @@ public record AuthDecision(int status, Buffer body, List<Map.Entry<String, Strin
       requestHeaders.remove(name);
     }
     for (Map.Entry<String, String> h : add) {
-      requestHeaders.add(h.getKey(), h.getValue());
+      // Checked here, not by the map: an HTTP/1 request's map takes fields as they come, and
+      // what it holds is copied upstream unchecked (every field the decoder put in passed the
+      // strict grammar). A field that is not one is left out, as JWT claims that are not short
+      // printable ASCII are.
+      if (validField(h.getKey(), h.getValue())) {
+        requestHeaders.add(h.getKey(), h.getValue());
+      }
+    }
+  }
+
+  static boolean validField(String name, String value) {
+    try {
+      HttpUtils.validateHeader(name, value);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

@@ -1094,10 +1094,11 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         failed(id, failure, true);
       } else {
         record.connected();
-        HeadersMultiMap headers = HeadersMultiMap.httpHeaders();
+        FieldCheck check = new FieldCheck();
+        HeadersMultiMap headers = HeadersMultiMap.httpHeaders(check);
         HostAndPort authority;
         try {
-          authority = upstreamHeaders(headers);
+          authority = upstreamHeaders(headers, check);
         } catch (RuntimeException ex) {
           conn.release();
           unsendable(ex);
@@ -1157,10 +1158,23 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     /**
      * Fills the upstream request's header fields from the client's and the route's.
      *
+     * @param check the check of {@code headers} (null when the map checks fields itself):
+     *              the client's HTTP/1 fields are copied past it
      * @return the authority the upstream is told (its Host)
      */
-    private HostAndPort upstreamHeaders(MultiMap headers) {
-      Headers.copy(request.headers(), headers, true);
+    private HostAndPort upstreamHeaders(MultiMap headers, FieldCheck check) {
+      if (check != null && request.version() != HttpVersion.HTTP_2) {
+        // Every field of an HTTP/1 request passed the strict framing grammar as it was read (and
+        // what authentication added was checked as it was): not checked a second time.
+        check.copying = true;
+        try {
+          Headers.copy(request.headers(), headers, true);
+        } finally {
+          check.copying = false;
+        }
+      } else {
+        Headers.copy(request.headers(), headers, true);
+      }
       String client = trusted.clientOf(request);
       boolean viaProxy = trusted.fromTrustedProxy(request);
       if (client != null) {
@@ -1230,7 +1244,7 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       // Its failures arrive through the response future below.
       upstream.exceptionHandler(e -> { });
       MultiMap headers = upstream.headers();
-      upstream.authority(upstreamHeaders(headers));
+      upstream.authority(upstreamHeaders(headers, null));
       startAttemptTimer(id);
       if (websocket) {
         upstreamEnded = true; // the handshake has no body; after it the connection is a tunnel
@@ -1893,5 +1907,21 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       }
     }
     return "https".equals(scheme) ? "443" : "80";
+  }
+
+  /**
+   * The check of an upstream request's header map: every field added is validated (no CR, LF or
+   * other control character; token names) as Vert.x's own maps do, except while {@code copying}
+   * the client's fields that the strict decoder has already held to the grammar.
+   */
+  static final class FieldCheck implements java.util.function.BiConsumer<CharSequence, CharSequence> {
+    boolean copying;
+
+    @Override
+    public void accept(CharSequence name, CharSequence value) {
+      if (!copying) {
+        io.vertx.core.http.impl.HttpUtils.validateHeader(name, value);
+      }
+    }
   }
 }
