@@ -1,7 +1,5 @@
 package dev.portcullis.dataplane.listener;
 
-import io.netty.util.ByteProcessor;
-
 /**
  * A strict reader of HTTP/1.1 request framing (RFC 9112): the parser of {@link
  * StrictRequestDecoder}, fed every byte a client sends. Netty's own decoder is lenient where a
@@ -31,7 +29,7 @@ import io.netty.util.ByteProcessor;
  *
  * <p>Not thread-safe: one per connection, on its event loop.
  */
-final class Http1Framing implements ByteProcessor {
+final class Http1Framing {
 
   /** Where the next request head begins: the head timer starts at its first byte. */
   interface Events {
@@ -113,10 +111,14 @@ final class Http1Framing implements ByteProcessor {
   private int headers;
   /** The header being read, when it is one that frames the body: 'l' Content-Length, 't' Transfer-Encoding. */
   private char framing;
-  /** The header name being read: its length, and whether it may still be Content-Length or Transfer-Encoding. */
-  private int nameLength;
-  private boolean mayBeLength;
-  private boolean mayBeEncoding;
+  /**
+   * The bytes being scanned, and where they are: a heap array (with its offset), native memory,
+   * or neither (then read through the buffer). Read by {@link #at}.
+   */
+  private io.netty.buffer.ByteBuf in;
+  private byte[] array;
+  private int arrayOffset;
+  private long address;
   private final StringBuilder value = new StringBuilder();
   private int contentLengths;
   private long contentLength;
@@ -211,8 +213,11 @@ final class Http1Framing implements ByteProcessor {
     return inBody;
   }
 
-  @Override
-  public boolean process(byte b) {
+  /**
+   * Reads one byte through the state machine: false when it stopped (a violation, an event, or
+   * the start of a run that {@link #scan} reads in bulk), true to go on with the next byte.
+   */
+  private boolean process(byte b) {
     int c = b & 0xff;
     int at = cursor++;
     switch (state) {
@@ -305,34 +310,27 @@ final class Http1Framing implements ByteProcessor {
             return fail(431, "more than " + maxHeaders + " header fields");
           }
           startField(at);
-          nameLength = 0;
-          mayBeLength = true;
-          mayBeEncoding = true;
-          nameChar(c);
-          state = State.HEADER_NAME;
+          state = State.HEADER_NAME; // read in bulk (see scan())
+          return false;
         } else {
           return fail(400, "invalid character in a header name");
         }
       }
       case HEADER_NAME -> {
-        if (at - base - fieldsStart >= maxHeaderSize) {
-          return fail(431, "header fields longer than " + maxHeaderSize + " bytes");
-        }
-        if (c == ':') {
-          spans[3 * fieldCount + 1] = at - base;
-          framing = mayBeLength && nameLength == CONTENT_LENGTH.length ? 'l'
-              : mayBeEncoding && nameLength == TRANSFER_ENCODING.length ? 't' : 0;
-          if (framing != 0) {
-            value.setLength(0);
-          }
-          state = State.HEADER_VALUE;
-          // Any other header's value is read in bulk (see scan()).
-          return framing != 0;
-        } else if (TCHAR[c]) {
-          nameChar(c);
-        } else {
+        // scan() read the name's token characters; this is the byte after them.
+        if (c != ':') {
           return fail(400, "invalid character in a header name");
         }
+        int name = spans[3 * fieldCount];
+        spans[3 * fieldCount + 1] = at - base;
+        framing = isName(base + name, at - base - name, CONTENT_LENGTH) ? 'l'
+            : isName(base + name, at - base - name, TRANSFER_ENCODING) ? 't' : 0;
+        if (framing != 0) {
+          value.setLength(0);
+        }
+        state = State.HEADER_VALUE;
+        // Any other header's value is read in bulk (see scan()).
+        return framing != 0;
       }
       case HEADER_VALUE, TRAILER_VALUE -> {
         if (c == '\r') {
@@ -426,23 +424,20 @@ final class Http1Framing implements ByteProcessor {
             return fail(431, "more than " + maxHeaders + " trailer fields");
           }
           startField(at);
-          state = State.TRAILER_NAME;
+          state = State.TRAILER_NAME; // read in bulk (see scan())
+          return false;
         } else {
           return fail(400, "invalid trailer field");
         }
       }
       case TRAILER_NAME -> {
-        if (at - base - fieldsStart >= maxHeaderSize) {
-          return fail(431, "trailer fields longer than " + maxHeaderSize + " bytes");
-        }
-        if (c == ':') {
-          spans[3 * fieldCount + 1] = at - base;
-          framing = 0;
-          state = State.TRAILER_VALUE;
-          return false; // read in bulk (see scan())
-        } else if (!TCHAR[c]) {
+        if (c != ':') {
           return fail(400, "invalid character in a trailer name");
         }
+        spans[3 * fieldCount + 1] = at - base;
+        framing = 0;
+        state = State.TRAILER_VALUE;
+        return false; // read in bulk (see scan())
       }
       case TRAILER_LF -> {
         if (c != '\n') {
@@ -470,21 +465,65 @@ final class Http1Framing implements ByteProcessor {
       'i', 'n', 'g'};
 
   /**
-   * One more character of a header name (a token character): still a candidate for the two names
-   * that frame a body? Setting bit 0x20 makes an ASCII capital its small letter, and maps no other
-   * token character onto a letter or the dash.
+   * True if the {@code length} bytes at {@code index} are {@code lower} in any case (for a
+   * {@code lower} of small letters and dashes). Setting bit 0x20 makes an ASCII capital its small
+   * letter, and maps no other token character onto a letter or the dash.
    */
-  private void nameChar(int c) {
-    int lower = c | 0x20;
-    int i = nameLength++;
-    mayBeLength = mayBeLength && i < CONTENT_LENGTH.length && CONTENT_LENGTH[i] == lower;
-    mayBeEncoding = mayBeEncoding && i < TRANSFER_ENCODING.length && TRANSFER_ENCODING[i] == lower;
+  private boolean isName(int index, int length, byte[] lower) {
+    if (length != lower.length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      if ((at(index + i) | 0x20) != lower[i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  /** Bytes a request target may hold: visible ASCII. */
-  private static final ByteProcessor TARGET_RUN = b -> b > 0x20 && b < 0x7f;
+  /** The byte at {@code index} of the buffer being scanned. */
+  private byte at(int index) {
+    if (array != null) {
+      return array[arrayOffset + index];
+    }
+    return address != 0 ? io.netty.util.internal.PlatformDependent.getByte(address + index) : in.getByte(index);
+  }
+
   /** Bytes a header value may hold: visible characters (obs-text too), spaces and tabs. */
-  private static final ByteProcessor VALUE_RUN = b -> b == '\t' || (b >= 0x20 || b < 0) && b != 0x7f;
+  private static boolean valueByte(byte b) {
+    return b == '\t' || (b >= 0x20 || b < 0) && b != 0x7f;
+  }
+
+  /**
+   * Reads bytes from {@code i} while they may continue the run the state is in (a target, a
+   * field name or value), up to {@code to}: returns the index of the first that may not, or
+   * {@code to}. A run of the kinds above is only limited in which bytes it may hold, so it is
+   * read in one tight loop over the buffer's memory, not through the state machine.
+   */
+  private int run(int i, int to) {
+    switch (state) {
+      case TARGET -> {
+        while (i < to) {
+          byte b = at(i);
+          if (b <= 0x20 || b >= 0x7f) {
+            break;
+          }
+          i++;
+        }
+      }
+      case HEADER_NAME, TRAILER_NAME -> {
+        while (i < to && TCHAR[at(i) & 0xff]) {
+          i++;
+        }
+      }
+      default -> {
+        while (i < to && valueByte(at(i))) {
+          i++;
+        }
+      }
+    }
+    return i;
+  }
 
   /**
    * Reads bytes {@code from} to {@code to} of {@code in}. Where the grammar only limits which
@@ -503,6 +542,14 @@ final class Http1Framing implements ByteProcessor {
    *         all of the bytes were read and none of those came
    */
   int scan(io.netty.buffer.ByteBuf in, int from, int to, int base) {
+    this.in = in;
+    if (in.hasArray()) {
+      array = in.array();
+      arrayOffset = in.arrayOffset();
+    } else {
+      array = null;
+      address = in.hasMemoryAddress() ? in.memoryAddress() : 0;
+    }
     this.base = base;
     event = Event.NONE;
     int i = from;
@@ -514,57 +561,78 @@ final class Http1Framing implements ByteProcessor {
           return i;
         }
         case TARGET -> {
-          end = in.forEachByte(i, to - i, TARGET_RUN);
-          int run = (end < 0 ? to : end) - i;
-          if (length + run > maxUriLength) {
+          end = run(i, to);
+          if (length + (end - i) > maxUriLength) {
             int over = i + (maxUriLength - length);
             fail(414, "request target longer than " + maxUriLength + " bytes");
             return over;
           }
-          length += run;
-          if (end < 0) {
-            return -1;
-          }
-          // A space ends the target; anything else is refused by process().
-          cursor = end;
-          if (!process(in.getByte(end))) {
-            return end;
-          }
+          length += end - i;
+        }
+        case HEADER_NAME, TRAILER_NAME -> {
+          end = run(i, to);
         }
         case HEADER_VALUE, TRAILER_VALUE -> {
-          if (framing != 0) {
-            cursor = i;
-            end = in.forEachByte(i, to - i, this);
+          if (framing == 0) {
+            end = run(i, to);
           } else {
-            end = in.forEachByte(i, to - i, VALUE_RUN);
-            int over = base + fieldsStart + maxHeaderSize;
-            if ((end < 0 ? to : end) > over) {
-              fail(431, (state == State.HEADER_VALUE ? "header" : "trailer") + " fields longer than "
-                  + maxHeaderSize + " bytes");
-              return over;
-            }
-            cursor = end;
-            if (end >= 0 && !process(in.getByte(end))) {
-              return end;
-            }
+            // Content-Length or Transfer-Encoding: read by the state machine, which keeps the value.
+            end = -1;
           }
         }
-        default -> {
-          cursor = i;
-          end = in.forEachByte(i, to - i, this);
-        }
+        default -> end = -1;
       }
       if (end < 0) {
+        end = bytes(i, to);
+        if (end < 0) {
+          return -1;
+        }
+        if (violation != null) {
+          return end;
+        }
+        if (event != Event.NONE) {
+          return end + 1;
+        }
+        // process() stopped on the byte that starts a run.
+        i = end + 1;
+        continue;
+      }
+      // A run ended at end (or reached to): its bytes count against the field section's size.
+      if (state != State.TARGET && end > base + fieldsStart + maxHeaderSize) {
+        int over = base + fieldsStart + maxHeaderSize;
+        fail(431, (state == State.HEADER_NAME || state == State.HEADER_VALUE ? "header" : "trailer")
+            + " fields longer than " + maxHeaderSize + " bytes");
+        return over;
+      }
+      if (end == to) {
         return -1;
       }
-      if (violation != null) {
-        return end;
+      // The byte that ended the run goes through the state machine.
+      cursor = end;
+      if (!process(at(end))) {
+        if (violation != null) {
+          return end;
+        }
+        if (event != Event.NONE) {
+          return end + 1;
+        }
+        // Otherwise the next byte starts another run.
       }
-      if (event != Event.NONE) {
-        return end + 1;
-      }
-      // process() stopped on the byte that starts a run (or read the byte that ended one).
       i = end + 1;
+    }
+    return -1;
+  }
+
+  /**
+   * Feeds bytes from {@code i} to {@link #process} until it returns false: returns the index of
+   * the byte it stopped at, or -1 when it took them all.
+   */
+  private int bytes(int i, int to) {
+    cursor = i;
+    for (int j = i; j < to; j++) {
+      if (!process(at(j))) {
+        return j;
+      }
     }
     return -1;
   }

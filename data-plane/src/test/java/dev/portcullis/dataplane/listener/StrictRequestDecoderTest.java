@@ -33,14 +33,32 @@ class StrictRequestDecoderTest {
     }
   };
 
+  /** How a piece of input is held: on the heap, in native memory, or in two parts (merged before decoding). */
+  enum Memory {
+    HEAP, DIRECT, COMPOSITE;
+
+    ByteBuf wrap(byte[] bytes) {
+      return switch (this) {
+        case HEAP -> Unpooled.wrappedBuffer(bytes);
+        case DIRECT -> Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+        case COMPOSITE -> Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(bytes, 0, bytes.length / 2),
+            Unpooled.directBuffer(bytes.length).writeBytes(bytes, bytes.length / 2, bytes.length - bytes.length / 2));
+      };
+    }
+  }
+
   /** What the decoder made of the input, as text: each head's target, each body, and any failure. */
   private static List<String> decode(byte[]... pieces) {
+    return decode(Memory.HEAP, pieces);
+  }
+
+  private static List<String> decode(Memory memory, byte[]... pieces) {
     EmbeddedChannel channel = new EmbeddedChannel(
         new StrictRequestDecoder(ListenerLimits.DEFAULT, NONE));
     List<String> out = new ArrayList<>();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     for (byte[] piece : pieces) {
-      channel.writeInbound(Unpooled.wrappedBuffer(piece));
+      channel.writeInbound(memory.wrap(piece));
       Object msg;
       while ((msg = channel.readInbound()) != null) {
         try {
@@ -140,6 +158,15 @@ class StrictRequestDecoderTest {
     assertThat(decode(bytewise)).isEqualTo(whole);
     assertThat(decode(cut(input, 7, 30, 31, 200, 333, 334, BROWSER_HEAD.length() - 2, BROWSER_HEAD.length() + 3)))
         .isEqualTo(whole);
+    // The bytes are read from the buffer's array, from its native memory, or through the buffer.
+    for (Memory memory : Memory.values()) {
+      assertThat(decode(memory, input)).as(memory.name()).isEqualTo(whole);
+      assertThat(decode(memory, cut(input, 40, 333, BROWSER_HEAD.length() + 3))).as(memory.name()).isEqualTo(whole);
+      assertThat(decode(memory, ascii("GET / HTTP/1.1\r\nHost: h\r\nX-Bad: a\u0001b\r\n\r\n"))).as(memory.name())
+          .containsExactly("refused 400 invalid character in a header value");
+      assertThat(decode(memory, ascii("POST /a HTTP/1.1\r\nHost: h\r\ncontent-length: 3\r\n\r\nabc")))
+          .as(memory.name()).containsExactly("request /a", "body 3 " + digest(ascii("abc")));
+    }
   }
 
   @Test
