@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -303,5 +304,39 @@ class Http1UpstreamTest {
     assertThat(t[0]).as("a name would need a resolver").isFalse();
     assertThat(t[1]).isTrue();
     assertThat(t[2]).as("one connection allowed, and it is opening").isFalse();
+  }
+
+  @Test
+  void headerFieldsAreWrittenByteForByteAsVertxWritesThem() {
+    HeadersMultiMap headers = HeadersMultiMap.httpHeaders(null);
+    headers.add(io.netty.util.AsciiString.cached("Host"), io.netty.util.AsciiString.cached("h.test"));
+    byte[] head = "X-Bytes: caf\u00e9 \u00fcber".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    // A view into a larger array, as the request decoder makes them.
+    headers.add(new io.netty.util.AsciiString(head, 0, 7, false), new io.netty.util.AsciiString(head, 9, head.length - 9, false));
+    headers.add("x-string", "caf\u00e9 \u20ac");
+    headers.add("X-Empty", "");
+    headers.add(HttpHeaders.CONTENT_LENGTH, "0");
+    io.netty.buffer.ByteBuf expected = io.netty.buffer.Unpooled.buffer();
+    expected.writeCharSequence("GET /x?q=1 HTTP/1.1\r\n", java.nio.charset.StandardCharsets.US_ASCII);
+    headers.encode(expected, false);
+    expected.writeCharSequence("\r\n", java.nio.charset.StandardCharsets.US_ASCII);
+    for (io.netty.buffer.ByteBufAllocator alloc : java.util.List.of(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
+        new io.netty.buffer.UnpooledByteBufAllocator(false), io.netty.buffer.PooledByteBufAllocator.DEFAULT)) {
+      io.netty.channel.embedded.EmbeddedChannel channel = new io.netty.channel.embedded.EmbeddedChannel(
+          new Http1Upstream.RequestEncoder());
+      channel.config().setAllocator(alloc);
+      channel.writeOutbound(new io.netty.handler.codec.http.DefaultFullHttpRequest(
+          io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpMethod.GET, "/x?q=1",
+          io.netty.buffer.Unpooled.EMPTY_BUFFER, headers, io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+      io.netty.buffer.ByteBuf written = io.netty.buffer.Unpooled.buffer();
+      Object out;
+      while ((out = channel.readOutbound()) != null) {
+        written.writeBytes((io.netty.buffer.ByteBuf) out);
+        ((io.netty.buffer.ByteBuf) out).release();
+      }
+      assertThat(io.netty.buffer.ByteBufUtil.hexDump(written)).as(alloc.toString())
+          .isEqualTo(io.netty.buffer.ByteBufUtil.hexDump(expected));
+      channel.finishAndReleaseAll();
+    }
   }
 }
