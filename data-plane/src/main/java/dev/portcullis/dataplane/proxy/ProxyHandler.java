@@ -410,7 +410,9 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
       return 0;
     }
     MultiMap headers = request.headers();
-    java.util.List<String> te = headers.getAll(HttpHeaders.TRANSFER_ENCODING);
+    // Looked up before they are listed: most requests have neither, and a list is made per lookup.
+    java.util.List<String> te = headers.contains(HttpHeaders.TRANSFER_ENCODING)
+        ? headers.getAll(HttpHeaders.TRANSFER_ENCODING) : java.util.List.of();
     if (!te.isEmpty()) {
       if (request.version() == HttpVersion.HTTP_1_0 || headers.contains(HttpHeaders.CONTENT_LENGTH)) {
         return 400;
@@ -419,7 +421,8 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
         return 501;
       }
     }
-    java.util.List<String> lengths = headers.getAll(HttpHeaders.CONTENT_LENGTH);
+    java.util.List<String> lengths = headers.contains(HttpHeaders.CONTENT_LENGTH)
+        ? headers.getAll(HttpHeaders.CONTENT_LENGTH) : java.util.List.of();
     if (lengths.size() > 1 || (lengths.size() == 1 && parseLength(lengths.get(0).trim()) < 0)) {
       return 400;
     }
@@ -1902,11 +1905,21 @@ public final class ProxyHandler implements Handler<HttpServerRequest> {
     int colon = hostHeader.lastIndexOf(':');
     if (colon > 0 && colon > hostHeader.lastIndexOf(']')) {
       String port = hostHeader.substring(colon + 1);
-      if (!port.isEmpty() && port.chars().allMatch(Character::isDigit) && port.length() <= 5) {
+      if (!port.isEmpty() && port.length() <= 5 && asciiDigits(port)) {
         return port;
       }
     }
     return "https".equals(scheme) ? "443" : "80";
+  }
+
+  private static boolean asciiDigits(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
