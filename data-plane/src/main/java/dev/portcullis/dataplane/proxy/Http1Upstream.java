@@ -290,6 +290,11 @@ final class Http1Upstream {
         size += field.getKey().length() + field.getValue().length() + 4;
       }
       buf.ensureWritable(size);
+      if (!buf.hasMemoryAddress()) {
+        // Grown into memory of another kind (no allocator here does that): write it as Vert.x does.
+        map.encode(buf, false);
+        return;
+      }
       int start = buf.writerIndex();
       long at = buf.memoryAddress() + start;
       for (Iterator<Map.Entry<CharSequence, CharSequence>> it = map.iteratorCharSequence(); it.hasNext(); ) {
