@@ -10,6 +10,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.net.ClientSSLOptions;
 import java.net.URI;
 import java.util.Map;
@@ -45,6 +47,8 @@ public final class JwksCache implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpClient client;
+  /** Where every fetch runs (see {@code Source.get}). */
+  private final ContextInternal context;
   private final long refreshMs;
   private final long retryMs;
   private final long kidRefetchMs;
@@ -53,6 +57,7 @@ public final class JwksCache implements AutoCloseable {
 
   public JwksCache(Vertx vertx, long refreshMs, long retryMs, long kidRefetchMs) {
     this.vertx = vertx;
+    this.context = ((VertxInternal) vertx).createEventLoopContext();
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setMaxHeaderSize(16 * 1024)
         .setConnectTimeout((int) FETCH_TIMEOUT_MS));
     this.refreshMs = refreshMs;
@@ -183,7 +188,19 @@ public final class JwksCache implements AutoCloseable {
       });
     }
 
+    /**
+     * Fetches the key set on the cache's own event-loop context, whichever thread asks (a table
+     * is applied on a worker). The response's handlers must be set as soon as it arrives: on a
+     * callback dispatched to another context, a small key set can have ended already, and setting
+     * a handler then fails, so the fetch never finished and only its deadline ended it.
+     */
     private Future<Buffer> get() {
+      Promise<Buffer> result = context.promise();
+      context.runOnContext(v -> get(result));
+      return result.future();
+    }
+
+    private void get(Promise<Buffer> result) {
       URI u = URI.create(uri);
       boolean tls = "https".equalsIgnoreCase(u.getScheme());
       int port = u.getPort() > 0 ? u.getPort() : tls ? 443 : 80;
@@ -195,7 +212,6 @@ public final class JwksCache implements AutoCloseable {
       if (tls) {
         options.setSslOptions(TLS);
       }
-      Promise<Buffer> result = Promise.promise();
       AtomicReference<HttpClientRequest> request = new AtomicReference<>();
       long deadline = vertx.setTimer(FETCH_TIMEOUT_MS, t -> {
         if (result.tryFail("no answer within " + FETCH_TIMEOUT_MS + " ms") && request.get() != null) {
@@ -229,7 +245,7 @@ public final class JwksCache implements AutoCloseable {
         response.exceptionHandler(e -> result.tryFail(e));
         response.endHandler(v -> result.tryComplete(body));
       });
-      return result.future().andThen(ar -> vertx.cancelTimer(deadline));
+      result.future().onComplete(ar -> vertx.cancelTimer(deadline));
     }
 
     private KeySet parse(Buffer body) {
