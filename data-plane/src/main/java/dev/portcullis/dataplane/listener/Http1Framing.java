@@ -51,6 +51,8 @@ final class Http1Framing {
     END
   }
 
+  /** The bytes of a Content-Length or Transfer-Encoding value that are looked at; a longer Content-Length is invalid. */
+  private static final int MAX_FRAMING_VALUE = 64;
   /** The longest method this reader takes (Netty's decoder allowed about this much beside the target). */
   static final int MAX_METHOD_LENGTH = 1024;
   /** The longest chunk extension this reader takes (Netty's decoder took a chunk line of up to 4 KiB). */
@@ -119,7 +121,6 @@ final class Http1Framing {
   private byte[] array;
   private int arrayOffset;
   private long address;
-  private final StringBuilder value = new StringBuilder();
   private int contentLengths;
   private long contentLength;
   private boolean badContentLength;
@@ -325,27 +326,16 @@ final class Http1Framing {
         spans[3 * fieldCount + 1] = at - base;
         framing = isName(base + name, at - base - name, CONTENT_LENGTH) ? 'l'
             : isName(base + name, at - base - name, TRANSFER_ENCODING) ? 't' : 0;
-        if (framing != 0) {
-          value.setLength(0);
-        }
         state = State.HEADER_VALUE;
-        // Any other header's value is read in bulk (see scan()).
-        return framing != 0;
+        return false; // the value is read in bulk (see scan()), and a framing one at its line's end
       }
       case HEADER_VALUE, TRAILER_VALUE -> {
-        if (c == '\r') {
-          spans[3 * fieldCount++ + 2] = at - base;
-          state = state == State.HEADER_VALUE ? State.HEADER_LF : State.TRAILER_LF;
-        } else if (at - base - fieldsStart >= maxHeaderSize) {
-          return fail(431, (state == State.HEADER_VALUE ? "header" : "trailer") + " fields longer than "
-              + maxHeaderSize + " bytes");
-        } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        // scan() read the value's bytes; this is the byte after them.
+        if (c != '\r') {
           return fail(400, "invalid character in a header value");
-        } else if (framing != 0 && state == State.HEADER_VALUE && value.length() < 64) {
-          value.append((char) c);
-        } else if (framing != 0 && state == State.HEADER_VALUE) {
-          badContentLength = true;
         }
+        spans[3 * fieldCount++ + 2] = at - base;
+        state = state == State.HEADER_VALUE ? State.HEADER_LF : State.TRAILER_LF;
       }
       case HEAD_END_LF -> {
         if (c != '\n') {
@@ -572,14 +562,7 @@ final class Http1Framing {
         case HEADER_NAME, TRAILER_NAME -> {
           end = run(i, to);
         }
-        case HEADER_VALUE, TRAILER_VALUE -> {
-          if (framing == 0) {
-            end = run(i, to);
-          } else {
-            // Content-Length or Transfer-Encoding: read by the state machine, which keeps the value.
-            end = -1;
-          }
-        }
+        case HEADER_VALUE, TRAILER_VALUE -> end = run(i, to);
         default -> end = -1;
       }
       if (end < 0) {
@@ -676,11 +659,14 @@ final class Http1Framing {
     inBody = false;
   }
 
-  /** A header line ended: remember what frames the body. */
+  /** A header line ended: remember what frames the body, from its value's bytes (still in the buffer). */
   private void endHeader() {
+    if (framing == 0) {
+      return;
+    }
+    String v = framingValue();
     if (framing == 'l') {
       contentLengths++;
-      String v = value.toString().strip();
       if (v.isEmpty() || v.length() > 18 || !v.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
         badContentLength = true;
       } else {
@@ -688,9 +674,29 @@ final class Http1Framing {
       }
     } else if (framing == 't') {
       transferEncodings++;
-      chunkedOnly = value.toString().strip().equalsIgnoreCase("chunked");
+      chunkedOnly = v.equalsIgnoreCase("chunked");
     }
     framing = 0;
+  }
+
+  /**
+   * The value of the header line just ended, without the white space around it: its first
+   * {@value #MAX_FRAMING_VALUE} bytes, one character each. A longer one makes the request's
+   * Content-Length invalid.
+   */
+  private String framingValue() {
+    int line = 3 * (fieldCount - 1);
+    int from = base + spans[line + 1] + 1;
+    int length = spans[line + 2] - spans[line + 1] - 1;
+    if (length > MAX_FRAMING_VALUE) {
+      badContentLength = true;
+      length = MAX_FRAMING_VALUE;
+    }
+    char[] chars = new char[length];
+    for (int i = 0; i < length; i++) {
+      chars[i] = (char) (at(from + i) & 0xff);
+    }
+    return new String(chars).strip();
   }
 
   private boolean endHead() {

@@ -113,9 +113,11 @@ public final class ListenerGuard {
    * HTTP/1 heads to time.
    */
   static void configure(HttpConnection connection, HttpServerOptions options, ListenerLimits limits) {
-    Object decoder = connection instanceof ConnectionBase base ? base.channel().pipeline().get("httpDecoder") : null;
-    if (connection instanceof ConnectionBase base && !(decoder instanceof StrictRequestDecoder
-        || decoder instanceof HttpRequestDecoder)) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return;
+    }
+    Object decoder = base.channel().pipeline().get("httpDecoder");
+    if (!(decoder instanceof StrictRequestDecoder || decoder instanceof HttpRequestDecoder)) {
       HeadTimer timer = base.channel().attr(TIMER).get();
       if (timer != null) {
         timer.stop();

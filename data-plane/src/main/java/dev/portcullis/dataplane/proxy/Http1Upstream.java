@@ -273,11 +273,7 @@ final class Http1Upstream {
     @Override
     protected void encodeHeaders(HttpHeaders headers, ByteBuf buf) {
       if (headers instanceof HeadersMultiMap map) {
-        if (buf.hasMemoryAddress()) {
-          writeFields(map, buf);
-        } else {
-          map.encode(buf, false);
-        }
+        writeFields(map, buf);
       } else {
         super.encodeHeaders(headers, buf);
       }
@@ -291,7 +287,7 @@ final class Http1Upstream {
       }
       buf.ensureWritable(size);
       if (!buf.hasMemoryAddress()) {
-        // Grown into memory of another kind (no allocator here does that): write it as Vert.x does.
+        // A heap buffer: written as Vert.x writes it.
         map.encode(buf, false);
         return;
       }

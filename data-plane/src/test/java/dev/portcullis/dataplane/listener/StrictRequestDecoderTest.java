@@ -205,6 +205,12 @@ class StrictRequestDecoderTest {
         "request /a", "body 3 " + digest(ascii("abc")));
     assertThat(decode(ascii("POST /a HTTP/1.1\r\nHost: h\r\nTRANSFER-ENCODING: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")))
         .containsExactly("request /a", "body 3 " + digest(ascii("abc")));
+    // The value is read from the bytes of its line: white space around it is not part of it, but
+    // only its first 64 bytes are looked at, and a longer Content-Length is refused.
+    assertThat(decode(ascii("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: \t3" + " ".repeat(40) + "\r\n\r\nabc")))
+        .containsExactly("request /a", "body 3 " + digest(ascii("abc")));
+    assertThat(decode(ascii("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 3" + " ".repeat(70) + "\r\n\r\nabc")))
+        .containsExactly("refused 400 invalid Content-Length");
     for (String lookalike : List.of("Content-Lengthx", "Content-Lengt", "Content_Length", "XContent-Length",
         "Transfer-Encodin", "Transfer-Encodings")) {
       assertThat(decode(ascii("GET /a HTTP/1.1\r\nHost: h\r\n" + lookalike + ": 5\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n")))
